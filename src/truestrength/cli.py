@@ -1,0 +1,220 @@
+"""The ``truestrength`` command line. Each command is a thin shell over a library call."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from truestrength.config import ConfigError, load_config
+from truestrength.data.errors import IngestError
+from truestrength.data.store import DB_ENV_VAR, Store, default_db_path
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="TrueStrength: rank NBA teams by true strength from their rosters.",
+)
+# Wide enough for the tables when output goes to a file or CI log rather than a terminal.
+console = Console(width=None if sys.stdout.isatty() else 120)
+
+DbOption = typer.Option(
+    None, "--db", help=f"DuckDB store (default: ${DB_ENV_VAR} or data/truestrength.duckdb)."
+)
+ConfigOption = typer.Option(None, "--config", "-c", help="YAML configuration file.")
+
+
+def _db(db: Path | None) -> Path:
+    return db if db is not None else default_db_path()
+
+
+def _fail(message: str) -> None:
+    console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code=1)
+
+
+@app.command()
+def ingest(
+    paths: list[Path] = typer.Argument(..., help="Files or directories (.csv, .csv.gz)."),
+    db: Path | None = DbOption,
+) -> None:
+    """Import NBA.com player game logs, games files or teams files into the store.
+
+    All files are validated before anything is written; any error leaves the store as it was.
+    Ingesting the same files again changes nothing.
+    """
+    from truestrength.data.ingest import ingest_files
+
+    with Store(_db(db)) as store:
+        try:
+            with console.status("validating and ingesting..."):
+                report = ingest_files(store, paths)
+        except IngestError as exc:
+            _fail(f"{exc}\nNothing was written to {store.path}.")
+    table = Table(title=f"ingested into {_db(db)}")
+    for col in ("file", "format", "rows", "seasons", "new rows"):
+        table.add_column(col)
+    for f in report.files:
+        table.add_row(str(f.path), f.format.value, str(f.rows), ", ".join(f.seasons),
+                      str(f.added) if f.format.value != "teams" else "-")
+    console.print(table)
+    console.print(
+        f"games added: {report.games_added} (upgraded from player logs: "
+        f"{report.games_upgraded}); player rows added: {report.player_rows_added}; "
+        f"team seasons declared: {report.team_seasons_added}"
+        + ("" if report.changed else "  — nothing new: the store already held all of it")
+    )
+
+
+@app.command()
+def info(db: Path | None = DbOption) -> None:
+    """What the store holds: seasons, games by kind, players, dates."""
+    try:
+        store = Store(_db(db), read_only=True)
+    except FileNotFoundError as exc:
+        _fail(str(exc))
+    with store:
+        df = store.query("""
+            SELECT g.season,
+                   count(*) FILTER (WHERE kind = 'regular') AS regular,
+                   count(*) FILTER (WHERE kind = 'cup_final') AS cup_final,
+                   count(*) FILTER (WHERE kind = 'play_in') AS play_in,
+                   count(*) FILTER (WHERE kind = 'playoff') AS playoff,
+                   min(game_date)::VARCHAR AS first, max(game_date)::VARCHAR AS last,
+                   (SELECT count(*) FROM player_game_logs p WHERE p.season = g.season) AS rows,
+                   (SELECT count(DISTINCT player_id) FROM player_game_logs p
+                     WHERE p.season = g.season) AS players
+            FROM games g GROUP BY g.season ORDER BY g.season""")
+        counts = store.counts()
+        data_hash = store.content_hash()
+    table = Table(title=f"{store.path}  (data hash {data_hash})")
+    for col in ("season", "regular", "cup", "play-in", "playoff", "first", "last",
+                "rows", "players"):
+        table.add_column(col, justify="right")
+    for r in df.itertuples(index=False):
+        table.add_row(r.season, *(str(x) for x in (r.regular, r.cup_final, r.play_in,
+                      r.playoff)), str(r.first), str(r.last), str(r.rows), str(r.players))
+    console.print(table)
+    console.print(f"teams: {counts['teams']}, players: {counts['players']}, games: "
+                  f"{counts['games']}, player rows: {counts['player_game_logs']}, playoff "
+                  f"series: {counts['playoff_series']}")
+
+
+@app.command()
+def standings(
+    season: str | None = typer.Option(None, help="Season (default: the latest in the store)."),
+    db: Path | None = DbOption,
+) -> None:
+    """Final (or current) regular-season standings by conference."""
+    from truestrength.data.league import LeagueData
+    from truestrength.evaluation.targets import standings as compute
+
+    with Store(_db(db), read_only=True) as store:
+        seasons = store.seasons()
+        if not seasons:
+            _fail("the store holds no games")
+        season = season or seasons[-1]
+        if season not in seasons:
+            _fail(f"season {season} is not in the store (it has {', '.join(seasons)})")
+        data = LeagueData.from_store(store, [season])
+    print_standings(compute(data, season), season)
+
+
+def print_standings(table_df, season: str) -> None:
+    for conf, name in (("E", "East"), ("W", "West")):
+        t = Table(title=f"{season} {name}")
+        for col in ("#", "team", "W", "L", "win%", "margin"):
+            t.add_column(col, justify="right")
+        sub = table_df[table_df["conference"] == conf]
+        for r in sub.itertuples():
+            t.add_row(str(r.conference_rank), r.abbreviation, str(r.wins), str(r.losses),
+                      f"{r.win_pct:.3f}", f"{r.point_diff_per_game:+.1f}")
+        console.print(t)
+
+
+@app.command()
+def synth(
+    out_dir: Path = typer.Argument(..., help="Folder to write the synthetic league into."),
+    seasons: int = typer.Option(3, "--seasons", min=1, max=30),
+    seed: int = typer.Option(0, "--seed"),
+    first_season: int = typer.Option(2015, "--first-season", help="Start year of season 1."),
+) -> None:
+    """Write a synthetic league (known true strengths) in the real data's file formats."""
+    from truestrength.data.synth import SynthConfig, generate_league
+
+    with console.status(f"simulating {seasons} season(s)..."):
+        summary = generate_league(out_dir, SynthConfig(n_seasons=seasons, seed=seed,
+                                                       first_season=first_season))
+    console.print(f"wrote {summary.n_games} games and {summary.n_player_rows} player rows "
+                  f"for {', '.join(summary.seasons)} to {out_dir} (truth in {out_dir}/truth)")
+
+
+@app.command()
+def fetch(
+    seasons: str = typer.Option(..., "--seasons", help="e.g. 2015-16..2024-25 or 2023-24"),
+    raw_dir: Path = typer.Option(Path("data/raw"), "--raw-dir", help="Where raw files go."),
+    db: Path | None = DbOption,
+    no_ingest: bool = typer.Option(False, "--no-ingest", help="Download only."),
+) -> None:
+    """Download game logs with nba_api (rate-limited, retried, resumable), then ingest them."""
+    from truestrength.data.fetch import FetchConfig, FetchError, fetch_seasons, parse_seasons
+    from truestrength.data.ingest import ingest_files
+
+    try:
+        result = fetch_seasons(FetchConfig(raw_dir=raw_dir, seasons=parse_seasons(seasons)))
+    except (FetchError, ValueError) as exc:
+        _fail(str(exc))
+    console.print(f"downloaded {len(result.downloaded)} response(s), "
+                  f"{len(result.skipped)} already present; files: {len(result.files)}")
+    if not no_ingest and result.files:
+        with Store(_db(db)) as store:
+            try:
+                report = ingest_files(store, result.files)
+            except IngestError as exc:
+                _fail(f"{exc}\nNothing was written to {store.path}.")
+        console.print(f"ingested: {report.games_added} games, {report.player_rows_added} "
+                      "player rows")
+
+
+@app.command()
+def demo(
+    out: Path = typer.Option(Path("demo"), "--out", help="Folder for the demo's files."),
+    seasons: int = typer.Option(3, "--seasons", min=1, max=30),
+    seed: int = typer.Option(0, "--seed"),
+    config: Path | None = ConfigOption,
+) -> None:
+    """The whole pipeline offline on the built-in synthetic league."""
+    from truestrength.data.ingest import ingest_files
+    from truestrength.data.league import LeagueData
+    from truestrength.data.synth import SynthConfig, generate_league
+    from truestrength.evaluation.targets import standings as compute
+
+    try:
+        load_config(config)
+    except ConfigError as exc:
+        _fail(str(exc))
+    league_dir, db_path = out / "league", out / "truestrength.duckdb"
+    db_path.unlink(missing_ok=True)
+    with console.status("1/2 simulating the synthetic league..."):
+        summary = generate_league(league_dir, SynthConfig(n_seasons=seasons, seed=seed))
+    console.print(f"[bold]1/2[/] synthetic league: {summary.n_games} games, "
+                  f"{summary.n_player_rows} player rows -> {league_dir}")
+    with Store(db_path) as store, console.status("2/2 ingesting..."):
+        report = ingest_files(store, [league_dir])
+        data = LeagueData.from_store(store)
+    console.print(f"[bold]2/2[/] ingested {report.games_added} games and "
+                  f"{report.player_rows_added} player rows into {db_path}")
+    last = data.seasons[-1]
+    print_standings(compute(data, last), last)
+    console.print(f"outputs: {out.resolve()}")
+
+
+def main() -> None:  # pragma: no cover
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,445 @@
+"""Read the three input file formats into validated, typed frames.
+
+Every cell is read as text first and parsed column by column, so the first bad value can be
+reported with its file, line and field instead of becoming NaN somewhere downstream. Nothing
+here touches the database: a file either parses completely or raises :class:`IngestError`.
+"""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from truestrength.data.errors import IngestError
+from truestrength.data.teams import season_label, season_start_year
+
+# Box counts kept for every team and player row. Rates (FG%, TS%) are derived later from these.
+BOX_COUNTS = (
+    "fgm", "fga", "fg3m", "fg3a", "ftm", "fta",
+    "oreb", "dreb", "reb", "ast", "stl", "blk", "tov", "pf",
+)  # fmt: skip
+
+PLAYER_LOG_COLUMNS = (
+    "SEASON_ID", "PLAYER_ID", "PLAYER_NAME", "TEAM_ID", "TEAM_ABBREVIATION", "TEAM_NAME",
+    "GAME_ID", "GAME_DATE", "MATCHUP", "WL", "MIN", "FGM", "FGA", "FG_PCT", "FG3M", "FG3A",
+    "FG3_PCT", "FTM", "FTA", "FT_PCT", "OREB", "DREB", "REB", "AST", "STL", "BLK", "TOV", "PF",
+    "PTS", "PLUS_MINUS", "FANTASY_PTS", "VIDEO_AVAILABLE", "SEASON",
+)  # fmt: skip
+# Columns a player-log file may omit: informational, or (percentages) recomputed from counts.
+PLAYER_LOG_OPTIONAL = frozenset(
+    {"PLAYER_NAME", "TEAM_NAME", "WL", "FG_PCT", "FG3_PCT", "FT_PCT", "FANTASY_PTS",
+     "VIDEO_AVAILABLE", "SEASON"}
+)  # fmt: skip
+
+_SIDE_BOX = (*BOX_COUNTS[:6], "fg_pct", "fg3_pct", "ft_pct")
+GAMES_COLUMNS = (
+    "game_id", "game_date", "season", "game_type", "neutral_site",
+    "team_id_home", "team_abbreviation_home", "team_name_home",
+    "team_id_road", "team_abbreviation_road", "team_name_road",
+    "pts_home", "pts_road", "wl_home",
+    *(f"{c}_home" for c in ("fgm", "fga", "fg_pct", "fg3m", "fg3a", "fg3_pct", "ftm", "fta",
+                            "ft_pct", *BOX_COUNTS[6:], "plus_minus")),
+    *(f"{c}_road" for c in ("fgm", "fga", "fg_pct", "fg3m", "fg3a", "fg3_pct", "ftm", "fta",
+                            "ft_pct", *BOX_COUNTS[6:], "plus_minus")),
+)  # fmt: skip
+GAMES_OPTIONAL = frozenset(
+    {"team_name_home", "team_name_road", "wl_home", "fg_pct_home", "fg3_pct_home",
+     "ft_pct_home", "fg_pct_road", "fg3_pct_road", "ft_pct_road", "plus_minus_home",
+     "plus_minus_road"}
+)  # fmt: skip
+
+TEAMS_COLUMNS = ("season", "team_id", "abbreviation", "name", "conference")
+
+# The spellings seen across seasons, normalised to the store's four kinds. Cup semis are
+# ordinary regular-season games for the standings; only the cup final is not.
+GAME_TYPES = {
+    "regular_season": "regular",
+    "regular": "regular",
+    "nba_cup_semi": "regular",
+    "nba_cup_final": "cup_final",
+    "cup_final": "cup_final",
+    "playin": "play_in",
+    "play_in": "play_in",
+    "playoff": "playoff",
+    "playoffs": "playoff",
+}
+# GAME_ID prefixes (NBA.com): the season type is encoded in the id itself.
+GAME_ID_KIND = {"002": "regular", "004": "playoff", "005": "play_in", "006": "cup_final"}
+KINDS = ("regular", "cup_final", "play_in", "playoff")
+
+
+class FileFormat(StrEnum):
+    PLAYER_LOGS = "player_logs"
+    GAMES = "games"
+    TEAMS = "teams"
+
+
+@dataclass(frozen=True)
+class ParsedFile:
+    """One input file, parsed. ``frame`` has a ``line`` column pointing back into the file."""
+
+    path: Path
+    format: FileFormat
+    frame: pd.DataFrame
+
+    @property
+    def seasons(self) -> list[str]:
+        return sorted(self.frame["season"].unique())
+
+
+def detect_format(path: Path, header: list[str]) -> FileFormat:
+    cols = set(header)
+    if {"PLAYER_ID", "GAME_ID"} <= cols:
+        return FileFormat.PLAYER_LOGS
+    if {"game_id", "game_type"} <= cols:
+        return FileFormat.GAMES
+    if {"team_id", "conference"} <= cols:
+        return FileFormat.TEAMS
+    raise IngestError(
+        path,
+        "unrecognised header: expected NBA.com LeagueGameLog player rows (PLAYER_ID, GAME_ID, "
+        "...), a games file (game_id, game_type, ...) or a teams file (season, team_id, "
+        f"abbreviation, name, conference); got {', '.join(header[:8])}",
+        line=1,
+    )
+
+
+def read_file(path: Path) -> ParsedFile:
+    """Parse one file of any supported format, or raise IngestError naming what is wrong."""
+    raw = _read_text_csv(path)
+    fmt = detect_format(path, list(raw.columns))
+    parser = {
+        FileFormat.PLAYER_LOGS: _parse_player_logs,
+        FileFormat.GAMES: _parse_games,
+        FileFormat.TEAMS: _parse_teams,
+    }[fmt]
+    return ParsedFile(path, fmt, parser(path, raw))
+
+
+def _read_text_csv(path: Path) -> pd.DataFrame:
+    if not path.is_file():
+        raise IngestError(path, "no such file")
+    try:
+        # All text, nothing turned into NaN: empty cells stay "" and are judged per column.
+        df = pd.read_csv(
+            path, dtype=str, keep_default_na=False, na_filter=False, compression="infer"
+        )
+    except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as exc:
+        raise IngestError(path, f"cannot be decompressed, the file is truncated or corrupt "
+                          f"({type(exc).__name__}: {exc})") from exc
+    except UnicodeDecodeError as exc:
+        raise IngestError(path, f"is not UTF-8 text ({exc})") from exc
+    except pd.errors.EmptyDataError as exc:
+        raise IngestError(path, "is empty: no header line") from exc
+    except pd.errors.ParserError as exc:
+        raise IngestError(path, f"is not a well-formed CSV ({exc})") from exc
+    if df.empty:
+        raise IngestError(path, "has a header but no data rows")
+    df["line"] = np.arange(2, len(df) + 2)
+    return df
+
+
+def _check_columns(
+    path: Path, df: pd.DataFrame, expected: tuple[str, ...], optional: frozenset[str]
+) -> None:
+    present = [c for c in df.columns if c != "line"]
+    unknown = [c for c in present if c not in expected]
+    if unknown:
+        raise IngestError(path, f"unknown column(s) {unknown}", line=1, field=unknown[0])
+    missing = [c for c in expected if c not in present and c not in optional]
+    if missing:
+        raise IngestError(path, f"missing column(s) {missing}", line=1, field=missing[0])
+
+
+def _fail_at(path: Path, df: pd.DataFrame, bad: np.ndarray, field: str, problem: str):
+    i = int(np.flatnonzero(bad)[0])
+    value = df[field].iloc[i] if field in df.columns else ""
+    raise IngestError(
+        path,
+        f"{problem} (value {value!r}; {int(bad.sum())} such row(s) in the file)",
+        line=int(df["line"].iloc[i]),
+        field=field,
+    )
+
+
+def _int(path: Path, df: pd.DataFrame, field: str, *, nonneg: bool = True) -> np.ndarray:
+    text = df[field].str.strip()
+    num = pd.to_numeric(text, errors="coerce")
+    bad = (num.isna() | (num != np.floor(num))).to_numpy()
+    if bad.any():
+        _fail_at(path, df, bad, field, "not an integer")
+    out = num.to_numpy(dtype=np.int64)
+    if nonneg and (out < 0).any():
+        _fail_at(path, df, out < 0, field, "negative count")
+    return out
+
+
+def _minutes(path: Path, df: pd.DataFrame, field: str) -> np.ndarray:
+    """Minutes as float; NBA.com sends integers, floats, or ``MM:SS`` depending on endpoint."""
+    text = df[field].str.strip()
+    num = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
+    clock = text.str.fullmatch(r"\d+:\d{2}").to_numpy(dtype=bool)
+    if clock.any():
+        parts = text[clock].str.split(":", expand=True).astype(int)
+        num[clock] = parts[0].to_numpy() + parts[1].to_numpy() / 60.0
+    bad = ~np.isfinite(num)
+    if bad.any():
+        _fail_at(path, df, bad, field, "minutes are not a number or MM:SS")
+    if (num < 0).any():
+        _fail_at(path, df, num < 0, field, "negative minutes")
+    return num
+
+
+def _dates(path: Path, df: pd.DataFrame, field: str) -> pd.Series:
+    text = df[field].str.strip()
+    iso = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+    # 2012-13's games file writes M/D/YY; both spellings are accepted value by value.
+    us = pd.to_datetime(text, format="%m/%d/%y", errors="coerce")
+    out = iso.fillna(us)
+    bad = out.isna().to_numpy()
+    if bad.any():
+        _fail_at(path, df, bad, field, "not a date (YYYY-MM-DD or M/D/YY)")
+    return out
+
+
+def _season(path: Path, df: pd.DataFrame, field: str) -> np.ndarray:
+    values = df[field].str.strip()
+    ok = {}
+    for v in values.unique():
+        try:
+            season_start_year(v)
+            ok[v] = True
+        except ValueError:
+            ok[v] = False
+    bad = ~values.map(ok).to_numpy(dtype=bool)
+    if bad.any():
+        _fail_at(path, df, bad, field, "not a season of the form YYYY-YY")
+    return values.to_numpy(dtype=object)
+
+
+def _game_ids(path: Path, df: pd.DataFrame, field: str) -> np.ndarray:
+    ids = df[field].str.strip()
+    bad = ~ids.str.fullmatch(r"\d{10}").to_numpy(dtype=bool)
+    if bad.any():
+        _fail_at(path, df, bad, field, "game id must be 10 digits, zero-padded (read as text)")
+    return ids.to_numpy(dtype=object)
+
+
+def _check_box(path: Path, df: pd.DataFrame, out: pd.DataFrame, side: str | None) -> None:
+    """Counts that cannot be: made above attempted, rebounds not adding up.
+
+    ``side`` is None for player rows (columns ``fgm`` here, ``FGM`` in the file) or
+    "home"/"road" for games rows (``home_fgm`` here, ``fgm_home`` in the file).
+    """
+
+    def col(c: str) -> np.ndarray:
+        return out[c if side is None else f"{side}_{c}"].to_numpy()
+
+    def src(c: str) -> str:
+        return c.upper() if side is None else f"{c}_{side}"
+
+    for made, att in (("fgm", "fga"), ("fg3m", "fg3a"), ("ftm", "fta"), ("fg3m", "fgm")):
+        bad = col(made) > col(att)
+        if bad.any():
+            _fail_at(path, df, bad, src(made), f"{made} is greater than {att}")
+    bad = col("reb") != col("oreb") + col("dreb")
+    if bad.any():
+        _fail_at(path, df, bad, src("reb"), "reb is not oreb + dreb")
+    pts = 2 * col("fgm") + col("fg3m") + col("ftm")
+    bad = pts != col("pts")
+    if bad.any():
+        _fail_at(path, df, bad, src("pts"), "pts is not 2*fgm + fg3m + ftm")
+
+
+def _parse_player_logs(path: Path, df: pd.DataFrame) -> pd.DataFrame:
+    _check_columns(path, df, PLAYER_LOG_COLUMNS, PLAYER_LOG_OPTIONAL)
+    out = pd.DataFrame({"line": df["line"].to_numpy()})
+    out["game_id"] = _game_ids(path, df, "GAME_ID")
+    out["player_id"] = _int(path, df, "PLAYER_ID")
+    out["team_id"] = _int(path, df, "TEAM_ID")
+    season_id = _int(path, df, "SEASON_ID")
+    # SEASON_ID is "2" + start year for the regular season ("4" playoffs, "5" play-in).
+    seasons = np.array([season_label(s % 10000) for s in season_id], dtype=object)
+    if "SEASON" in df.columns:
+        declared = _season(path, df, "SEASON")
+        bad = declared != seasons
+        if bad.any():
+            _fail_at(path, df, bad, "SEASON", "disagrees with SEASON_ID")
+    out["season"] = seasons
+    out["game_date"] = _dates(path, df, "GAME_DATE").to_numpy()
+    out["player_name"] = (
+        df["PLAYER_NAME"].str.strip().to_numpy(dtype=object) if "PLAYER_NAME" in df else ""
+    )
+    out["team_abbreviation"] = df["TEAM_ABBREVIATION"].str.strip().to_numpy(dtype=object)
+    out["team_name"] = (
+        df["TEAM_NAME"].str.strip().to_numpy(dtype=object) if "TEAM_NAME" in df else ""
+    )
+    matchup = df["MATCHUP"].str.strip()
+    parts = matchup.str.extract(r"^(\w{2,4}) (vs\.|@) (\w{2,4})$")
+    bad = parts[0].isna().to_numpy() | (parts[0] != out["team_abbreviation"]).to_numpy()
+    if bad.any():
+        _fail_at(path, df, bad, "MATCHUP",
+                 "expected 'TEAM vs. OPP' or 'TEAM @ OPP' starting with TEAM_ABBREVIATION")
+    out["is_home"] = (parts[1] == "vs.").to_numpy()
+    out["opponent_abbreviation"] = parts[2].to_numpy(dtype=object)
+    out["minutes"] = _minutes(path, df, "MIN")
+    for c in BOX_COUNTS:
+        out[c] = _int(path, df, c.upper())
+    out["pts"] = _int(path, df, "PTS")
+    out["plus_minus"] = _int(path, df, "PLUS_MINUS", nonneg=False)
+    _check_box(path, df, out, None)
+    if "WL" in df.columns:
+        wl = df["WL"].str.strip()
+        bad = ~wl.isin(["W", "L"]).to_numpy()
+        if bad.any():
+            _fail_at(path, df, bad, "WL", "must be W or L")
+        out["won"] = pd.array((wl == "W").to_numpy(), dtype="boolean")
+    else:
+        out["won"] = pd.array([pd.NA] * len(out), dtype="boolean")
+    kind = pd.Series(out["game_id"]).str[:3].map(GAME_ID_KIND)
+    bad = kind.isna().to_numpy()
+    if bad.any():
+        _fail_at(path, df, bad, "GAME_ID", f"unknown game id prefix (known: {list(GAME_ID_KIND)})")
+    out["kind"] = kind.to_numpy(dtype=object)
+    dup = out.duplicated(["player_id", "game_id"], keep=False).to_numpy()
+    if dup.any():
+        first = out.loc[dup].sort_values("line").iloc[:2]
+        raise IngestError(
+            path,
+            f"duplicate row for player {first['player_id'].iloc[0]} in game "
+            f"{first['game_id'].iloc[0]} (lines {first['line'].iloc[0]} and "
+            f"{first['line'].iloc[1]})",
+            line=int(first["line"].iloc[1]),
+            field="PLAYER_ID",
+        )
+    _check_two_teams(path, out)
+    return out
+
+
+def _check_two_teams(path: Path, out: pd.DataFrame) -> None:
+    """Each game has players of exactly two teams, one at home, facing each other."""
+    team_side = out.groupby(["game_id", "team_id"], sort=False).agg(
+        is_home=("is_home", "first"),
+        n_sides=("is_home", "nunique"),
+        n_dates=("game_date", "nunique"),
+        abbreviation=("team_abbreviation", "first"),
+        line=("line", "min"),
+    )
+    per_game = team_side.groupby(level="game_id", sort=False).agg(
+        n_teams=("is_home", "size"),
+        n_home=("is_home", "sum"),
+        line=("line", "min"),
+        teams=("abbreviation", lambda s: ",".join(sorted(s))),
+    )
+    bad = per_game[per_game["n_teams"] != 2]
+    if len(bad):
+        g = bad.iloc[0]
+        raise IngestError(
+            path,
+            f"game {bad.index[0]} has players of {g['n_teams']} team(s) ({g['teams']}); "
+            "a game has exactly two teams",
+            line=int(g["line"]),
+            field="TEAM_ID",
+        )
+    bad = per_game[per_game["n_home"] != 1]
+    if len(bad):
+        raise IngestError(
+            path,
+            f"game {bad.index[0]}: MATCHUP must put exactly one of the two teams at home",
+            line=int(bad["line"].iloc[0]),
+            field="MATCHUP",
+        )
+    bad = team_side[(team_side["n_sides"] != 1) | (team_side["n_dates"] != 1)]
+    if len(bad):
+        raise IngestError(
+            path,
+            f"game {bad.index[0][0]}, team {bad.index[0][1]}: rows disagree on home/away or date",
+            line=int(bad["line"].iloc[0]),
+            field="MATCHUP",
+        )
+
+
+def _bool(path: Path, df: pd.DataFrame, field: str) -> np.ndarray:
+    text = df[field].str.strip().str.lower()
+    mapping = {"true": True, "false": False, "1": True, "0": False, "t": True, "f": False}
+    val = text.map(mapping)
+    bad = val.isna().to_numpy()
+    if bad.any():
+        _fail_at(path, df, bad, field, "not a boolean (True/False)")
+    return val.to_numpy(dtype=bool)
+
+
+def _parse_games(path: Path, df: pd.DataFrame) -> pd.DataFrame:
+    _check_columns(path, df, GAMES_COLUMNS, GAMES_OPTIONAL)
+    out = pd.DataFrame({"line": df["line"].to_numpy()})
+    out["game_id"] = _game_ids(path, df, "game_id")
+    out["game_date"] = _dates(path, df, "game_date").to_numpy()
+    out["season"] = _season(path, df, "season")
+    gtype = df["game_type"].str.strip().str.lower()
+    kind = gtype.map(GAME_TYPES)
+    bad = kind.isna().to_numpy()
+    if bad.any():
+        _fail_at(path, df, bad, "game_type", f"unknown game type (known: {sorted(GAME_TYPES)})")
+    out["kind"] = kind.to_numpy(dtype=object)
+    out["is_cup"] = gtype.str.startswith("nba_cup").to_numpy()
+    out["neutral_site"] = _bool(path, df, "neutral_site")
+    for side in ("home", "road"):
+        out[f"{side}_team_id"] = _int(path, df, f"team_id_{side}")
+        out[f"{side}_abbreviation"] = (
+            df[f"team_abbreviation_{side}"].str.strip().to_numpy(dtype=object)
+        )
+        name_col = f"team_name_{side}"
+        out[f"{side}_name"] = (
+            df[name_col].str.strip().to_numpy(dtype=object) if name_col in df else ""
+        )
+        out[f"{side}_pts"] = _int(path, df, f"pts_{side}")
+        for c in BOX_COUNTS:
+            out[f"{side}_{c}"] = _int(path, df, f"{c}_{side}")
+        _check_box(path, df, out, side)
+    bad = (out["home_team_id"] == out["road_team_id"]).to_numpy()
+    if bad.any():
+        _fail_at(path, df, bad, "team_id_road", "a team cannot play itself")
+    bad = (out["home_pts"] == out["road_pts"]).to_numpy()
+    if bad.any():
+        _fail_at(path, df, bad, "pts_road", "an NBA game cannot end in a tie")
+    if "wl_home" in df.columns:
+        wl = df["wl_home"].str.strip()
+        expected = np.where(out["home_pts"] > out["road_pts"], "W", "L")
+        bad = (wl.to_numpy() != expected)
+        if bad.any():
+            _fail_at(path, df, bad, "wl_home", "disagrees with pts_home and pts_road")
+    id_kind = pd.Series(out["game_id"]).str[:3].map(GAME_ID_KIND)
+    bad = id_kind.isna().to_numpy()
+    if bad.any():
+        _fail_at(path, df, bad, "game_id", f"unknown game id prefix (known: {list(GAME_ID_KIND)})")
+    dup = out.duplicated("game_id", keep="first").to_numpy()
+    if dup.any():
+        _fail_at(path, df, dup, "game_id", "duplicate game id in this file")
+    return out
+
+
+def _parse_teams(path: Path, df: pd.DataFrame) -> pd.DataFrame:
+    _check_columns(path, df, TEAMS_COLUMNS, frozenset())
+    out = pd.DataFrame({"line": df["line"].to_numpy()})
+    out["season"] = _season(path, df, "season")
+    out["team_id"] = _int(path, df, "team_id")
+    out["abbreviation"] = df["abbreviation"].str.strip().to_numpy(dtype=object)
+    out["name"] = df["name"].str.strip().to_numpy(dtype=object)
+    conf = df["conference"].str.strip().str.upper()
+    bad = ~conf.isin(["E", "W"]).to_numpy()
+    if bad.any():
+        _fail_at(path, df, bad, "conference", "must be E or W")
+    out["conference"] = conf.to_numpy(dtype=object)
+    bad = (out["abbreviation"] == "").to_numpy()
+    if bad.any():
+        _fail_at(path, df, bad, "abbreviation", "empty")
+    dup = out.duplicated(["season", "team_id"]).to_numpy()
+    if dup.any():
+        _fail_at(path, df, dup, "team_id", "team listed twice for the same season")
+    return out

@@ -1,0 +1,458 @@
+"""Ingest files into the store: validate everything first, then write it in one transaction.
+
+Order of work: parse every file (nothing touches the database yet), check the files against
+each other and against what the store already holds, then insert only rows that are new and
+rebuild the derived tables of the seasons touched. Any error rolls the whole call back, so a
+failed ingest leaves the store exactly as it was. Re-ingesting the same files adds nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from truestrength.data.derive import rebuild_derived
+from truestrength.data.errors import IngestError
+from truestrength.data.formats import BOX_COUNTS, GAME_ID_KIND, FileFormat, ParsedFile, read_file
+from truestrength.data.store import Store
+from truestrength.data.teams import nba_team_season
+
+SUPPORTED_SUFFIXES = (".csv", ".csv.gz")
+
+
+@dataclass
+class FileReport:
+    path: Path
+    format: FileFormat
+    rows: int
+    seasons: list[str]
+    added: int = 0
+
+
+@dataclass
+class IngestReport:
+    files: list[FileReport] = field(default_factory=list)
+    games_added: int = 0
+    games_upgraded: int = 0
+    player_rows_added: int = 0
+    team_seasons_added: int = 0
+    seasons_touched: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.games_added or self.games_upgraded or self.player_rows_added
+                    or self.team_seasons_added)
+
+
+def expand_paths(paths: Iterable[Path]) -> list[Path]:
+    """Files as given, and directories searched recursively for .csv / .csv.gz files."""
+    out: list[Path] = []
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            found = sorted(q for q in p.rglob("*") if q.is_file() and q.name.endswith(
+                SUPPORTED_SUFFIXES))
+            if not found:
+                raise IngestError(p, "directory holds no .csv or .csv.gz files")
+            out.extend(found)
+        elif p.exists():
+            out.append(p)
+        else:
+            raise IngestError(p, "no such file or directory")
+    return out
+
+
+def ingest_files(store: Store, paths: Iterable[Path]) -> IngestReport:
+    files = [read_file(p) for p in expand_paths(paths)]
+    by_format = {f: [p for p in files if p.format == f] for f in FileFormat}
+    report = IngestReport(files=[FileReport(p.path, p.format, len(p.frame), p.seasons)
+                                 for p in files])
+    with store.transaction() as con:
+        teams = _TeamRegistry(con)
+        report.team_seasons_added = teams.add_declared(by_format[FileFormat.TEAMS])
+        new_games, upgraded = _new_games(con, by_format[FileFormat.GAMES], teams)
+        player_rows, derived_games = _new_player_rows(
+            con, by_format[FileFormat.PLAYER_LOGS], new_games, teams)
+        all_games = pd.concat([g for g in (new_games, derived_games) if len(g)],
+                              ignore_index=True) if len(new_games) or len(derived_games) \
+            else new_games
+        seasons = sorted(set(all_games.get("season", [])) | set(player_rows.get("season", [])))
+        teams.insert_needed(con, all_games, player_rows)
+        if len(upgraded):
+            con.register("_upgraded", upgraded)
+            con.execute("DELETE FROM games WHERE game_id IN (SELECT game_id FROM _upgraded)")
+        if len(all_games):
+            _insert(con, "games", all_games)
+        if len(player_rows):
+            _insert(con, "player_game_logs", player_rows)
+            _upsert_players(con, player_rows)
+        if seasons:
+            rebuild_derived(con, seasons)
+        report.games_added = len(all_games) - len(upgraded)
+        report.games_upgraded = len(upgraded)
+        report.player_rows_added = len(player_rows)
+        report.seasons_touched = seasons
+        for fr, pf in zip(report.files, files, strict=True):
+            if pf.format == FileFormat.PLAYER_LOGS and len(player_rows):
+                fr.added = int((player_rows["_file"] == str(pf.path)).sum())
+            elif pf.format == FileFormat.GAMES and len(new_games):
+                fr.added = int((new_games["_file"] == str(pf.path)).sum())
+    return report
+
+
+# ---------------------------------------------------------------------------------------------
+# Teams
+
+
+class _TeamRegistry:
+    """Which (team, season) pairs exist: the store's, teams files', and the built-in NBA list."""
+
+    def __init__(self, con) -> None:
+        known = con.execute(
+            "SELECT team_id, season, abbreviation, name, conference FROM team_seasons"
+        ).df()
+        self._rows: dict[tuple[int, str], tuple[str, str, str]] = {
+            (int(r.team_id), r.season): (r.abbreviation, r.name, r.conference)
+            for r in known.itertuples()
+        }
+        self._in_store = set(self._rows)
+        self._names: dict[tuple[int, str], str] = {}
+
+    def add_declared(self, files: list[ParsedFile]) -> int:
+        added = 0
+        for pf in files:
+            for r in pf.frame.itertuples():
+                key = (int(r.team_id), r.season)
+                new = (r.abbreviation, r.name, r.conference)
+                have = self._rows.get(key) or self._builtin(key)
+                if have is not None and (have[0], have[2]) != (new[0], new[2]):
+                    raise IngestError(
+                        pf.path,
+                        f"team {key[0]} in {key[1]} is already known as {have[0]} "
+                        f"(conference {have[2]}); this file says {new[0]} ({new[2]})",
+                        line=int(r.line), field="abbreviation",
+                    )
+                if key not in self._rows:
+                    self._rows[key] = new
+                    added += 1
+        return added
+
+    @staticmethod
+    def _builtin(key: tuple[int, str]) -> tuple[str, str, str] | None:
+        t = nba_team_season(*key)
+        return None if t is None else (t.abbreviation, t.name, t.conference)
+
+    def check(self, pf: ParsedFile, frame: pd.DataFrame, id_col: str, abbr_col: str,
+              name_col: str | None, id_field: str, abbr_field: str) -> None:
+        pairs = frame[[id_col, "season", abbr_col, "line"]
+                      + ([name_col] if name_col else [])].drop_duplicates([id_col, "season",
+                                                                            abbr_col])
+        for r in pairs.itertuples(index=False):
+            tid, season, abbr, line = int(r[0]), r[1], r[2], int(r[3])
+            key = (tid, season)
+            have = self._rows.get(key)
+            if have is None:
+                have = self._builtin(key)
+                if have is not None:
+                    self._rows[key] = have
+            if have is None:
+                raise IngestError(
+                    pf.path,
+                    f"team {tid} ({abbr}) is not a known team for {season}: not an NBA team "
+                    "that season and not declared by a teams file",
+                    line=line, field=id_field,
+                )
+            if have[0] != abbr:
+                raise IngestError(
+                    pf.path,
+                    f"team {tid} was {have[0]} in {season}, not {abbr}",
+                    line=line, field=abbr_field,
+                )
+            if name_col and r[4]:
+                self._names[key] = r[4]
+
+    def abbreviation_to_id(self, season: str) -> dict[str, int]:
+        return {v[0]: k[0] for k, v in self._rows.items() if k[1] == season}
+
+    def insert_needed(self, con, games: pd.DataFrame, player_rows: pd.DataFrame) -> None:
+        """Write the team_seasons rows the new data uses (and declared ones) that are new."""
+        used: set[tuple[int, str]] = set()
+        for frame, cols in ((games, ("home_team_id", "road_team_id")),
+                            (player_rows, ("team_id",))):
+            for c in cols:
+                if len(frame):
+                    used |= set(zip(frame[c].astype(int), frame["season"], strict=True))
+        declared = {k for k in self._rows if k not in self._in_store}
+        new_keys = sorted((used | declared) - self._in_store)
+        if not new_keys:
+            return
+        rows = pd.DataFrame(
+            [(k[0], k[1], self._rows[k][0], self._names.get(k, self._rows[k][1]),
+              self._rows[k][2]) for k in new_keys],
+            columns=["team_id", "season", "abbreviation", "name", "conference"],
+        )
+        con.register("_new_team_seasons", rows)
+        con.execute("INSERT INTO team_seasons SELECT * FROM _new_team_seasons")
+        # teams carries each franchise's newest abbreviation and name.
+        con.execute("""
+            INSERT OR REPLACE INTO teams
+            SELECT team_id, arg_max(abbreviation, season), arg_max(name, season)
+            FROM team_seasons GROUP BY team_id
+        """)
+
+
+# ---------------------------------------------------------------------------------------------
+# Games
+
+_GAME_COLS = (
+    "game_id", "season", "game_date", "kind", "is_cup", "counts_for_standings", "neutral_site",
+    "home_team_id", "road_team_id", "home_pts", "road_pts",
+    *(f"home_{c}" for c in BOX_COUNTS), *(f"road_{c}" for c in BOX_COUNTS), "source",
+)  # fmt: skip
+_GAME_IDENTITY = ("season", "game_date", "kind", "home_team_id", "road_team_id", "home_pts",
+                  "road_pts")
+
+
+def _new_games(con, files: list[ParsedFile], teams: _TeamRegistry):
+    """Games rows not yet in the store, and the ids of player-log games they replace."""
+    frames = []
+    for pf in files:
+        g = pf.frame
+        prefix_kind = g["game_id"].str[:3].map(GAME_ID_KIND)
+        bad = (prefix_kind != g["kind"]).to_numpy()
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise IngestError(
+                pf.path, f"game_type says {g['kind'].iloc[i]} but game id "
+                f"{g['game_id'].iloc[i]} is a {prefix_kind.iloc[i]} id",
+                line=int(g["line"].iloc[i]), field="game_type")
+        teams.check(pf, g, "home_team_id", "home_abbreviation", "home_name",
+                    "team_id_home", "team_abbreviation_home")
+        teams.check(pf, g, "road_team_id", "road_abbreviation", "road_name",
+                    "team_id_road", "team_abbreviation_road")
+        g = g.assign(counts_for_standings=g["kind"] == "regular", source="games_file",
+                     _file=str(pf.path))
+        frames.append(g)
+    if not frames:
+        return _empty_games(), pd.DataFrame({"game_id": []})
+    games = pd.concat(frames, ignore_index=True)
+    # The same game in two files of this batch must agree; then it counts once.
+    games = _dedupe(games, "game_id", _GAME_IDENTITY, "game")
+    con.register("_incoming_games", games[["game_id"]])
+    existing = con.execute(
+        "SELECT g.* FROM games g JOIN _incoming_games i USING (game_id)").df()
+    if not len(existing):
+        return games, pd.DataFrame({"game_id": []})
+    merged = games.merge(existing, on="game_id", suffixes=("", "_db"))
+    for col in _GAME_IDENTITY:
+        a, b = merged[col], merged[f"{col}_db"]
+        if col == "game_date":
+            a, b = pd.to_datetime(a), pd.to_datetime(b)
+        bad = (a != b).to_numpy()
+        if bad.any():
+            r = merged[bad].iloc[0]
+            raise IngestError(
+                r["_file"], f"game {r['game_id']} is already in the store with {col} = "
+                f"{r[f'{col}_db']}, this file says {r[col]}", line=int(r["line"]), field=col)
+    upgraded = merged.loc[merged["source_db"] == "player_logs", ["game_id"]]
+    keep = ~games["game_id"].isin(existing["game_id"]) | games["game_id"].isin(
+        upgraded["game_id"])
+    return games[keep].reset_index(drop=True), upgraded
+
+
+def _empty_games() -> pd.DataFrame:
+    return pd.DataFrame({c: [] for c in (*_GAME_COLS, "line", "_file")})
+
+
+def _dedupe(frame: pd.DataFrame, key: str | list[str], identity, what: str) -> pd.DataFrame:
+    keys = [key] if isinstance(key, str) else key
+    dup = frame.duplicated(keys, keep=False)
+    if not dup.any():
+        return frame
+    sub = frame[dup]
+    n_versions = sub.drop_duplicates([*keys, *identity]).groupby(keys).size()
+    conflicted = n_versions[n_versions > 1]
+    if len(conflicted):
+        k = conflicted.index[0]
+        k = k if isinstance(k, tuple) else (k,)
+        rows = sub.loc[(sub[keys] == pd.Series(k, index=keys)).all(axis=1)].iloc[:2]
+        raise IngestError(
+            rows["_file"].iloc[1],
+            f"{what} {dict(zip(keys, k, strict=True))} appears twice with different values "
+            f"(also in {rows['_file'].iloc[0]}, line {rows['line'].iloc[0]})",
+            line=int(rows["line"].iloc[1]), field=keys[-1])
+    return frame.drop_duplicates(keys, keep="first").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Player logs
+
+_PLAYER_COLS = ("player_id", "game_id", "season", "game_date", "team_id", "opponent_id",
+                "is_home", "minutes", *BOX_COUNTS, "pts", "plus_minus")
+_PLAYER_IDENTITY = ("team_id", "minutes", "pts", *BOX_COUNTS, "plus_minus")
+
+
+def _new_player_rows(con, files: list[ParsedFile], new_games: pd.DataFrame,
+                     teams: _TeamRegistry):
+    """Player rows not yet in the store, and games derived from player rows where no games
+    file (new or stored) has them."""
+    if not files:
+        return pd.DataFrame({c: [] for c in (*_PLAYER_COLS, "_file")}), _empty_games()
+    frames = []
+    for pf in files:
+        teams.check(pf, pf.frame, "team_id", "team_abbreviation", "team_name", "TEAM_ID",
+                    "TEAM_ABBREVIATION")
+        frames.append(pf.frame.assign(_file=str(pf.path)))
+    rows = pd.concat(frames, ignore_index=True)
+    rows = _dedupe(rows, ["player_id", "game_id"], _PLAYER_IDENTITY, "player row")
+
+    # Existing player rows: identical ones are skipped, differing ones are an error.
+    con.register("_incoming_rows", rows[["player_id", "game_id"]])
+    existing = con.execute("""SELECT p.* FROM player_game_logs p
+                              JOIN _incoming_rows i USING (player_id, game_id)""").df()
+    if len(existing):
+        merged = rows.merge(existing, on=["player_id", "game_id"], suffixes=("", "_db"))
+        for col in _PLAYER_IDENTITY:
+            bad = (merged[col] != merged[f"{col}_db"]).to_numpy()
+            if bad.any():
+                r = merged[bad].iloc[0]
+                raise IngestError(
+                    r["_file"], f"player {r['player_id']} in game {r['game_id']} is already in "
+                    f"the store with {col} = {r[f'{col}_db']}, this file says {r[col]}",
+                    line=int(r["line"]), field=col.upper())
+        seen = pd.MultiIndex.from_frame(existing[["player_id", "game_id"]])
+        is_new = ~pd.MultiIndex.from_frame(rows[["player_id", "game_id"]]).isin(seen)
+        rows = rows[is_new].reset_index(drop=True)
+    if not len(rows):
+        return rows.assign(opponent_id=pd.Series(dtype="int64")), _empty_games()
+
+    # The game each row belongs to: new games file rows first, else the store.
+    team_sums = _team_sums(con, rows)
+    con.register("_incoming_game_ids", team_sums[["game_id"]].drop_duplicates())
+    stored = con.execute("""SELECT g.game_id, g.season, g.game_date, g.home_team_id,
+                                   g.road_team_id, g.home_pts, g.road_pts
+                            FROM games g JOIN _incoming_game_ids USING (game_id)""").df()
+    cols = ["game_id", "season", "game_date", "home_team_id", "road_team_id", "home_pts",
+            "road_pts"]
+    known = pd.concat([new_games[cols], stored[~stored["game_id"].isin(new_games["game_id"])]],
+                      ignore_index=True) if len(new_games) else stored
+    derived = _derive_games(team_sums[~team_sums["game_id"].isin(known["game_id"])])
+    games = pd.concat([known, derived[cols]], ignore_index=True) if len(derived) else known
+    _check_against_games(team_sums, games)
+    side = rows[["game_id", "team_id"]].merge(games[cols[:5]], on="game_id", how="left")
+    rows["opponent_id"] = np.where(side["team_id"] == side["home_team_id"],
+                                   side["road_team_id"], side["home_team_id"]).astype("int64")
+    return rows, derived
+
+
+def _team_sums(con, rows: pd.DataFrame) -> pd.DataFrame:
+    """Per (game, team): summed box of the incoming rows plus rows of that game already
+    stored, so a game's points are checked whole."""
+    agg = {c: (c, "sum") for c in (*BOX_COUNTS, "pts")}
+    sums = rows.groupby(["game_id", "team_id"], sort=False).agg(
+        season=("season", "first"), game_date=("game_date", "first"),
+        is_home=("is_home", "first"), line=("line", "min"), _file=("_file", "first"),
+        won=("won", "first"), **agg,
+    ).reset_index()
+    con.register("_sum_ids", sums[["game_id"]].drop_duplicates())
+    stored = con.execute(f"""
+        SELECT game_id, team_id, {", ".join(f"sum({c}) AS {c}" for c in (*BOX_COUNTS, "pts"))}
+        FROM player_game_logs JOIN _sum_ids USING (game_id) GROUP BY game_id, team_id""").df()
+    if len(stored):
+        merged = sums.merge(stored, on=["game_id", "team_id"], how="left", suffixes=("", "_db"))
+        for c in (*BOX_COUNTS, "pts"):
+            merged[c] = merged[c] + merged[f"{c}_db"].fillna(0).astype("int64")
+        sums = merged[sums.columns]
+    return sums
+
+
+def _derive_games(team_sums: pd.DataFrame) -> pd.DataFrame:
+    if not len(team_sums):
+        return _empty_games()
+    home = team_sums[team_sums["is_home"]].set_index("game_id")
+    road = team_sums[~team_sums["is_home"]].set_index("game_id")
+    road = road.reindex(home.index)
+    g = pd.DataFrame({
+        "game_id": home.index, "season": home["season"].to_numpy(),
+        "game_date": home["game_date"].to_numpy(),
+        "home_team_id": home["team_id"].to_numpy(), "road_team_id": road["team_id"].to_numpy(),
+        "home_pts": home["pts"].to_numpy(), "road_pts": road["pts"].to_numpy(),
+        "line": home["line"].to_numpy(), "_file": home["_file"].to_numpy(),
+    })
+    for c in BOX_COUNTS:
+        g[f"home_{c}"] = home[c].to_numpy()
+        g[f"road_{c}"] = road[c].to_numpy()
+    g["kind"] = g["game_id"].str[:3].map(GAME_ID_KIND)
+    g["is_cup"] = False
+    g["counts_for_standings"] = g["kind"] == "regular"
+    # Player logs do not say where a game was played; only cup games are neutral, and a
+    # games file for the season corrects this when it is ingested.
+    g["neutral_site"] = False
+    g["source"] = "player_logs"
+    tie = (g["home_pts"] == g["road_pts"]).to_numpy()
+    if tie.any():
+        r = g[tie].iloc[0]
+        raise IngestError(r["_file"], f"game {r['game_id']}: players' points give a tie "
+                          f"{r['home_pts']}-{r['road_pts']}; an NBA game cannot end tied",
+                          line=int(r["line"]), field="PTS")
+    return g
+
+
+def _check_against_games(team_sums: pd.DataFrame, games: pd.DataFrame) -> None:
+    m = team_sums.merge(games, on="game_id", how="left", suffixes=("", "_game"))
+    is_home_team = m["team_id"] == m["home_team_id"]
+    in_game = is_home_team | (m["team_id"] == m["road_team_id"])
+    bad = ~in_game.to_numpy()
+    if bad.any():
+        r = m[bad].iloc[0]
+        raise IngestError(r["_file"], f"team {r['team_id']} has players in game {r['game_id']}, "
+                          f"which is {r['home_team_id']} vs {r['road_team_id']}",
+                          line=int(r["line"]), field="TEAM_ID")
+    bad = (is_home_team != m["is_home"]).to_numpy()
+    if bad.any():
+        r = m[bad].iloc[0]
+        raise IngestError(r["_file"], f"game {r['game_id']}: MATCHUP puts team {r['team_id']} "
+                          "on the wrong side of the court compared with the games file",
+                          line=int(r["line"]), field="MATCHUP")
+    bad = (pd.to_datetime(m["game_date"]) != pd.to_datetime(m["game_date_game"])).to_numpy()
+    if bad.any():
+        r = m[bad].iloc[0]
+        raise IngestError(r["_file"], f"game {r['game_id']} is dated {r['game_date_game']:%Y-%m-%d}"
+                          f" in the games data, this row says {r['game_date']:%Y-%m-%d}",
+                          line=int(r["line"]), field="GAME_DATE")
+    score = np.where(is_home_team, m["home_pts"], m["road_pts"])
+    bad = (m["pts"].to_numpy() != score)
+    if bad.any():
+        r = m[bad].iloc[0]
+        raise IngestError(
+            r["_file"], f"players' points for team {r['team_id']} in game {r['game_id']} add "
+            f"up to {r['pts']}, but the team scored {score[np.flatnonzero(bad)[0]]}",
+            line=int(r["line"]), field="PTS")
+    opp = np.where(is_home_team, m["road_pts"], m["home_pts"])
+    won = m["won"]
+    has_wl = won.notna().to_numpy()
+    bad = has_wl & (won.fillna(False).astype(bool).to_numpy() != (score > opp))
+    if bad.any():
+        r = m[bad].iloc[0]
+        raise IngestError(r["_file"], f"game {r['game_id']}: WL disagrees with the score",
+                          line=int(r["line"]), field="WL")
+
+
+def _insert(con, table: str, frame: pd.DataFrame) -> None:
+    cols = _GAME_COLS if table == "games" else _PLAYER_COLS
+    con.register("_to_insert", frame[list(cols)])
+    con.execute(f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(cols)} "
+                "FROM _to_insert")
+    con.unregister("_to_insert")
+
+
+def _upsert_players(con, rows: pd.DataFrame) -> None:
+    latest = (rows.sort_values("game_date").groupby("player_id", sort=False)["player_name"]
+              .last().reset_index())
+    con.register("_names", latest)
+    con.execute("""INSERT INTO players SELECT player_id, player_name FROM _names
+                   ON CONFLICT (player_id) DO UPDATE SET name = excluded.name""")

@@ -1,0 +1,240 @@
+"""Ingest on small real files: what goes in, and every way a broken file is refused whole."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from truestrength.data.errors import IngestError
+from truestrength.data.ingest import ingest_files
+from truestrength.data.store import Store
+
+MINI = Path(__file__).parents[1] / "fixtures" / "mini"
+PLAYERS_23 = MINI / "player_logs_2022-23.csv"
+GAMES_23 = MINI / "games_2022-23.csv"
+PLAYERS_22 = MINI / "player_logs_2021-22.csv"
+GAMES_22 = MINI / "games_2021-22.csv"
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store(tmp_path / "t.duckdb") as s:
+        yield s
+
+
+def snapshot(store: Store) -> tuple[dict[str, int], str]:
+    return store.counts(), store.content_hash()
+
+
+def read(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def write(df: pd.DataFrame, path: Path) -> Path:
+    df.to_csv(path, index=False)
+    return path
+
+
+def test_ingest_counts_and_derived_tables(store):
+    report = ingest_files(store, [GAMES_23, PLAYERS_23])
+    assert report.games_added == 3
+    assert report.player_rows_added == 65
+    counts = store.counts()
+    assert counts["games"] == 3
+    assert counts["team_game_logs"] == 6
+    assert counts["player_game_logs"] == 65
+    # BOS 126 - PHI 117 on opening night 2022-23
+    row = store.query("SELECT * FROM team_game_logs WHERE game_id = '0022200001' AND "
+                      "team_id = 1610612738").iloc[0]
+    assert (row.pts, row.opp_pts, bool(row.won), bool(row.is_home)) == (126, 117, True, True)
+    assert row.opponent_id == 1610612755
+    opp = store.query("SELECT opponent_id FROM player_game_logs WHERE game_id = '0022200001' "
+                      "AND team_id = 1610612738")
+    assert set(opp["opponent_id"]) == {1610612755}
+
+
+def test_idempotent_and_adding_a_season_adds_only_it(store):
+    ingest_files(store, [GAMES_23, PLAYERS_23])
+    before = snapshot(store)
+    again = ingest_files(store, [GAMES_23, PLAYERS_23])
+    assert not again.changed
+    assert snapshot(store) == before
+    more = ingest_files(store, [GAMES_22, PLAYERS_22, GAMES_23, PLAYERS_23])
+    assert more.games_added == 2 and more.seasons_touched == ["2021-22"]
+    assert store.seasons() == ["2021-22", "2022-23"]
+
+
+def test_player_logs_first_then_games_file_upgrades(store):
+    ingest_files(store, [PLAYERS_23])
+    g = store.query("SELECT source, home_pts FROM games WHERE game_id = '0022200001'").iloc[0]
+    assert (g.source, g.home_pts) == ("player_logs", 126)
+    rep = ingest_files(store, [GAMES_23])
+    assert rep.games_upgraded == 3 and rep.games_added == 0
+    assert set(store.query("SELECT source FROM games")["source"]) == {"games_file"}
+    assert store.counts()["team_game_logs"] == 6
+
+
+def test_gzip_and_directory_inputs(store, tmp_path):
+    d = tmp_path / "raw"
+    d.mkdir()
+    for src in (GAMES_23, PLAYERS_23):
+        with open(src, "rb") as f, gzip.open(d / (src.name + ".gz"), "wb") as g:
+            shutil.copyfileobj(f, g)
+    assert ingest_files(store, [d]).player_rows_added == 65
+
+
+# ---- broken files: each names file, line and field, and leaves the store unchanged ----------
+
+
+def broken_player_file(tmp_path: Path, edit) -> Path:
+    df = read(PLAYERS_23)
+    df = edit(df)
+    return write(df, tmp_path / "broken_players.csv")
+
+
+def broken_games_file(tmp_path: Path, edit) -> Path:
+    df = read(GAMES_23)
+    df = edit(df)
+    return write(df, tmp_path / "broken_games.csv")
+
+
+def _set(df: pd.DataFrame, row: int, col: str, value: str) -> pd.DataFrame:
+    df = df.copy()
+    df.loc[row, col] = value
+    return df
+
+
+CASES = {
+    "missing column": (
+        "players", lambda df: df.drop(columns=["FGA"]), 1, "FGA", "missing column"),
+    "unknown column": (
+        "players", lambda df: df.assign(SALARY="1"), 1, "SALARY", "unknown column"),
+    "unparsable number": (
+        "players", lambda df: _set(df, 4, "AST", "seven"), 6, "AST", "not an integer"),
+    "unparsable date": (
+        "players", lambda df: _set(df, 2, "GAME_DATE", "2022-13-45"), 4, "GAME_DATE",
+        "not a date"),
+    "negative count": (
+        "players", lambda df: _set(_set(df, 3, "STL", "-1"), 3, "FANTASY_PTS", "0"), 5, "STL",
+        "negative"),
+    "duplicate player row": (
+        "players", lambda df: pd.concat([df, df.iloc[[7]]], ignore_index=True), 67, "PLAYER_ID",
+        "duplicate row for player"),
+    "game with one team": (
+        "players",
+        lambda df: df[~((df.GAME_ID == "0022200002") & (df.TEAM_ABBREVIATION == "LAL"))],
+        None, "TEAM_ID", "exactly two teams"),
+    "unknown team id": (
+        "players", lambda df: df.assign(TEAM_ID=df.TEAM_ID.where(df.TEAM_ABBREVIATION != "PHI",
+                                                                  "1610612999")),
+        None, "TEAM_ID", "not a known team for 2022-23"),
+    "wrong abbreviation for the season": (
+        "games", lambda df: _set(df, 0, "team_abbreviation_home", "NJN"), 2,
+        "team_abbreviation_home", "not NJN"),
+    "unknown game type": (
+        "games", lambda df: _set(df, 1, "game_type", "exhibition"), 3, "game_type",
+        "unknown game type"),
+    "tie game": (
+        "games", lambda df: _set(df, 0, "wl_home", "L")
+        .pipe(_set, 0, "pts_road", df.loc[0, "pts_home"]), 2, None, None),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_broken_file_is_refused_whole(store, tmp_path, case):
+    kind, edit, line, field, words = CASES[case]
+    ingest_files(store, [GAMES_22, PLAYERS_22])  # something already in the store
+    before = snapshot(store)
+    bad = broken_player_file(tmp_path, edit) if kind == "players" else broken_games_file(
+        tmp_path, edit)
+    good = GAMES_23 if kind == "players" else PLAYERS_23
+    with pytest.raises(IngestError) as info:
+        ingest_files(store, [good, bad])
+    err = info.value
+    assert err.file == str(bad)
+    if line is not None:
+        assert err.line == line, str(err)
+    else:
+        assert err.line is not None and err.line >= 2, str(err)
+    if field is not None:
+        assert err.field == field, str(err)
+    if words is not None:
+        assert words in str(err)
+    assert snapshot(store) == before
+
+
+def test_points_not_adding_up_to_team_score(store, tmp_path):
+    # Move 2 points (one made two) from the box of a BOS player: the row stays self-consistent
+    # but BOS's players now add up to 124, not the 126 the games file says.
+    df = read(PLAYERS_23)
+    i = df.index[(df.GAME_ID == "0022200001") & (df.PLAYER_NAME == "Jayson Tatum")][0]
+    for col, delta in (("FGM", -1), ("FGA", -1), ("PTS", -2)):
+        df.loc[i, col] = str(int(df.loc[i, col]) + delta)
+    bad = write(df, tmp_path / "bad_points.csv")
+    before = snapshot(store)
+    with pytest.raises(IngestError, match=r"add up to 124, but the team scored 126") as info:
+        ingest_files(store, [GAMES_23, bad])
+    assert info.value.field == "PTS" and info.value.file == str(bad)
+    assert snapshot(store) == before
+
+
+def test_points_checked_against_stored_games(store, tmp_path):
+    ingest_files(store, [GAMES_23])
+    df = read(PLAYERS_23)
+    i = df.index[df.GAME_ID == "0022200003"][0]
+    for col, delta in (("FTM", 1), ("FTA", 1), ("PTS", 1)):
+        df.loc[i, col] = str(int(df.loc[i, col]) + delta)
+    before = snapshot(store)
+    with pytest.raises(IngestError, match="add up to"):
+        ingest_files(store, [write(df, tmp_path / "p.csv")])
+    assert snapshot(store) == before
+
+
+def test_row_contradicting_store_is_refused(store, tmp_path):
+    ingest_files(store, [GAMES_23, PLAYERS_23])
+    before = snapshot(store)
+    df = read(PLAYERS_23)
+    df.loc[0, "MIN"] = str(int(df.loc[0, "MIN"]) + 1)
+    with pytest.raises(IngestError, match="already in the store with minutes") as info:
+        ingest_files(store, [write(df, tmp_path / "p.csv")])
+    assert info.value.line == 2
+    assert snapshot(store) == before
+
+
+def test_truncated_gzip(store, tmp_path):
+    gz = tmp_path / "players.csv.gz"
+    with gzip.open(gz, "wb") as g:
+        g.write(PLAYERS_23.read_bytes())
+    data = gz.read_bytes()
+    cut = tmp_path / "cut.csv.gz"
+    cut.write_bytes(data[: len(data) // 2])
+    before = snapshot(store)
+    with pytest.raises(IngestError, match="truncated or corrupt") as info:
+        ingest_files(store, [GAMES_23, cut])
+    assert info.value.file == str(cut)
+    assert snapshot(store) == before
+
+
+def test_unrecognised_header(store, tmp_path):
+    p = tmp_path / "x.csv"
+    p.write_text("a,b\n1,2\n")
+    with pytest.raises(IngestError, match="unrecognised header"):
+        ingest_files(store, [p])
+
+
+def test_teams_file_declares_new_teams_and_refuses_conflicts(store, tmp_path):
+    teams = tmp_path / "teams.csv"
+    teams.write_text("season,team_id,abbreviation,name,conference\n"
+                     "2030-31,1,AAA,Alpha,E\n2030-31,2,BBB,Beta,W\n")
+    assert ingest_files(store, [teams]).team_seasons_added == 2
+    assert len(store.query("SELECT * FROM team_seasons WHERE season = '2030-31'")) == 2
+    clash = tmp_path / "clash.csv"
+    clash.write_text("season,team_id,abbreviation,name,conference\n"
+                     "2022-23,1610612738,BOS,Boston Celtics,W\n")
+    with pytest.raises(IngestError, match="already known as BOS") as info:
+        ingest_files(store, [clash])
+    assert (info.value.line, info.value.field) == (2, "abbreviation")
