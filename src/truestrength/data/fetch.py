@@ -1,0 +1,624 @@
+"""Download seasons from NBA.com's stats service with nba_api, into files ingest reads.
+
+One ``LeagueGameLog`` request per (season, season type, players/teams). Each response is
+saved as raw JSON under ``raw_dir/responses/`` the moment it arrives, so an interrupted
+download resumes where it stopped, and the CSVs (``player_game_logs/{season}.csv.gz`` and
+``games/{season}.csv.gz``, the formats in ``docs/contracts.md``) are always rebuilt from the
+saved responses: a season's CSVs are written only once every one of its requests succeeded.
+
+NBA.com throttles and sometimes hangs on clients that hammer it, so requests are spaced by a
+minimum interval and transient failures (timeouts, dropped connections, HTTP 429/5xx) are
+retried with exponential backoff. A machine that cannot reach the host at all (no DNS, no
+route, connection refused) is told so at once instead of after minutes of retries.
+
+What the team log cannot tell us, and how the games file says it:
+
+* NBA Cup semi-finals are ordinary ``002`` regular-season games in the log, indistinguishable
+  from other games; they are written as ``regular_season`` (which is what they are for the
+  standings) with ``neutral_site`` False, although they are played in Las Vegas.
+* The cup final has its own ``006`` id and is written as ``nba_cup_final`` with
+  ``neutral_site`` True (it is always played in Las Vegas). NBA.com serves it under the season
+  type ``IST``, not ``Regular Season``; it is fetched only when ``"IST"`` is in
+  ``FetchConfig.season_types`` (it does not count toward the standings either way).
+* Every other game is written with ``neutral_site`` False: the log names a home team for
+  every game, and neutral courts (e.g. the 2020 bubble) are not marked in it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import gzip
+import json
+import os
+import re
+import socket
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import pandas as pd
+import requests
+import urllib3.exceptions
+from nba_api.stats.endpoints import LeagueGameLog
+from nba_api.stats.library.http import NBAStatsHTTP, NBAStatsResponse
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from truestrength.data.teams import season_label, season_start_year
+
+HOST = "stats.nba.com"
+
+# The LeagueGameLog player columns in NBA.com's order; the files add SEASON at the end.
+PLAYER_LOG_COLUMNS: tuple[str, ...] = (
+    "SEASON_ID", "PLAYER_ID", "PLAYER_NAME", "TEAM_ID", "TEAM_ABBREVIATION", "TEAM_NAME",
+    "GAME_ID", "GAME_DATE", "MATCHUP", "WL", "MIN", "FGM", "FGA", "FG_PCT", "FG3M", "FG3A",
+    "FG3_PCT", "FTM", "FTA", "FT_PCT", "OREB", "DREB", "REB", "AST", "STL", "BLK", "TOV", "PF",
+    "PTS", "PLUS_MINUS", "FANTASY_PTS", "VIDEO_AVAILABLE",
+)  # fmt: skip
+PLAYER_FILE_COLUMNS: tuple[str, ...] = (*PLAYER_LOG_COLUMNS, "SEASON")
+
+# Team-log columns the games file is built from (the team log has MIN and VIDEO_AVAILABLE too).
+_BOX = (
+    "FGM", "FGA", "FG_PCT", "FG3M", "FG3A", "FG3_PCT", "FTM", "FTA", "FT_PCT",
+    "OREB", "DREB", "REB", "AST", "STL", "BLK", "TOV", "PF", "PLUS_MINUS",
+)  # fmt: skip
+TEAM_LOG_REQUIRED: tuple[str, ...] = (
+    "TEAM_ID", "TEAM_ABBREVIATION", "TEAM_NAME", "GAME_ID", "GAME_DATE", "MATCHUP", "WL",
+    "PTS", *_BOX,
+)  # fmt: skip
+GAMES_COLUMNS: tuple[str, ...] = (
+    "game_id", "game_date", "season", "game_type", "neutral_site",
+    "team_id_home", "team_abbreviation_home", "team_name_home",
+    "team_id_road", "team_abbreviation_road", "team_name_road",
+    "pts_home", "pts_road", "wl_home",
+    *(f"{c.lower()}_home" for c in _BOX),
+    *(f"{c.lower()}_road" for c in _BOX),
+)  # fmt: skip
+
+# Season types NBA.com accepts for LeagueGameLog that this project understands.
+GAME_TYPE_BY_SEASON_TYPE = {
+    "Regular Season": "regular_season",
+    "PlayIn": "play_in",
+    "Playoffs": "playoffs",
+    "IST": "nba_cup_final",
+}
+CUP_FINAL_PREFIX = "006"
+SEASON_TYPE_COLUMN = "SEASON_TYPE"  # added to team-log frames: which request a row came from
+
+_WHO = {"P": "players", "T": "teams"}
+_SLUG = {"Regular Season": "regular-season", "PlayIn": "playin", "Playoffs": "playoffs",
+         "IST": "ist"}  # fmt: skip
+_OFFLINE_HINT = (
+    "This machine may be offline; fetch needs internet. "
+    "Use `truestrength ingest PATH` for files you already have."
+)
+
+
+class FetchError(RuntimeError):
+    """A download that could not complete; the message says what to do about it.
+
+    ``offline`` is True when the host could not be reached at all, so a caller (the CLI) can
+    point at ``ingest`` instead of suggesting a retry.
+    """
+
+    def __init__(self, message: str, *, offline: bool = False) -> None:
+        super().__init__(message)
+        self.offline = offline
+
+
+@dataclass(frozen=True)
+class FetchConfig:
+    """What to download and how politely.
+
+    ``retries`` counts attempts after the first; the n-th retry waits ``backoff_s * 2**(n-1)``.
+    ``refresh`` re-downloads responses that are already saved (for a season still in progress:
+    a saved response never changes on its own).
+    """
+
+    raw_dir: Path
+    seasons: list[str]
+    season_types: tuple[str, ...] = ("Regular Season", "PlayIn", "Playoffs")
+    min_interval_s: float = 1.0
+    retries: int = 4
+    backoff_s: float = 2.0
+    timeout_s: float = 30.0
+    refresh: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "raw_dir", Path(self.raw_dir))
+        if isinstance(self.seasons, str):
+            raise ValueError("seasons must be a list of seasons; use parse_seasons() on a spec")
+        if not self.seasons:
+            raise ValueError("no seasons to fetch")
+        for s in self.seasons:
+            season_start_year(s)
+        object.__setattr__(self, "season_types", tuple(self.season_types))
+        unknown = [t for t in self.season_types if t not in GAME_TYPE_BY_SEASON_TYPE]
+        if unknown or not self.season_types:
+            raise ValueError(
+                f"unknown season type(s) {unknown}; known: {list(GAME_TYPE_BY_SEASON_TYPE)}"
+            )
+        if self.retries < 0 or self.min_interval_s < 0 or self.backoff_s < 0:
+            raise ValueError("retries, min_interval_s and backoff_s must not be negative")
+        if self.timeout_s <= 0:
+            raise ValueError("timeout_s must be positive")
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """``files``: the CSVs written. ``downloaded`` / ``skipped``: request labels such as
+    ``"2022-23 Playoffs players"`` that were fetched now / were already saved."""
+
+    files: list[Path]
+    downloaded: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+class HTTPSession(Protocol):
+    """What nba_api calls on its session: ``requests.Session.get`` with these keywords."""
+
+    def get(self, url: str, **kwargs: Any) -> Any: ...
+
+
+# --------------------------------------------------------------------------- seasons
+
+
+_SEASON_RE = re.compile(r"\d{4}-\d{2}")
+
+
+def parse_seasons(spec: str) -> list[str]:
+    """``"2015-16..2024-25"``, ``"2022-23"`` or ``"2021-22,2023-24"`` (items may be ranges).
+
+    Returned in the order given, without duplicates.
+    """
+    if not isinstance(spec, str) or not spec.strip():
+        raise ValueError("no seasons given; expected e.g. 2022-23, 2015-16..2024-25 or "
+                         "2021-22,2023-24")  # fmt: skip
+    out: list[str] = []
+    for item in spec.split(","):
+        item = item.strip()
+        if not item:
+            raise ValueError(f"empty item in season list {spec!r}")
+        if ".." in item:
+            first, _, last = item.partition("..")
+            start, end = _one_season(first.strip(), spec), _one_season(last.strip(), spec)
+            if end < start:
+                raise ValueError(f"season range {item!r} runs backwards; write "
+                                 f"{season_label(end)}..{season_label(start)}")  # fmt: skip
+            seasons = [season_label(y) for y in range(start, end + 1)]
+        else:
+            seasons = [season_label(_one_season(item, spec))]
+        out += [s for s in seasons if s not in out]
+    return out
+
+
+def _one_season(text: str, spec: str) -> int:
+    if not _SEASON_RE.fullmatch(text):
+        raise ValueError(
+            f"{text!r} in {spec!r} is not a season; seasons look like 2022-23 "
+            "(ranges: 2015-16..2024-25, lists: 2021-22,2023-24)"
+        )
+    try:
+        return season_start_year(text)
+    except ValueError as exc:
+        raise ValueError(f"{text!r} in {spec!r}: {exc}") from None
+
+
+# --------------------------------------------------------------------------- requests
+
+
+@dataclass(frozen=True)
+class _Request:
+    season: str
+    season_type: str
+    who: str  # "P" or "T"
+
+    @property
+    def label(self) -> str:
+        return f"{self.season} {self.season_type} {_WHO[self.who]}"
+
+    def cache_path(self, raw_dir: Path) -> Path:
+        name = f"leaguegamelog_{self.season}_{_SLUG[self.season_type]}_{self.who}.json"
+        return raw_dir / "responses" / name
+
+
+class _Transient(Exception):
+    """A failure worth retrying; ``reason`` is what the final error message says."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class _Downloader:
+    """Spaces requests (monotonic clock), retries transient failures, fails fast offline."""
+
+    def __init__(
+        self, config: FetchConfig, sleep: Callable[[float], None], clock: Callable[[], float]
+    ) -> None:
+        self.config = config
+        self.sleep = sleep
+        self.clock = clock
+        self._last_start: float | None = None
+
+    def _wait_turn(self) -> None:
+        if self._last_start is not None:
+            delay = self._last_start + self.config.min_interval_s - self.clock()
+            if delay > 0:
+                self.sleep(delay)
+        self._last_start = self.clock()
+
+    def download(self, req: _Request) -> str:
+        """The response text, once it parses as a LeagueGameLog; FetchError otherwise."""
+        attempts = self.config.retries + 1
+        for attempt in range(attempts):
+            if attempt:
+                self.sleep(self.config.backoff_s * 2 ** (attempt - 1))
+            self._wait_turn()
+            try:
+                return self._once(req)
+            except _Transient as exc:
+                if attempt == attempts - 1:
+                    raise FetchError(
+                        f"Request {req.label} failed after {attempts} attempt(s): {exc.reason}."
+                    ) from None
+        raise AssertionError("unreachable")
+
+    def _once(self, req: _Request) -> str:
+        endpoint = LeagueGameLog(
+            season=req.season,
+            season_type_all_star=req.season_type,
+            player_or_team_abbreviation=req.who,
+            timeout=self.config.timeout_s,
+            get_request=False,
+        )
+        parse_error: Exception | None = None
+        try:
+            endpoint.get_request()
+        except requests.Timeout:
+            raise _Transient(f"no answer within {self.config.timeout_s:g} s (timeout)") from None
+        except requests.ConnectionError as exc:
+            reason = _unreachable_reason(exc)
+            if reason is not None:
+                raise FetchError(
+                    f"Cannot reach {HOST} ({reason}). {_OFFLINE_HINT}", offline=True
+                ) from None
+            raise _Transient(f"connection error ({_short(exc)})") from None
+        except requests.exceptions.ChunkedEncodingError as exc:
+            raise _Transient(f"connection broke mid-response ({_short(exc)})") from None
+        except requests.RequestException as exc:
+            raise FetchError(f"Request {req.label} failed: {_short(exc)}") from None
+        except RuntimeError as exc:  # nba_api's ProxyRequiredError, before any socket opens
+            raise FetchError(f"Request {req.label} was not sent: {exc}") from None
+        except (ValueError, KeyError, TypeError) as exc:
+            # nba_api parses inside get_request; the HTTP status is judged first, below.
+            parse_error = exc
+        response = endpoint.nba_response
+        # NBAResponse has no public accessor for the status; nba_api never checks it itself.
+        status = getattr(response, "_status_code", None)
+        text = response.get_response() if response is not None else ""
+        if status == 429 or (isinstance(status, int) and status >= 500):
+            raise _Transient(f"HTTP {status} from {HOST}")
+        if status is not None and status != 200:
+            raise FetchError(
+                f"Request {req.label} was refused: HTTP {status} from {HOST} ({_snippet(text)})."
+            )
+        if parse_error is not None:
+            raise FetchError(
+                f"Request {req.label}: {HOST} answered, but not with a LeagueGameLog "
+                f"({type(parse_error).__name__}: {parse_error}; body starts {_snippet(text)})."
+            )
+        return text
+
+
+def _unreachable_reason(exc: BaseException) -> str | None:
+    """Why the host is unreachable, if the error says it is (DNS, refused, no route).
+
+    Those mean no network (or a wrong host) and do not heal in the seconds a retry waits;
+    timeouts and resets do, so they return None and are retried. urllib3 files all three
+    under NewConnectionError, which requests wraps in ConnectionError(MaxRetryError(...)).
+    """
+    seen: set[int] = set()
+    stack: list[BaseException] = [exc]
+    while stack:
+        e = stack.pop()
+        if id(e) in seen:
+            continue
+        seen.add(id(e))
+        if isinstance(e, urllib3.exceptions.NewConnectionError):
+            text = str(e)
+            conn = getattr(e, "conn", None)
+            prefix = f"{conn}: "  # urllib3 writes "<connection>: <message>"
+            if text.startswith(prefix):
+                text = text[len(prefix) :]
+            return text
+        if isinstance(e, socket.gaierror):
+            return f"cannot resolve the host name: {e}"
+        if isinstance(e, ConnectionRefusedError):
+            return f"connection refused: {e}"
+        if isinstance(e, OSError) and e.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
+            return f"no route to the host: {e}"
+        for nxt in (getattr(e, "reason", None), e.__cause__, e.__context__, *e.args):
+            if isinstance(nxt, BaseException):
+                stack.append(nxt)
+    return None
+
+
+def _short(exc: BaseException, limit: int = 300) -> str:
+    text = str(exc) or type(exc).__name__
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _snippet(text: str, limit: int = 120) -> str:
+    text = " ".join((text or "").split())
+    return repr(text if len(text) <= limit else text[:limit] + "...")
+
+
+@contextlib.contextmanager
+def _session_installed(client: HTTPSession | None) -> Iterator[None]:
+    """Make nba_api send through ``client`` for the duration, then put its session back.
+
+    nba_api keeps one session on the NBAStatsHTTP class (``get_session``/``set_session``)
+    and calls ``session.get(url=..., params=..., headers=..., proxies=..., timeout=...)``.
+    """
+    if client is None:
+        yield
+        return
+    had = "_session" in NBAStatsHTTP.__dict__
+    previous = NBAStatsHTTP.__dict__.get("_session")
+    NBAStatsHTTP.set_session(client)
+    try:
+        yield
+    finally:
+        if had:
+            NBAStatsHTTP.set_session(previous)
+        else:
+            with contextlib.suppress(AttributeError):
+                delattr(NBAStatsHTTP, "_session")
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def _parse_response(text: str) -> pd.DataFrame:
+    """The LeagueGameLog rows of a saved response, through nba_api's own parser."""
+    endpoint = LeagueGameLog(get_request=False)
+    endpoint.nba_response = NBAStatsResponse(response=text, status_code=200, url=None)
+    endpoint.load_response()
+    return endpoint.league_game_log.get_data_frame()
+
+
+def _load_cached(path: Path, req: _Request) -> pd.DataFrame | None:
+    """A saved response, or None if it is missing, unreadable or for another request."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        params = json.loads(text).get("parameters") or {}
+        frame = _parse_response(text)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    if isinstance(params, dict):
+        for key, want in (("Season", req.season), ("SeasonType", req.season_type),
+                          ("PlayerOrTeam", req.who)):  # fmt: skip
+            if key in params and params[key] not in (None, want):
+                return None
+    return frame
+
+
+def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Write through a temp file in the same folder, so a crash never leaves half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _iso_dates(dates: pd.Series) -> pd.Series:
+    text = dates.astype(str)
+    if text.str.fullmatch(r"\d{4}-\d{2}-\d{2}").all():
+        return text
+    return pd.to_datetime(text, format="mixed").dt.strftime("%Y-%m-%d")
+
+
+def _keep_rows(frame: pd.DataFrame, season_type: str) -> pd.DataFrame:
+    # "IST" lists the cup's group and knockout games too; those already come with the
+    # regular season, so only the final (its own 006 id) is taken from it.
+    if season_type == "IST" and len(frame):
+        frame = frame[frame["GAME_ID"].astype(str).str.startswith(CUP_FINAL_PREFIX)]
+    return frame
+
+
+def build_player_logs(frames: Sequence[pd.DataFrame], season: str) -> pd.DataFrame:
+    """Player rows of all season types in the real files' column order, plus SEASON."""
+    parts = []
+    for f in frames:
+        missing = [c for c in PLAYER_LOG_COLUMNS if c not in f.columns]
+        if missing and len(f.columns):
+            raise ValueError(f"player log response lacks column(s) {missing}")
+        if len(f):
+            parts.append(f[list(PLAYER_LOG_COLUMNS)])
+    if not parts:
+        return pd.DataFrame(columns=list(PLAYER_FILE_COLUMNS))
+    out = pd.concat(parts, ignore_index=True)
+    out = out.drop_duplicates(["GAME_ID", "PLAYER_ID", "TEAM_ID"], keep="first")
+    out["GAME_DATE"] = _iso_dates(out["GAME_DATE"])
+    out["SEASON"] = season
+    return out.reset_index(drop=True)
+
+
+def build_games(team_log: pd.DataFrame, season: str) -> pd.DataFrame:
+    """One row per game from the two team rows of each GAME_ID (home: MATCHUP has 'vs.').
+
+    ``team_log`` holds LeagueGameLog ``T`` rows plus a ``SEASON_TYPE`` column naming the
+    request each row came from, which sets ``game_type``; an ``006`` id is the cup final
+    whatever request it came in. Raises ValueError if a game does not have exactly one home
+    and one road row: a half-paired game would silently skew standings and ratings.
+    """
+    if team_log.empty:
+        return pd.DataFrame(columns=list(GAMES_COLUMNS))
+    missing = [c for c in (*TEAM_LOG_REQUIRED, SEASON_TYPE_COLUMN) if c not in team_log.columns]
+    if missing:
+        raise ValueError(f"team log lacks column(s) {missing}")
+    log = team_log.drop_duplicates(["GAME_ID", "TEAM_ID"], keep="first").copy()
+    log["GAME_ID"] = log["GAME_ID"].astype(str)
+    matchup = log["MATCHUP"].astype(str)
+    is_home = matchup.str.contains(" vs. ", regex=False)
+    is_road = matchup.str.contains(" @ ", regex=False)
+    home, road = log[is_home & ~is_road], log[is_road & ~is_home]
+    counts = pd.DataFrame(
+        {
+            "home": home.groupby("GAME_ID").size(),
+            "road": road.groupby("GAME_ID").size(),
+            "rows": log.groupby("GAME_ID").size(),
+        }
+    ).fillna(0)
+    bad = counts[(counts["home"] != 1) | (counts["road"] != 1) | (counts["rows"] != 2)]
+    if len(bad):
+        ids = ", ".join(bad.index[:5])
+        raise ValueError(
+            f"{len(bad)} game(s) in the team log do not have exactly one home ('vs.') and one "
+            f"road ('@') row: {ids}"
+        )
+    keep = ["GAME_ID", "GAME_DATE", SEASON_TYPE_COLUMN, "TEAM_ID", "TEAM_ABBREVIATION",
+            "TEAM_NAME", "PTS", "WL", *_BOX]  # fmt: skip
+    games = home[keep].merge(road[keep], on="GAME_ID", suffixes=("_home", "_road"))
+    gtype = games[f"{SEASON_TYPE_COLUMN}_home"].map(GAME_TYPE_BY_SEASON_TYPE)
+    cup_final = games["GAME_ID"].str.startswith(CUP_FINAL_PREFIX)
+    gtype = gtype.where(~cup_final, "nba_cup_final")
+    out = pd.DataFrame(
+        {
+            "game_id": games["GAME_ID"],
+            "game_date": _iso_dates(games["GAME_DATE_home"]),
+            "season": season,
+            "game_type": gtype,
+            "neutral_site": cup_final,
+        }
+    )
+    for side in ("home", "road"):
+        out[f"team_id_{side}"] = games[f"TEAM_ID_{side}"]
+        out[f"team_abbreviation_{side}"] = games[f"TEAM_ABBREVIATION_{side}"]
+        out[f"team_name_{side}"] = games[f"TEAM_NAME_{side}"]
+    out["pts_home"] = games["PTS_home"]
+    out["pts_road"] = games["PTS_road"]
+    out["wl_home"] = games["WL_home"]
+    for side in ("home", "road"):
+        for c in _BOX:
+            out[f"{c.lower()}_{side}"] = games[f"{c}_{side}"]
+    out = out.sort_values(["game_date", "game_id"], kind="stable").reset_index(drop=True)
+    return out[list(GAMES_COLUMNS)]
+
+
+def _write_csv_gz(frame: pd.DataFrame, path: Path) -> None:
+    # gzip.compress with mtime=0 stores neither a time nor the (temporary) file name, so the
+    # same responses always give byte-identical files.
+    data = gzip.compress(frame.to_csv(index=False).encode("utf-8"), mtime=0)
+    _atomic_write(path, lambda tmp: tmp.write_bytes(data))
+
+
+# --------------------------------------------------------------------------- fetch
+
+
+def fetch_seasons(
+    config: FetchConfig,
+    *,
+    client: HTTPSession | None = None,
+    progress: bool = True,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> FetchResult:
+    """Download what is not saved yet, then (re)build each season's two CSVs.
+
+    ``client`` replaces the ``requests.Session`` nba_api sends through (tests pass one that
+    serves recorded responses); None keeps nba_api's own. ``sleep``/``clock`` are injectable
+    so tests can check the spacing and backoff without waiting.
+
+    Raises FetchError naming the failed request; seasons finished before it keep their CSVs,
+    the failed season gets none, and re-running the same call resumes from the saved
+    responses.
+    """
+    raw_dir = config.raw_dir
+    requests_by_season = {
+        season: [_Request(season, st, who) for st in config.season_types for who in ("P", "T")]
+        for season in config.seasons
+    }
+    total = sum(len(r) for r in requests_by_season.values())
+    downloader = _Downloader(config, sleep, clock)
+    files: list[Path] = []
+    downloaded: list[str] = []
+    skipped: list[str] = []
+
+    bar = Progress(
+        TextColumn("[bold]fetch[/bold] {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        disable=not progress,
+    )
+    with _session_installed(client), bar:
+        task = bar.add_task("", total=total)
+        for season, reqs in requests_by_season.items():
+            frames: dict[_Request, pd.DataFrame] = {}
+            for req in reqs:
+                bar.update(task, description=req.label)
+                path = req.cache_path(raw_dir)
+                cached = None if config.refresh else _load_cached(path, req)
+                if cached is not None:
+                    frames[req] = cached
+                    skipped.append(req.label)
+                else:
+                    try:
+                        text = downloader.download(req)
+                    except FetchError as exc:
+                        raise _with_resume_note(exc, season, raw_dir) from None
+                    _atomic_write(path, lambda tmp, t=text: tmp.write_text(t, encoding="utf-8"))
+                    frames[req] = _parse_response(text)
+                    downloaded.append(req.label)
+                bar.advance(task)
+            files += _write_season(raw_dir, season, frames)
+    return FetchResult(files=files, downloaded=downloaded, skipped=skipped)
+
+
+def _with_resume_note(exc: FetchError, season: str, raw_dir: Path) -> FetchError:
+    responses = raw_dir / "responses"
+    saved = len(list(responses.glob("*.json"))) if responses.is_dir() else 0
+    note = f" No files were written for {season}."
+    if saved:
+        note += (
+            f" The {saved} response(s) already received are saved in {responses}; "
+            "re-running the same fetch resumes from them."
+        )
+    return FetchError(str(exc) + note, offline=exc.offline)
+
+
+def _write_season(raw_dir: Path, season: str, frames: dict[_Request, pd.DataFrame]) -> list[Path]:
+    players, teams = [], []
+    for req, frame in frames.items():
+        frame = _keep_rows(frame, req.season_type)
+        if req.who == "P":
+            players.append(frame)
+        elif len(frame):
+            teams.append(frame.assign(**{SEASON_TYPE_COLUMN: req.season_type}))
+    try:
+        player_logs = build_player_logs(players, season)
+        team_log = pd.concat(teams, ignore_index=True) if teams else pd.DataFrame()
+        games = build_games(team_log, season)
+    except ValueError as exc:
+        raise FetchError(
+            f"The responses for {season} cannot be turned into files: {exc}. "
+            f"Delete {raw_dir / 'responses'}/*_{season}_* to download them again."
+        ) from None
+    player_path = raw_dir / "player_game_logs" / f"{season}.csv.gz"
+    games_path = raw_dir / "games" / f"{season}.csv.gz"
+    _write_csv_gz(player_logs, player_path)
+    _write_csv_gz(games, games_path)
+    return [player_path, games_path]
