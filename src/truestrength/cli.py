@@ -180,6 +180,54 @@ def fetch(
 
 
 @app.command()
+def backtest(
+    seasons: str | None = typer.Option(
+        None, "--seasons", help="Test seasons, e.g. 2021-22..2023-24 (default: last three)."),
+    predictors: str | None = typer.Option(
+        None, "--predictors", help="Comma list (default: config's; baselines: win_pct, "
+        "point_diff, srs, elo, prev_rank)."),
+    out: Path = typer.Option(Path("runs/backtest"), "--out", help="Folder for the report."),
+    db: Path | None = DbOption,
+    config: Path | None = ConfigOption,
+) -> None:
+    """Walk-forward backtest: fit on seasons before each test season, score on it."""
+    from truestrength.data.fetch import parse_seasons
+    from truestrength.data.league import LeagueData
+    from truestrength.evaluation.backtest import backtest as run_backtest
+    from truestrength.evaluation.backtest import predictor_factories
+
+    try:
+        cfg = load_config(config)
+    except ConfigError as exc:
+        _fail(str(exc))
+    try:
+        store = Store(_db(db), read_only=True)
+    except FileNotFoundError as exc:
+        _fail(str(exc))
+    with store:
+        data = LeagueData.from_store(store)
+    try:
+        test = parse_seasons(seasons) if seasons else cfg.backtest.test_seasons
+        names = predictors.split(",") if predictors else cfg.backtest.predictors
+        factories = predictor_factories([n.strip() for n in names], cfg)
+        result = run_backtest(data, factories, test, n_boot=cfg.backtest.n_boot,
+                              seed=cfg.backtest.seed)
+    except ValueError as exc:
+        _fail(str(exc))
+    js, md = result.write(out)
+    t = result.table().T
+    table = Table(title=f"backtest {', '.join(result.meta['test_seasons'])}: mean over test "
+                  f"seasons ({result.meta['seconds']} s)")
+    table.add_column("metric")
+    for name in t.columns:
+        table.add_column(name, justify="right")
+    for metric, row in t.iterrows():
+        table.add_row(metric, *(f"{v:.3f}" for v in row.to_numpy()))
+    console.print(table)
+    console.print(f"wrote {js} and {md}")
+
+
+@app.command()
 def demo(
     out: Path = typer.Option(Path("demo"), "--out", help="Folder for the demo's files."),
     seasons: int = typer.Option(3, "--seasons", min=1, max=30),

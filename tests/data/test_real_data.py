@@ -72,3 +72,11 @@ def test_conferences_and_renames(real_store):
     assert (ts.groupby(["season", "conference"]).size() == 15).all()
     nets = ts[ts["abbreviation"].isin(["NJN", "BKN"])].set_index("season")["abbreviation"]
     assert nets["2011-12"] == "NJN" and nets["2012-13"] == "BKN"
+
+
+def test_bubble_games_are_neutral(real_store):
+    g = real_store.query("""SELECT game_date >= DATE '2020-07-30' AS bubble, kind,
+                                   bool_and(neutral_site) AS all_n, bool_or(neutral_site) AS any_n
+                            FROM games WHERE season = '2019-20' GROUP BY ALL ORDER BY ALL""")
+    assert (g["bubble"] == g["all_n"]).all() and (g["bubble"] == g["any_n"]).all()
+    assert set(g.loc[g["bubble"], "kind"]) == {"regular", "play_in", "playoff"}

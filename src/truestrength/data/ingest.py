@@ -23,6 +23,19 @@ from truestrength.data.teams import nba_team_season
 
 SUPPORTED_SUFFIXES = (".csv", ".csv.gz")
 
+# Facts the source files leave out. The 2019-20 restart (from 2020-07-30, seeding games and
+# playoffs) was played in the Orlando "bubble", on a neutral court, but is not flagged so.
+NEUTRAL_PERIODS = (("2019-20", pd.Timestamp("2020-07-30"), pd.Timestamp("2020-10-31")),)
+
+
+def _mark_known_neutral_sites(games: pd.DataFrame) -> pd.DataFrame:
+    neutral = games["neutral_site"].to_numpy(dtype=bool).copy()
+    for season, start, end in NEUTRAL_PERIODS:
+        nba = games["home_team_id"].map(lambda t: nba_team_season(int(t), season) is not None)
+        neutral |= ((games["season"] == season) & (games["game_date"] >= start)
+                    & (games["game_date"] <= end) & nba).to_numpy(dtype=bool)
+    return games.assign(neutral_site=neutral)
+
 
 @dataclass
 class FileReport:
@@ -236,7 +249,7 @@ def _new_games(con, files: list[ParsedFile], teams: _TeamRegistry):
                     "team_id_road", "team_abbreviation_road")
         g = g.assign(counts_for_standings=g["kind"] == "regular", source="games_file",
                      _file=str(pf.path))
-        frames.append(g)
+        frames.append(_mark_known_neutral_sites(g))
     if not frames:
         return _empty_games(), pd.DataFrame({"game_id": []})
     games = pd.concat(frames, ignore_index=True)
@@ -392,6 +405,7 @@ def _derive_games(team_sums: pd.DataFrame) -> pd.DataFrame:
     # Player logs do not say where a game was played; only cup games are neutral, and a
     # games file for the season corrects this when it is ingested.
     g["neutral_site"] = False
+    g = _mark_known_neutral_sites(g)
     g["source"] = "player_logs"
     tie = (g["home_pts"] == g["road_pts"]).to_numpy()
     if tie.any():

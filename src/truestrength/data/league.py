@@ -3,83 +3,124 @@
 Everything downstream (targets, baselines, features, models) reads data through this object.
 A backtest hands a predictor ``data.restrict_seasons(train)`` to fit and ``data.before(d)``
 to predict, so test-season results cannot reach it: they are not in the object at all.
+
+Views are lazy: a table is filtered the first time it is read, so a predictor that only looks
+at games does not pay for filtering a quarter of a million player rows at every date.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass, replace
 
 import pandas as pd
 
 from truestrength.data.store import Store
 from truestrength.data.teams import season_start_year
 
+_TABLES = {
+    "games": ("games", "game_date, game_id"),
+    "team_games": ("team_game_logs", "game_date, game_id, team_id"),
+    "player_logs": ("player_game_logs", "game_date, game_id, team_id, player_id"),
+    "team_seasons": ("team_seasons", "season, team_id"),
+    "playoff_series": ("playoff_series", "season, round, team_a"),
+}
 
-@dataclass(frozen=True)
+
 class LeagueData:
-    games: pd.DataFrame  # docs/contracts.md "Games frame", plus box columns
-    team_games: pd.DataFrame  # team_game_logs
-    player_logs: pd.DataFrame  # player_game_logs
-    team_seasons: pd.DataFrame  # team_id, season, abbreviation, name, conference
-    playoff_series: pd.DataFrame
-    data_hash: str
-    cutoff: pd.Timestamp | None = None  # nothing on or after this date is in the view
+    """Tables: ``games`` (docs/contracts.md "Games frame" plus box columns), ``team_games``
+    (team_game_logs), ``player_logs``, ``team_seasons``, ``playoff_series``."""
+
+    def __init__(
+        self,
+        frames: dict[str, pd.DataFrame],
+        data_hash: str,
+        *,
+        cutoff: pd.Timestamp | None = None,
+    ) -> None:
+        self._source = frames
+        self.data_hash = data_hash
+        self.cutoff = cutoff  # nothing on or after this date is visible
+        self._cache: dict[str, pd.DataFrame] = {}
 
     @classmethod
     def from_store(cls, store: Store, seasons: list[str] | None = None) -> LeagueData:
         where, params = "", []
         if seasons is not None:
             where, params = "WHERE season IN (SELECT unnest(?::VARCHAR[]))", [list(seasons)]
-
-        def read(table: str, order: str) -> pd.DataFrame:
+        frames = {}
+        for name, (table, order) in _TABLES.items():
             df = store.query(f"SELECT * FROM {table} {where} ORDER BY {order}", params)
             if "game_date" in df:
                 df["game_date"] = pd.to_datetime(df["game_date"])
-            return df
+            frames[name] = df
+        return cls(frames, store.content_hash())
 
-        return cls(
-            games=read("games", "game_date, game_id"),
-            team_games=read("team_game_logs", "game_date, game_id, team_id"),
-            player_logs=read("player_game_logs", "game_date, game_id, team_id, player_id"),
-            team_seasons=read("team_seasons", "season, team_id"),
-            playoff_series=read("playoff_series", "season, round, team_a"),
-            data_hash=store.content_hash(),
-        )
+    def _table(self, name: str) -> pd.DataFrame:
+        if name in self._cache:
+            return self._cache[name]
+        df = self._source[name]
+        if self.cutoff is not None and name != "team_seasons":
+            if name == "playoff_series":
+                # A season's series are final only once its playoffs are over.
+                g = self._source["games"]
+                open_seasons = set(g.loc[g["game_date"] >= self.cutoff, "season"])
+                df = df[~df["season"].isin(open_seasons)]
+            else:
+                # Frames are sorted by date, so "strictly before" is a prefix: cheap to take.
+                end = df["game_date"].searchsorted(self.cutoff, side="left")
+                df = df.iloc[:end]
+        df = df.reset_index(drop=True)
+        self._cache[name] = df
+        return df
+
+    @property
+    def games(self) -> pd.DataFrame:
+        return self._table("games")
+
+    @property
+    def team_games(self) -> pd.DataFrame:
+        return self._table("team_games")
+
+    @property
+    def player_logs(self) -> pd.DataFrame:
+        return self._table("player_logs")
+
+    @property
+    def team_seasons(self) -> pd.DataFrame:
+        return self._table("team_seasons")
+
+    @property
+    def playoff_series(self) -> pd.DataFrame:
+        return self._table("playoff_series")
 
     @property
     def seasons(self) -> list[str]:
         return sorted(self.games["season"].unique())
 
     def restrict_seasons(self, seasons: list[str]) -> LeagueData:
-        keep = set(seasons)
-        return replace(
-            self,
-            **{name: df[df["season"].isin(keep)].reset_index(drop=True)
-               for name, df in self._frames().items()},
-        )
+        """Only ``seasons`` (and still nothing on or after this view's cutoff)."""
+        keep = frozenset(seasons)
+        # Filter eagerly once, so the many ``before()`` views of a backtest share it.
+        frames = {name: self._table(name).pipe(lambda d: d[d["season"].isin(keep)])
+                  .reset_index(drop=True) for name in self._source}
+        view = LeagueData(frames, self.data_hash)
+        return view.before(self.cutoff) if self.cutoff is not None else view
 
     def before(self, date: pd.Timestamp) -> LeagueData:
-        """Only what was known at the start of ``date``: games strictly before it. Playoff
-        series of a season still under way are dropped (they are only final at its end)."""
-        date = pd.Timestamp(date)
-        open_seasons = set(self.games.loc[self.games["game_date"] >= date, "season"])
-        frames = self._frames()
-        out = {}
-        for name, df in frames.items():
-            if name == "team_seasons":
-                out[name] = df
-            elif name == "playoff_series":
-                out[name] = df[~df["season"].isin(open_seasons)].reset_index(drop=True)
-            else:
-                out[name] = df[df["game_date"] < date].reset_index(drop=True)
+        """Only what was known at the start of ``date``: games strictly before it."""
+        date = pd.Timestamp(date).normalize()
         cutoff = date if self.cutoff is None else min(date, self.cutoff)
-        return replace(self, cutoff=cutoff, **out)
+        return LeagueData(self._source, self.data_hash, cutoff=cutoff)
 
     def conference_of(self, season: str) -> pd.Series:
         ts = self.team_seasons[self.team_seasons["season"] == season]
         return ts.set_index("team_id")["conference"]
 
+    def teams_of_season(self, season: str) -> list[int]:
+        """The season's teams, from team_seasons (known before the season starts)."""
+        ts = self.team_seasons
+        return sorted(ts.loc[ts["season"] == season, "team_id"].astype(int))
+
     def teams_in(self, season: str) -> list[int]:
+        """Teams with at least one visible game in the season."""
         g = self.games[self.games["season"] == season]
         return sorted(set(g["home_team_id"]) | set(g["road_team_id"]))
 
@@ -87,12 +128,3 @@ class LeagueData:
         start = season_start_year(season)
         earlier = [s for s in self.seasons if season_start_year(s) < start]
         return earlier[-1] if earlier else None
-
-    def _frames(self) -> dict[str, pd.DataFrame]:
-        return {
-            "games": self.games,
-            "team_games": self.team_games,
-            "player_logs": self.player_logs,
-            "team_seasons": self.team_seasons,
-            "playoff_series": self.playoff_series,
-        }

@@ -1,0 +1,282 @@
+"""Walk-forward backtest: one call that fits every predictor on the past and scores it on S.
+
+For each test season S:
+1. each predictor is fitted on ``data.restrict_seasons(seasons before S)`` — S is not in
+   the object it receives, so nothing of S can leak into fitting or tuning;
+2. at each as-of point of S it predicts from ``data.before(point)`` (games strictly before);
+3. it is scored: Spearman and Kendall tau with rest-of-season win% at the in-season points
+   (g10, g20, g41, g61), the playoff-finish rank at the end of the regular season (Spearman
+   over all teams and over the 16 playoff teams, rank MAE, NDCG@4 with linear gain, the
+   champion's predicted rank), and game log loss and Brier over every game of S, each game
+   predicted from the games before its date.
+Targets are computed here from the full season, never handed to a predictor.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from rich.progress import Progress
+
+from truestrength.data.league import LeagueData
+from truestrength.data.teams import season_start_year
+from truestrength.evaluation import metrics as m
+from truestrength.evaluation.predictor import Predictor
+from truestrength.evaluation.targets import (
+    as_of_points,
+    playoff_finish_rank,
+    rest_of_season_win_pct,
+)
+from truestrength.manifest import code_version
+
+PredictorFactory = Callable[[], Predictor]
+
+IN_SEASON_METRICS = ("ros_spearman", "ros_kendall")
+END_METRICS = ("po_spearman", "po_spearman16", "po_rank_mae", "po_ndcg4", "champion_rank")
+GAME_METRICS = ("game_log_loss", "game_brier")
+LOWER_IS_BETTER = {"po_rank_mae", "champion_rank", "game_log_loss", "game_brier"}
+
+
+@dataclass
+class BacktestResult:
+    """``scores``: one row per (season, predictor, point, metric) with a bootstrap CI over
+    teams where one is defined. ``games``: every test game's predicted P(home wins)."""
+
+    scores: pd.DataFrame
+    games: pd.DataFrame
+    meta: dict = field(default_factory=dict)
+
+    def summary(self, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
+        """Mean over test seasons per (predictor, point, metric), with a CI over seasons."""
+        rows = []
+        for (pred, point, metric), g in self.scores.groupby(["predictor", "point", "metric"],
+                                                            sort=False):
+            vals = g["value"].to_numpy(dtype=float)
+            if len(vals) >= 2:
+                ci = m.bootstrap_ci_over_groups(vals, n_boot=n_boot, seed=seed)
+                low, high = ci.low, ci.high
+            else:
+                low = high = float("nan")
+            rows.append({"predictor": pred, "point": point, "metric": metric,
+                         "mean": float(vals.mean()), "low": low, "high": high,
+                         "n_seasons": len(vals)})
+        return pd.DataFrame(rows)
+
+    def table(self) -> pd.DataFrame:
+        """Predictor × headline column (mean over seasons), the shape BENCHMARKS.md shows."""
+        s = self.summary()
+        s["column"] = np.where(s["point"].isin(["all", "end"]), s["metric"],
+                               s["metric"] + "@" + s["point"])
+        t = s.pivot(index="predictor", columns="column", values="mean")
+        order = [c for c in headline_columns() if c in t.columns]
+        return t[order].reindex(self.meta.get("predictors", list(t.index)))
+
+    def write(self, out_dir: Path) -> tuple[Path, Path]:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        summary = self.summary()
+        js = out_dir / "backtest.json"
+        js.write_text(json.dumps({
+            "meta": self.meta,
+            "summary": summary.to_dict("records"),
+            "per_season": self.scores.to_dict("records"),
+        }, indent=2, default=str))
+        md = out_dir / "backtest.md"
+        md.write_text(self.to_markdown())
+        self.games.to_csv(out_dir / "backtest_games.csv.gz", index=False)
+        return js, md
+
+    def to_markdown(self) -> str:
+        t = self.table()
+        lines = [
+            f"# Backtest: test seasons {', '.join(self.meta.get('test_seasons', []))}",
+            "",
+            f"code {self.meta.get('code_version')}, data hash {self.meta.get('data_hash')}, "
+            f"seed {self.meta.get('seed')}. Each predictor fitted only on seasons before each "
+            "test season; predictions use games strictly before each as-of date.",
+            "",
+            "Mean over test seasons (ros = rest-of-season win%, po = playoff-finish rank at "
+            "the end of the regular season; lower is better for rank MAE, champion rank, log "
+            "loss and Brier).",
+            "",
+            _md_table(t),
+            "",
+            "## Per season (95% bootstrap CI over teams where defined)",
+            "",
+        ]
+        s = self.scores.copy()
+        s["cell"] = [
+            f"{v:.3f}" if np.isnan(lo) else f"{v:.3f} [{lo:.3f}, {hi:.3f}]"
+            for v, lo, hi in zip(s["value"], s["low"], s["high"], strict=True)
+        ]
+        s["column"] = np.where(s["point"].isin(["all", "end"]), s["metric"],
+                               s["metric"] + "@" + s["point"])
+        for season, g in s.groupby("season"):
+            p = g.pivot(index="predictor", columns="column", values="cell")
+            cols = [c for c in headline_columns() if c in p.columns]
+            lines += [f"### {season}", "", _md_table(p[cols]), ""]
+        return "\n".join(lines)
+
+
+def headline_columns() -> list[str]:
+    cols = [f"ros_spearman@g{n}" for n in (10, 20, 41, 61)]
+    cols += [f"ros_kendall@g{n}" for n in (20, 41)]
+    return cols + list(END_METRICS) + list(GAME_METRICS)
+
+
+def _md_table(df: pd.DataFrame) -> str:
+    head = "| " + " | ".join([df.index.name or "", *df.columns]) + " |"
+    sep = "|" + "---|" * (len(df.columns) + 1)
+    body = []
+    for idx, row in df.iterrows():
+        cells = [f"{v:.3f}" if isinstance(v, float) else str(v) for v in row.to_numpy()]
+        body.append("| " + " | ".join([str(idx), *cells]) + " |")
+    return "\n".join([head, sep, *body])
+
+
+def default_test_seasons(data: LeagueData, n: int = 3) -> list[str]:
+    return data.seasons[-n:]
+
+
+def backtest(
+    data: LeagueData,
+    predictors: dict[str, PredictorFactory],
+    test_seasons: list[str] | None = None,
+    *,
+    n_boot: int = 1000,
+    seed: int = 0,
+    score_games: bool = True,
+    progress: bool = True,
+) -> BacktestResult:
+    test_seasons = test_seasons or default_test_seasons(data)
+    unknown = [s for s in test_seasons if s not in data.seasons]
+    if unknown:
+        raise ValueError(f"test season(s) {unknown} not in the data ({data.seasons})")
+    started = time.perf_counter()
+    score_rows: list[dict] = []
+    game_rows: list[pd.DataFrame] = []
+    with Progress(disable=not progress, transient=True) as bar:
+        task = bar.add_task("backtest", total=len(test_seasons) * len(predictors))
+        for season in test_seasons:
+            start = season_start_year(season)
+            train = data.restrict_seasons([s for s in data.seasons
+                                           if season_start_year(s) < start])
+            if not train.seasons:
+                raise ValueError(f"{season}: no earlier season to fit on")
+            upto = data.restrict_seasons([s for s in data.seasons
+                                          if season_start_year(s) <= start])
+            points = as_of_points(upto, season)
+            for name, factory in predictors.items():
+                bar.update(task, description=f"{season} {name}")
+                predictor = factory().fit(train)
+                score_rows += _score_points(predictor, name, upto, season, points, n_boot, seed)
+                if score_games:
+                    games, rows = _score_games(predictor, name, upto, season)
+                    game_rows.append(games)
+                    score_rows += rows
+                bar.advance(task)
+    scores = pd.DataFrame(score_rows)
+    games = pd.concat(game_rows, ignore_index=True) if game_rows else pd.DataFrame()
+    meta = {
+        "test_seasons": test_seasons,
+        "predictors": list(predictors),
+        "seasons_in_data": data.seasons,
+        "data_hash": data.data_hash,
+        "code_version": code_version(),
+        "n_boot": n_boot,
+        "seed": seed,
+        "seconds": round(time.perf_counter() - started, 2),
+        "as_of_points": {s: {p.label: str(p.date.date()) for p in as_of_points(
+            data.restrict_seasons([s]), s)} for s in test_seasons},
+    }
+    return BacktestResult(scores, games, meta)
+
+
+def _row(season, predictor, point, metric, value, ci: m.Interval | None = None) -> dict:
+    return {"season": season, "predictor": predictor, "point": point, "metric": metric,
+            "value": float(value), "low": float("nan") if ci is None else ci.low,
+            "high": float("nan") if ci is None else ci.high}
+
+
+def _score_points(predictor, name, data, season, points, n_boot, seed) -> list[dict]:
+    rows = []
+    for point in points:
+        pred = predictor.predict(data.before(point.date), season, point.date)
+        if point.label == "end":
+            truth = playoff_finish_rank(data, season)
+            s = pred.scores.reindex(truth.index)
+            _require_complete(s, name, season, point.label)
+            scores, rank = s.to_numpy(float), truth.to_numpy(float)
+            playoff = rank <= 16
+            ci = m.bootstrap_ci(m.spearman, scores, rank, n_boot=n_boot, seed=seed)
+            rows += [
+                _row(season, name, "end", "po_spearman", ci.point, ci),
+                _row(season, name, "end", "po_spearman16",
+                     m.spearman(scores[playoff], rank[playoff])),
+                _row(season, name, "end", "po_rank_mae", m.rank_mae(scores, rank)),
+                _row(season, name, "end", "po_ndcg4", m.ndcg_at_k(scores, rank, k=4)),
+                _row(season, name, "end", "champion_rank",
+                     m.champion_predicted_rank(scores, rank)),
+            ]
+        else:
+            ros = rest_of_season_win_pct(data, season, point.date)
+            s = pred.scores.reindex(ros.index)
+            _require_complete(s, name, season, point.label)
+            scores = s.to_numpy(float)
+            rank = m.scores_to_ranks(ros.to_numpy(float))
+            ci = m.bootstrap_ci(m.spearman, scores, rank, n_boot=n_boot, seed=seed)
+            rows += [
+                _row(season, name, point.label, "ros_spearman", ci.point, ci),
+                _row(season, name, point.label, "ros_kendall", m.kendall_tau(scores, rank)),
+            ]
+    return rows
+
+
+def _require_complete(s: pd.Series, name: str, season: str, label: str) -> None:
+    if s.isna().any():
+        raise ValueError(f"{name} gave no score for teams {s[s.isna()].index.tolist()} "
+                         f"in {season} at {label}")
+
+
+def _score_games(predictor, name, data, season) -> tuple[pd.DataFrame, list[dict]]:
+    g = data.games[data.games["season"] == season]
+    parts = []
+    for date, day in g.groupby("game_date", sort=True):
+        pred = predictor.predict(data.before(date), season, pd.Timestamp(date))
+        if pred.win_prob is None:
+            return pd.DataFrame(), []
+        p = pred.win_prob(day["home_team_id"].to_numpy(), day["road_team_id"].to_numpy(),
+                          day["neutral_site"].to_numpy(dtype=bool))
+        parts.append(pd.DataFrame({
+            "season": season, "predictor": name, "game_id": day["game_id"].to_numpy(),
+            "game_date": day["game_date"].to_numpy(), "kind": day["kind"].to_numpy(),
+            "p_home": np.asarray(p, float),
+            "home_won": (day["home_pts"] > day["road_pts"]).to_numpy(),
+        }))
+    games = pd.concat(parts, ignore_index=True)
+    p, y = games["p_home"].to_numpy(), games["home_won"].to_numpy(float)
+    ll = m.bootstrap_ci(m.log_loss, p, y, n_boot=200, seed=0)
+    br = m.bootstrap_ci(m.brier, p, y, n_boot=200, seed=0)
+    return games, [_row(season, name, "all", "game_log_loss", ll.point, ll),
+                   _row(season, name, "all", "game_brier", br.point, br)]
+
+
+def baseline_factories(names: list[str]) -> dict[str, PredictorFactory]:
+    return predictor_factories(names)
+
+
+def predictor_factories(names: list[str], config=None) -> dict[str, PredictorFactory]:
+    """Fresh-predictor factories by name: the baselines, and the models when available."""
+    from truestrength.evaluation.baselines import BASELINES
+
+    known: dict[str, PredictorFactory] = {n: partial(cls) for n, cls in BASELINES.items()}
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise ValueError(f"unknown predictor(s) {unknown} (known: {sorted(known)})")
+    return {n: known[n] for n in names}

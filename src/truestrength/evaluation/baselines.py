@@ -1,0 +1,174 @@
+"""The predictors a user would otherwise trust, each strictly from games before the date.
+
+- ``win_pct``: win% to date in the season's standings games.
+- ``point_diff``: point differential per game to date.
+- ``srs``: margin adjusted for schedule by least squares, ratings summing to zero, with a
+  fitted home edge (``ratings.srs``).
+- ``elo``: FiveThirtyEight-style Elo over every game since the first season in the data
+  (2010-11 for the real data), a quarter of the way back to the mean between seasons.
+- ``prev_rank``: the previous season's final league rank (constant through the season).
+
+Game probabilities: Elo by its own formula; the others by a logistic fit of
+P(home wins) on the rating difference, fitted in ``fit`` on the last ``fit_seasons`` (default 2)
+training seasons only, with ratings taken before each game's date exactly as at prediction time.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from truestrength.data.league import LeagueData
+from truestrength.evaluation import ratings
+from truestrength.evaluation.predictor import Prediction, Predictor
+from truestrength.evaluation.targets import standings
+
+_RATING_COLS = ["game_id", "season", "game_date", "kind", "home_team_id", "road_team_id",
+                "home_pts", "road_pts", "neutral_site", "counts_for_standings"]
+
+
+def _season_games(known: LeagueData, season: str) -> pd.DataFrame:
+    g = known.games
+    # Only the columns ratings need: the games frame is wide (box totals).
+    return g.loc[(g["season"] == season) & g["counts_for_standings"], _RATING_COLS]
+
+
+class _RatingBaseline:
+    """A rating per team at a date, plus a logistic game model on rating differences."""
+
+    name = "rating"
+    default = 0.0  # rating of a team with no game yet
+
+    def __init__(self, fit_seasons: int = 2) -> None:
+        self.fit_seasons = fit_seasons
+        self.win_model: ratings.LogisticWinModel | None = None
+
+    def rating(self, known: LeagueData, season: str) -> pd.Series:
+        raise NotImplementedError
+
+    def _scores(self, known: LeagueData, season: str) -> pd.Series:
+        teams = known.teams_of_season(season)
+        r = self.rating(known, season)
+        return r.reindex(teams).fillna(self.default).astype(float).rename(self.name)
+
+    def fit(self, history: LeagueData) -> _RatingBaseline:
+        seasons = history.seasons[-self.fit_seasons:]
+        diffs, won, neutral = [], [], []
+        for season in seasons:
+            season_games = history.games[history.games["season"] == season]
+            for date, day in season_games.groupby("game_date", sort=True):
+                r = self._scores(history.before(date), season)
+                diffs.append(r.reindex(day["home_team_id"]).to_numpy()
+                             - r.reindex(day["road_team_id"]).to_numpy())
+                won.append((day["home_pts"] > day["road_pts"]).to_numpy())
+                neutral.append(day["neutral_site"].to_numpy(dtype=bool))
+        if not diffs:
+            raise ValueError(f"{self.name}: no training games to fit the game model on")
+        d, w, n = np.concatenate(diffs), np.concatenate(won), np.concatenate(neutral)
+        if np.std(d) == 0:
+            # e.g. prev_rank with no earlier season: only the home edge can be learnt.
+            rate = w[~n].mean() if (~n).any() else 0.5
+            self.win_model = ratings.LogisticWinModel(float(np.log(rate / (1 - rate))), 0.0,
+                                                      len(d))
+        else:
+            self.win_model = ratings.fit_logistic_win_model(d, w, n)
+        return self
+
+    def predict(self, known: LeagueData, season: str, as_of: pd.Timestamp) -> Prediction:
+        if self.win_model is None:
+            raise RuntimeError(f"{self.name}: call fit() before predict()")
+        scores = self._scores(known, season)
+        model = self.win_model
+
+        def win_prob(home: np.ndarray, road: np.ndarray, neutral: np.ndarray) -> np.ndarray:
+            diff = scores.reindex(home).to_numpy() - scores.reindex(road).to_numpy()
+            return model.predict_proba(diff, neutral)
+
+        return Prediction(scores, win_prob)
+
+
+class WinPct(_RatingBaseline):
+    name = "win_pct"
+    default = 0.5
+
+    def rating(self, known: LeagueData, season: str) -> pd.Series:
+        g = _season_games(known, season)
+        return ratings.win_pct(g) if len(g) else pd.Series(dtype=float)
+
+
+class PointDiff(_RatingBaseline):
+    name = "point_diff"
+
+    def rating(self, known: LeagueData, season: str) -> pd.Series:
+        g = _season_games(known, season)
+        return ratings.point_diff_per_game(g) if len(g) else pd.Series(dtype=float)
+
+
+class SRS(_RatingBaseline):
+    name = "srs"
+
+    def rating(self, known: LeagueData, season: str) -> pd.Series:
+        g = _season_games(known, season)
+        return ratings.srs(g) if len(g) else pd.Series(dtype=float)
+
+
+class PrevRank(_RatingBaseline):
+    """Minus last season's final league rank, so that higher is stronger."""
+
+    name = "prev_rank"
+
+    def __init__(self, fit_seasons: int = 2) -> None:
+        super().__init__(fit_seasons)
+        # A finished season's standings never change, so they are computed once per season.
+        self._final: dict[str, pd.Series] = {}
+
+    def rating(self, known: LeagueData, season: str) -> pd.Series:
+        prev = known.previous_season(season)
+        if prev is None:
+            return pd.Series(dtype=float)
+        if prev not in self._final:
+            table = standings(known, prev)
+            self._final[prev] = -table.set_index("team_id")["league_rank"].astype(float)
+        return self._final[prev]
+
+    def _scores(self, known: LeagueData, season: str) -> pd.Series:
+        # A team new to the league ranks below everyone it did not play against last season.
+        r = self.rating(known, season)
+        teams = known.teams_of_season(season)
+        fill = (r.min() - 1.0) if len(r) else 0.0
+        return r.reindex(teams).fillna(fill).astype(float).rename(self.name)
+
+
+class Elo:
+    name = "elo"
+
+    def __init__(self, config: ratings.EloConfig | None = None) -> None:
+        self.config = config or ratings.EloConfig()
+
+    def fit(self, history: LeagueData) -> Elo:
+        # Elo has no fitted parameters: its K, home edge and carry-over are fixed constants.
+        return self
+
+    def predict(self, known: LeagueData, season: str, as_of: pd.Timestamp) -> Prediction:
+        r = ratings.elo_ratings_before(known.games, as_of, season, self.config)
+        scores = r.reindex(known.teams_of_season(season)).fillna(self.config.initial)
+        config = self.config
+
+        def win_prob(home: np.ndarray, road: np.ndarray, neutral: np.ndarray) -> np.ndarray:
+            return np.asarray(ratings.elo_win_prob(scores.reindex(home).to_numpy(),
+                                                   scores.reindex(road).to_numpy(),
+                                                   np.asarray(neutral, bool), config),
+                              dtype=float)
+
+        return Prediction(scores.rename("elo").astype(float), win_prob)
+
+
+BASELINES: dict[str, type] = {
+    "win_pct": WinPct, "point_diff": PointDiff, "srs": SRS, "elo": Elo, "prev_rank": PrevRank,
+}
+
+
+def make_baseline(name: str) -> Predictor:
+    if name not in BASELINES:
+        raise ValueError(f"unknown baseline {name!r} (known: {sorted(BASELINES)})")
+    return BASELINES[name]()

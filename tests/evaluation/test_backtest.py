@@ -1,0 +1,93 @@
+"""The backtest cannot leak: a spy predictor records everything it was shown."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from truestrength.data.league import LeagueData
+from truestrength.evaluation.backtest import backtest, baseline_factories
+from truestrength.evaluation.predictor import Prediction
+
+
+class Spy:
+    """Scores teams by their win% so far, and records what each call could see."""
+
+    name = "spy"
+    calls: list[tuple] = []
+
+    def fit(self, history: LeagueData):
+        Spy.calls.append(("fit", tuple(history.seasons), history.games["game_date"].max(),
+                          tuple(history.player_logs["season"].unique()),
+                          tuple(history.team_games["season"].unique())))
+        return self
+
+    def predict(self, known: LeagueData, season: str, as_of: pd.Timestamp) -> Prediction:
+        Spy.calls.append(("predict", season, as_of, known.games["game_date"].max(),
+                          known.player_logs["game_date"].max(),
+                          known.team_games["game_date"].max(),
+                          tuple(known.playoff_series["season"].unique())))
+        teams = known.teams_of_season(season)
+        return Prediction(pd.Series(np.arange(len(teams), dtype=float), index=teams),
+                          lambda h, r, n: np.full(len(h), 0.6))
+
+
+@pytest.mark.realdata
+def test_fit_never_sees_the_test_season_and_predict_never_sees_the_future(real_league):
+    Spy.calls = []
+    data = real_league.restrict_seasons(["2019-20", "2020-21", "2021-22"])
+    result = backtest(data, {"spy": Spy}, ["2020-21", "2021-22"], n_boot=100,
+                      progress=False)
+    fits = [c for c in Spy.calls if c[0] == "fit"]
+    assert [f[1] for f in fits] == [("2019-20",), ("2019-20", "2020-21")]
+    for f, test in zip(fits, ["2020-21", "2021-22"], strict=True):
+        assert test not in f[3] and test not in f[4]
+        assert f[2] < data.games.loc[data.games["season"] == test, "game_date"].min()
+    predicts = [c for c in Spy.calls if c[0] == "predict"]
+    assert len(predicts) > 300
+    for _, season, as_of, g_max, p_max, t_max, series_seasons in predicts:
+        assert g_max < as_of and t_max < as_of
+        assert pd.isna(p_max) or p_max < as_of
+        assert season not in series_seasons  # its playoffs are not over at any as-of date
+    assert set(result.scores["metric"]) >= {"ros_spearman", "po_spearman", "game_log_loss"}
+    # constant P=0.6 for the home team: log loss is known exactly from the home win rate
+    games = result.games[result.games["season"] == "2021-22"]
+    y = games["home_won"].to_numpy(float)
+    expected = -np.mean(y * np.log(0.6) + (1 - y) * np.log(0.4))
+    got = result.scores.query("season == '2021-22' and metric == 'game_log_loss'")["value"]
+    assert got.item() == pytest.approx(expected)
+
+
+@pytest.mark.realdata
+def test_baseline_backtest_writes_reports(real_league, tmp_path):
+    data = real_league.restrict_seasons(["2020-21", "2021-22", "2022-23"])
+    result = backtest(data, baseline_factories(["win_pct", "elo"]), ["2021-22", "2022-23"],
+                      n_boot=200, progress=False)
+    js, md = result.write(tmp_path)
+    payload = json.loads(js.read_text())
+    assert payload["meta"]["data_hash"] == real_league.data_hash
+    assert payload["meta"]["test_seasons"] == ["2021-22", "2022-23"]
+    table = result.table()
+    assert list(table.index) == ["win_pct", "elo"]
+    # Real, stable facts about these baselines: they order teams far better than chance.
+    assert (table["ros_spearman@g41"] > 0.4).all()
+    assert (table["po_spearman"] > 0.7).all()
+    assert (table["game_log_loss"] < np.log(2)).all()
+    assert "| elo |" in md.read_text()
+
+
+def test_unknown_test_season_is_an_error(tmp_path):
+    from helpers import tiny_league
+
+    league = tiny_league(tmp_path, [(1, "AAA", "E"), (2, "BBB", "W")],
+                         [("0023000001", "2030-10-20", "2030-31", "regular_season", 1, "AAA",
+                           2, "BBB", 100, 90)], ["2030-31"])
+    with pytest.raises(ValueError, match="not in the data"):
+        backtest(league, baseline_factories(["win_pct"]), ["2029-30"], progress=False)
+    with pytest.raises(ValueError, match="no earlier season"):
+        backtest(league, baseline_factories(["win_pct"]), ["2030-31"], progress=False)
+    with pytest.raises(ValueError, match="unknown predictor"):
+        baseline_factories(["oracle"])
