@@ -16,6 +16,7 @@ from truestrength.data.store import DB_ENV_VAR, Store, default_db_path
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
+    pretty_exceptions_enable=False,
     help="TrueStrength: rank NBA teams by true strength from their rosters.",
 )
 # Wide enough for the tables when output goes to a file or CI log rather than a terminal.
@@ -150,6 +151,13 @@ def synth(
                                                        first_season=first_season))
     console.print(f"wrote {summary.n_games} games and {summary.n_player_rows} player rows "
                   f"for {', '.join(summary.seasons)} to {out_dir} (truth in {out_dir}/truth)")
+    console.print("ingest with: truestrength ingest "
+                  + " ".join(str(p) for p in synth_input_paths(out_dir)))
+
+
+def synth_input_paths(league_dir: Path) -> list[Path]:
+    """The synthetic league's data files (its truth/ folder is for checking, not ingesting)."""
+    return [league_dir / "teams.csv", league_dir / "games", league_dir / "player_game_logs"]
 
 
 @app.command()
@@ -251,7 +259,7 @@ def demo(
     console.print(f"[bold]1/2[/] synthetic league: {summary.n_games} games, "
                   f"{summary.n_player_rows} player rows -> {league_dir}")
     with Store(db_path) as store, console.status("2/2 ingesting..."):
-        report = ingest_files(store, [league_dir])
+        report = ingest_files(store, synth_input_paths(league_dir))
         data = LeagueData.from_store(store)
     console.print(f"[bold]2/2[/] ingested {report.games_added} games and "
                   f"{report.player_rows_added} player rows into {db_path}")
