@@ -1,0 +1,411 @@
+"""Roster snapshots for Model A: each team at each date as a padded set of player vectors.
+
+Leakage rule: a snapshot at date ``d`` is computed from player games with ``game_date < d``
+only. Every quantity below (a player's running sums, his latest team, his team's games, the
+league baseline, the previous-season prior) is looked up as "the state after the last game
+before ``d``" with a strict ``searchsorted`` (``player_stats.SeasonIndex``), so games on or
+after ``d`` cannot enter a snapshot whatever the caller passes in. Only regular-season player
+rows are used (the NBA Cup final included; playoffs and play-in excluded).
+
+Dates (``dates="game_dates"``): every date with a standings game of the season, plus the day
+after the season's last one (end-of-season state). A list of dates instead: with ``seasons``
+given, every (season, date) pair; with ``seasons=None``, each date goes to the season of the
+latest standings game before it (dates before any game are dropped).
+
+Roster of team T at d: the players whose latest team in the season before d is T (a traded
+player moves with his latest team the day after his first game for it), ordered by recent
+minutes per game (mean over his last ``recent_games`` games; ties by player id), the first
+``max_players`` kept, the rest of the P slots padding (``mask`` False, zeros everywhere).
+If T has no such player (before its first game of the season) the roster falls back to the
+previous season: the players whose latest team in it was T and who have not yet played in
+this season, with their end-of-previous-season features; ``from_previous_season`` is True.
+If neither exists (the first season of the data, before the team's first game) T simply has
+no snapshot at d: ``keys`` lacks that row. No snapshot ever has zero players.
+
+Player features (``feature_names``; all float32, raw — fit a ``FeatureScaler`` on training
+seasons). ``STAT`` is each of pts, oreb, dreb, ast, stl, blk, tov, pf, pm (plus-minus).
+
+Shrinkage. Counts are blended before any ratio is taken: the prior enters as pseudo-games of
+its per-game counts (``player_stats`` module docstring), so
+
+* ``sea_*`` (season to date, n games): blend = counts + k * prior per game, over n + k games
+  with k = ``prior_games``; per-game features equal ``(n * current + k * prior) / (n + k)``.
+* ``rec_*`` (his last ``recent_games`` games, r <= recent_games of them): counts + kr *
+  the ``sea_*`` per-game counts, over r + kr games, kr = ``recent_prior_games`` (> 0), which
+  keeps a one-game sample from swinging the recent block.
+* ``prior_*``: the player's previous-season per-game counts shrunk toward the newcomer
+  baseline by his previous-season games g: (sums + k * baseline) / (g + k); a player absent
+  from the previous season (rookie, returnee) gets the baseline itself. The baseline is a
+  low-end rotation player of the previous season (each count's ``newcomer_quantile``, 25th
+  percentile by default, among players with >= ``rotation_min_minutes`` minutes per game and
+  >= ``rotation_min_games`` games). With no previous season in the data, every player is a
+  newcomer and the baseline is taken from the current season as it stood before d.
+
+Zero attempts / zero minutes: ratios are taken on blended counts, and every prior has
+strictly positive minutes and attempts, so a player with no attempts (or no minutes) in the
+window gets exactly his prior's TS% (per-36 rate, usage) — never NaN, never a zero that means
+"missing". E.g. 0 FGA, 0 FTA and 0 points all season: ``sea_ts`` = ``prior_ts``.
+
+For each window W in (rec, sea) and for ``prior``, the rate block:
+
+* ``W_min_pg``      minutes per game
+* ``W_STAT_pg``     STAT per game
+* ``W_STAT_p36``    36 * STAT / minutes
+* ``W_ts``          true shooting: pts / (2 * (fga + 0.44 fta))
+* ``W_usg``         usage proxy: 0.2 * [(fga + 0.44 fta + tov) / min] / [the same for his teams
+  in the games he played, per player-minute]; 0.2 = an average share while on court
+
+Team-centred availability (T = his latest team; the window is T's last ``recent_games``
+games before d, resp. all of T's games before d):
+
+* ``rec_avail``       games he played for T in that window / games in the window
+* ``rec_min_share``   his minutes for T in the window / (T's minutes in the window / 5)
+* ``sea_avail``       season games played / T's games played, capped at 1 (a traded player
+  may have played more games than his new team)
+* ``sea_min_share``   season minutes / (T's season minutes / 5), capped at 1
+* ``rec_missed_log1p``  log1p(T's games since his last game) — 0 if he played the last one
+* ``sea_gp_log1p``    log1p(games played this season): how much to trust the sea block
+
+Prior reliability: ``prior_gp_log1p`` = log1p(previous-season games), ``prior_newcomer`` = 1.0
+when he has no previous-season games.
+
+Team minutes of a game are its players' minutes, at least 240. ``minutes`` (the array, not a
+feature) is the raw mean minutes over the last ``recent_games`` games, the ordering key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from truestrength.data.league import LeagueData
+from truestrength.data.teams import season_start_year
+from truestrength.features.player_stats import (
+    FEATURE_NAMES,
+    LeagueState,
+    SeasonIndex,
+    from_days,
+    previous_season,
+    regular_player_logs,
+    to_days,
+)
+
+__all__ = [
+    "FEATURE_NAMES",
+    "SCHEMA_VERSION",
+    "RosterConfig",
+    "RosterSnapshots",
+    "build_snapshots",
+    "check_finite",
+    "resolve_seasons",
+]
+
+# Bump when a feature's definition or the array layout changes: it is part of the cache key.
+SCHEMA_VERSION = 1
+
+KEY_COLUMNS = ("season", "date", "team_id", "conference", "n_players", "from_previous_season")
+
+
+@dataclass(frozen=True)
+class RosterConfig:
+    max_players: int = 15  # P: roster slots per snapshot
+    recent_games: int = 10  # the recent window, in the player's (and team's) games
+    prior_games: float = 20.0  # k: prior strength in pseudo-games (season blend and prior)
+    recent_prior_games: float = 2.0  # kr: pseudo-games of the season rate in the recent block
+    rotation_min_minutes: float = 15.0  # newcomer baseline: who counts as a rotation player
+    rotation_min_games: int = 20
+    newcomer_quantile: float = 0.25
+
+    def __post_init__(self) -> None:
+        if self.max_players < 1:
+            raise ValueError(f"max_players must be >= 1, got {self.max_players}")
+        if self.recent_games < 1:
+            raise ValueError(f"recent_games must be >= 1, got {self.recent_games}")
+        # Both pseudo-game counts must be > 0: they are what keeps every denominator positive.
+        if not self.prior_games > 0:
+            raise ValueError(f"prior_games must be > 0, got {self.prior_games}")
+        if not self.recent_prior_games > 0:
+            raise ValueError(f"recent_prior_games must be > 0, got {self.recent_prior_games}")
+        if self.rotation_min_minutes < 0 or self.rotation_min_games < 1:
+            raise ValueError("rotation_min_minutes must be >= 0 and rotation_min_games >= 1")
+        if not 0.0 <= self.newcomer_quantile <= 1.0:
+            raise ValueError(f"newcomer_quantile must be in [0, 1], got {self.newcomer_quantile}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> RosterConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = set(d) - known
+        if unknown:
+            raise ValueError(f"unknown RosterConfig field(s): {sorted(unknown)}")
+        return cls(**d)
+
+    def config_hash(self) -> str:
+        """Stable across processes and field order (sorted JSON, not ``hash()``)."""
+        blob = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class RosterSnapshots:
+    keys: pd.DataFrame  # KEY_COLUMNS, one row per snapshot
+    x: np.ndarray  # float32 [N, P, F]; zeros on padding
+    player_ids: np.ndarray  # int64 [N, P]; 0 on padding
+    minutes: np.ndarray  # float32 [N, P]; recent minutes per game, 0 on padding
+    mask: np.ndarray  # bool [N, P]; True = a real player
+    feature_names: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        n = len(self.keys)
+        if self.x.ndim != 3 or self.x.shape[0] != n or self.x.shape[2] != len(self.feature_names):
+            raise ValueError(f"x shape {self.x.shape} does not match {n} keys and "
+                             f"{len(self.feature_names)} features")
+        p = self.x.shape[1]
+        for name in ("player_ids", "minutes", "mask"):
+            if getattr(self, name).shape != (n, p):
+                raise ValueError(f"{name} shape {getattr(self, name).shape} != {(n, p)}")
+        if self.mask.dtype != np.bool_ or self.x.dtype != np.float32:
+            raise ValueError("mask must be bool and x float32")
+        if list(self.keys.columns) != list(KEY_COLUMNS):
+            raise ValueError(f"keys columns {list(self.keys.columns)} != {list(KEY_COLUMNS)}")
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def select(self, rows: np.ndarray) -> RosterSnapshots:
+        """The snapshots at ``rows`` (integer positions or a boolean mask over snapshots)."""
+        rows = np.asarray(rows)
+        if rows.dtype == np.bool_:
+            rows = np.flatnonzero(rows)
+        return RosterSnapshots(
+            keys=self.keys.iloc[rows].reset_index(drop=True),
+            x=self.x[rows], player_ids=self.player_ids[rows], minutes=self.minutes[rows],
+            mask=self.mask[rows], feature_names=self.feature_names,
+        )
+
+
+def resolve_seasons(data: LeagueData, seasons: list[str] | None) -> list[str]:
+    """The seasons to build: as given (validated, in order), or every season with player rows."""
+    if seasons is None:
+        return sorted(data.player_logs["season"].unique())
+    for s in seasons:
+        season_start_year(s)
+    return list(dict.fromkeys(seasons))
+
+
+def _season_days(data: LeagueData, seasons: list[str] | None, resolved: list[str],
+                 dates: str | list) -> dict[str, np.ndarray]:
+    g = data.games[data.games["counts_for_standings"]]
+    if isinstance(dates, str):
+        if dates != "game_dates":
+            raise ValueError(f"dates must be 'game_dates' or a list of dates, got {dates!r}")
+        out = {}
+        for s in resolved:
+            days = np.unique(to_days(g.loc[g["season"] == s, "game_date"]))
+            if len(days):
+                out[s] = np.append(days, days[-1] + 1)
+        return out
+    days = np.unique(to_days(list(dates))) if len(dates) else np.zeros(0, np.int64)
+    if seasons is not None:
+        return {s: days for s in resolved if len(days)}
+    # Each date to the season of the latest standings game strictly before it.
+    gd = g[["season", "game_date"]].assign(day=to_days(g["game_date"])).sort_values("day")
+    pos = np.searchsorted(gd["day"].to_numpy(), days, side="left") - 1
+    season_of = np.where(pos >= 0, gd["season"].to_numpy()[np.maximum(pos, 0)], None)
+    return {s: days[season_of == s] for s in resolved if (season_of == s).any()}
+
+
+def build_snapshots(
+    data: LeagueData,
+    seasons: list[str] | None = None,
+    config: RosterConfig = RosterConfig(),
+    dates: str | list = "game_dates",
+) -> RosterSnapshots:
+    """Snapshots of every team of each season at each date (see the module docstring)."""
+    resolved = resolve_seasons(data, seasons)
+    by_season = _season_days(data, seasons, resolved, dates)
+    needed = set(by_season) | {previous_season(s) for s in by_season}
+    pl, games = data.player_logs, data.games
+    logs = regular_player_logs(pl[pl["season"].isin(needed)],
+                               games[games["season"].isin(needed)])
+    state = LeagueState(logs, config)
+    team_seasons = data.team_seasons
+    parts = []
+    for season in resolved:
+        if season not in by_season:
+            continue
+        teams = team_seasons.loc[team_seasons["season"] == season, ["team_id", "conference"]]
+        parts.append(_build_season(state, season, by_season[season], teams))
+    out = _concat(parts, config.max_players)
+    check_finite(out, "built")
+    return out
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """Candidate roster rows: one per (date, team, player)."""
+
+    date_i: np.ndarray
+    team: np.ndarray
+    pid: np.ndarray
+    minutes: np.ndarray
+
+    def take(self, i: np.ndarray) -> _Rows:
+        return _Rows(self.date_i[i], self.team[i], self.pid[i], self.minutes[i])
+
+
+def _current_rows(idx: SeasonIndex, days: np.ndarray, recent_games: int) -> _Rows:
+    """Every player who has played in the season before each date, with his latest team."""
+    order = np.argsort(idx.first_day, kind="stable")
+    first, players = idx.first_day[order], idx.players[order]
+    m = np.searchsorted(first, days, side="left")  # players whose first game is before d
+    date_i = np.repeat(np.arange(len(days)), m)
+    pos = np.arange(int(m.sum())) - np.repeat(np.cumsum(m) - m, m)
+    pid = players[pos]
+    st = idx.player_state(pid, days[date_i], recent_games)
+    return _Rows(date_i, st.team, pid, st.recent_minutes)
+
+
+def _fallback_rows(prev: SeasonIndex, idx: SeasonIndex | None, days: np.ndarray,
+                   missing: np.ndarray, team_ids: np.ndarray, recent_games: int) -> _Rows:
+    """Previous-season rosters for the (date, team) pairs in ``missing`` (date_i * T + t)."""
+    n_teams = len(team_ids)
+    miss_dates = np.unique(missing // n_teams)
+    date_i = np.repeat(miss_dates, len(prev.players))
+    pid = np.tile(prev.players, len(miss_dates))
+    st = prev.player_state(pid, days[date_i], recent_games)
+    t_code = np.searchsorted(team_ids, st.team)
+    t_code_c = np.minimum(t_code, n_teams - 1)
+    keep = (st.n > 0) & (team_ids[t_code_c] == st.team)
+    keep &= np.isin(date_i * n_teams + t_code_c, missing)
+    if idx is not None:  # he already plays this season (maybe elsewhere): not a fallback
+        keep &= idx.first_day_of(pid) >= days[date_i]
+    return _Rows(date_i[keep], st.team[keep], pid[keep], st.recent_minutes[keep])
+
+
+def _top(rows: _Rows, max_players: int) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the rows kept and their slots: each (date, team) by recent minutes
+    (desc), then player id (so ties are deterministic), the first ``max_players``."""
+    order = np.lexsort((rows.pid, -rows.minutes, rows.team, rows.date_i))
+    d, t = rows.date_i[order], rows.team[order]
+    new_group = np.ones(len(order), dtype=bool)
+    new_group[1:] = (d[1:] != d[:-1]) | (t[1:] != t[:-1])
+    group_start = np.maximum.accumulate(np.where(new_group, np.arange(len(order)), 0))
+    rank = np.arange(len(order)) - group_start
+    keep = rank < max_players
+    return order[keep], rank[keep]
+
+
+def _build_season(state: LeagueState, season: str, days: np.ndarray,
+                  teams: pd.DataFrame
+                  ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One season's snapshots as (keys, x, player_ids, minutes, mask)."""
+    cfg = state.config
+    team_ids = np.sort(teams["team_id"].to_numpy(np.int64))
+    conference = teams.set_index("team_id")["conference"]
+    n_teams = len(team_ids)
+    idx = state.index.get(season)
+    prev_season = previous_season(season)
+    prev = state.index.get(prev_season)
+
+    empty = _Rows(*(np.zeros(0, np.int64) for _ in range(3)), np.zeros(0))
+    cur = _current_rows(idx, days, cfg.recent_games) if idx is not None else empty
+    unknown = ~np.isin(cur.team, team_ids)
+    if unknown.any():
+        raise ValueError(f"{season}: team {int(cur.team[unknown][0])} has player games but is "
+                         "not in team_seasons for that season")
+    covered = np.unique(cur.date_i * n_teams + np.searchsorted(team_ids, cur.team))
+    missing = np.setdiff1d(np.arange(len(days) * n_teams), covered)
+    fb = (_fallback_rows(prev, idx, days, missing, team_ids, cfg.recent_games)
+          if prev is not None and len(missing) else empty)
+
+    source = np.concatenate([np.zeros(len(cur.pid), np.int8), np.ones(len(fb.pid), np.int8)])
+    both = _Rows(*(np.concatenate([a, b]) for a, b in
+                   zip((cur.date_i, cur.team, cur.pid, cur.minutes),
+                       (fb.date_i, fb.team, fb.pid, fb.minutes), strict=True)))
+    take, rank = _top(both, cfg.max_players)
+    sel, sel_source = both.take(take), source[take]
+
+    group = sel.date_i * n_teams + np.searchsorted(team_ids, sel.team)
+    groups, snap = np.unique(group, return_inverse=True)
+    n_snap = len(groups)
+    feats = np.empty((len(sel.pid), len(FEATURE_NAMES)))
+    for src, s in ((0, season), (1, prev_season)):
+        i = np.flatnonzero(sel_source == src)
+        if len(i) == 0:
+            continue
+        values, _ = state.features(s, sel.pid[i], days[sel.date_i[i]], sel.team[i])
+        feats[i] = np.column_stack([values[name] for name in FEATURE_NAMES])
+
+    p = cfg.max_players
+    x = np.zeros((n_snap, p, len(FEATURE_NAMES)), np.float32)
+    pids = np.zeros((n_snap, p), np.int64)
+    minutes = np.zeros((n_snap, p), np.float32)
+    mask = np.zeros((n_snap, p), bool)
+    x[snap, rank] = feats
+    pids[snap, rank] = sel.pid
+    minutes[snap, rank] = sel.minutes
+    mask[snap, rank] = True
+
+    g_team = team_ids[groups % n_teams]
+    from_prev = np.zeros(n_snap, bool)
+    from_prev[snap[sel_source == 1]] = True
+    keys = pd.DataFrame({
+        "season": pd.Series([season] * n_snap, dtype="str"),
+        "date": from_days(days[groups // n_teams]),
+        "team_id": g_team.astype(np.int64),
+        "conference": conference.reindex(g_team).to_numpy(),
+        "n_players": mask.sum(axis=1).astype(np.int64),
+        "from_previous_season": from_prev,
+    })
+    return keys, x, pids, minutes, mask
+
+
+def _concat(parts: list, max_players: int) -> RosterSnapshots:
+    f = len(FEATURE_NAMES)
+    if not parts:
+        return RosterSnapshots(
+            keys=pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(
+                KEY_COLUMNS, ("str", "datetime64[us]", np.int64, "str", np.int64, bool),
+                strict=True)}),
+            x=np.zeros((0, max_players, f), np.float32),
+            player_ids=np.zeros((0, max_players), np.int64),
+            minutes=np.zeros((0, max_players), np.float32),
+            mask=np.zeros((0, max_players), bool), feature_names=FEATURE_NAMES)
+    keys = pd.concat([p[0] for p in parts], ignore_index=True)
+    return RosterSnapshots(
+        keys=keys,
+        x=np.concatenate([p[1] for p in parts]),
+        player_ids=np.concatenate([p[2] for p in parts]),
+        minutes=np.concatenate([p[3] for p in parts]),
+        mask=np.concatenate([p[4] for p in parts]),
+        feature_names=FEATURE_NAMES,
+    )
+
+
+def check_finite(snapshots: RosterSnapshots, stage: str) -> None:
+    """Raise ValueError naming the first non-finite value's player, team, date and feature
+    (``x`` anywhere, ``minutes`` >= 0). Nothing is ever replaced: a NaN here is a bug."""
+    bad = ~np.isfinite(snapshots.x)
+    if bad.any():
+        n, p, f = (int(v[0]) for v in np.nonzero(bad))
+        k = snapshots.keys.iloc[n]
+        raise ValueError(
+            f"non-finite {stage} feature {snapshots.feature_names[f]!r} = {snapshots.x[n, p, f]} "
+            f"for player {int(snapshots.player_ids[n, p])}, team {int(k['team_id'])}, "
+            f"date {pd.Timestamp(k['date']).date()} (season {k['season']})")
+    bad_m = ~np.isfinite(snapshots.minutes) | (snapshots.minutes < 0)
+    if bad_m.any():
+        n, p = (int(v[0]) for v in np.nonzero(bad_m))
+        k = snapshots.keys.iloc[n]
+        raise ValueError(
+            f"{stage} minutes {snapshots.minutes[n, p]} for player "
+            f"{int(snapshots.player_ids[n, p])}, team {int(k['team_id'])}, "
+            f"date {pd.Timestamp(k['date']).date()}: must be finite and >= 0")
