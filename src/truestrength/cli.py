@@ -236,6 +236,92 @@ def backtest(
 
 
 @app.command()
+def verify(
+    db: Path | None = DbOption,
+    config: Path | None = ConfigOption,
+    synthetic_only: bool = typer.Option(False, "--synthetic-only",
+                                        help="Skip the check on the store's real data."),
+) -> None:
+    """Check that Model A learns: on the synthetic league (known answer), then on one real
+    season from the store. Prints PASS or FAIL with the figures; exits 1 on any FAIL."""
+    from truestrength.training.diagnostics import NotLearningError
+    from truestrength.training.verify import run_verify
+
+    try:
+        cfg = load_config(config)
+    except ConfigError as exc:
+        _fail(str(exc))
+    store_path = None if synthetic_only else _db(db)
+    try:
+        with console.status("training Model A briefly on the synthetic league and the store..."):
+            checks = run_verify(store_path, cfg)
+    except NotLearningError as exc:
+        console.print(f"FAIL  Model A is not learning.\n{exc}", highlight=False)
+        raise typer.Exit(code=1) from exc
+    for c in checks:
+        console.print(c.render(), highlight=False)
+    if store_path is not None and len(checks) == 1:
+        console.print(f"(no real check: {store_path} does not hold two seasons with player "
+                      "rows; run `truestrength ingest ../shared/data/nba` first)")
+    if not all(c.passed for c in checks):
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def train(
+    up_to: str | None = typer.Option(None, "--up-to", help="Last season to train on "
+                                     "(default: the latest in the store)."),
+    out: Path = typer.Option(Path("runs"), "--out", help="Runs folder."),
+    db: Path | None = DbOption,
+    config: Path | None = ConfigOption,
+) -> None:
+    """Train Model A on the store's seasons up to --up-to; writes a checkpoint, the training
+    history and a run manifest under runs/<run_id>/."""
+    from datetime import UTC, datetime
+
+    from truestrength.data.league import LeagueData
+    from truestrength.data.teams import season_start_year
+    from truestrength.manifest import write_manifest
+    from truestrength.training.diagnostics import NotLearningError
+    from truestrength.training.model_a import fit_model_a
+
+    try:
+        cfg = load_config(config)
+    except ConfigError as exc:
+        _fail(str(exc))
+    try:
+        store = Store(_db(db), read_only=True)
+    except FileNotFoundError as exc:
+        _fail(str(exc))
+    with store:
+        data = LeagueData.from_store(store)
+    seasons = data.seasons
+    last = up_to or seasons[-1]
+    if last not in seasons:
+        _fail(f"season {last} is not in the store (it has {', '.join(seasons)})")
+    data = data.restrict_seasons([s for s in seasons
+                                  if season_start_year(s) <= season_start_year(last)])
+    run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + f"-train-{last}"
+    run_dir = out / run_id
+    try:
+        fitted = fit_model_a(data, cfg, progress=True, console=console)
+    except NotLearningError as exc:
+        _fail(f"Model A is not learning; no checkpoint written.\n{exc}")
+    except ValueError as exc:
+        _fail(str(exc))
+    ck = fitted.save(run_dir / "model_a.pt")
+    import json
+
+    (run_dir / "train_history.json").write_text(json.dumps(
+        {"holdout_season": fitted.holdout_season, "holdout_run": fitted.holdout_history,
+         "final_run": fitted.history}, indent=2))
+    write_manifest(run_dir / "run_manifest.json", config=cfg, data_hash=data.data_hash,
+                   seeds={"model_a": cfg.model_a.seed}, command="train",
+                   train_seasons=fitted.train_seasons)
+    console.print(f"trained on {', '.join(fitted.train_seasons)}; checkpoint {ck}")
+
+
+@app.command()
 def demo(
     out: Path = typer.Option(Path("demo"), "--out", help="Folder for the demo's files."),
     seasons: int = typer.Option(3, "--seasons", min=1, max=30),

@@ -6,6 +6,7 @@ Unknown keys are errors (a misspelt option that silently does nothing is a silen
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -29,9 +30,57 @@ class BacktestSection(_Section):
     seed: int = 0
 
 
+class RosterSection(_Section):
+    """Roster snapshots (features/roster.py RosterConfig)."""
+
+    max_players: int = Field(15, ge=1, le=30)
+    recent_games: int = Field(10, ge=1)
+    prior_games: float = Field(20.0, gt=0)
+
+
+class ModelASection(_Section):
+    """The roster set-attention ranker and how it is trained.
+
+    Defaults were chosen on held-out training seasons of the real data (never a test season):
+    a season's lists repeat the same ~30 team-seasons at every date, so a large model
+    memorises them within an epoch; a small, regularised one generalises.
+    """
+
+    embed_dim: int = Field(4, ge=0)
+    hidden_dim: int = Field(32, ge=4)
+    n_heads: int = Field(4, ge=1)
+    dropout: float = Field(0.3, ge=0, lt=1)
+    minutes_bias: bool = True
+    # Initial w in the attention logit w * log1p(minutes): attention starts proportional to
+    # (1 + minutes) ** w. 2 starts it on the rotation rather than spread over the bench.
+    minutes_bias_init: float = Field(2.0, gt=0)
+    target: Literal["final_rank", "rest_win_pct", "playoff_rank"] = "final_rank"
+    epochs: int = Field(30, ge=1)
+    batch_lists: int = Field(64, ge=1)
+    lr: float = Field(1e-3, gt=0)
+    weight_decay: float = Field(0.05, ge=0)
+    # Penalty on squared scores: ListMLE alone rewards unbounded confidence on memorised lists.
+    score_l2: float = Field(0.2, ge=0)
+    early_stopping_patience: int = Field(4, ge=1)
+    # Stop and diagnose when train loss has not improved for this many epochs in a row.
+    guard_patience: int = Field(3, ge=1)
+    guard_min_delta: float = Field(1e-4, ge=0)
+    attention_debug: bool = True
+    # Snapshot dates used for training lists: every k-th game date (1 = all). Neighbouring
+    # dates give near-identical lists; a stride buys epochs, not information.
+    date_stride: int = Field(5, ge=1)
+    refit_on_all: bool = True
+    # With a single training season there is nothing to hold out: train this many epochs.
+    epochs_without_holdout: int = Field(4, ge=1)
+    seed: int = 0
+    threads: int = Field(2, ge=1)
+
+
 class Config(_Section):
     synth: SynthSection = SynthSection()
     backtest: BacktestSection = BacktestSection()
+    roster: RosterSection = RosterSection()
+    model_a: ModelASection = ModelASection()
 
 
 class ConfigError(ValueError):

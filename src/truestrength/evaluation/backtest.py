@@ -273,9 +273,13 @@ def baseline_factories(names: list[str]) -> dict[str, PredictorFactory]:
 
 def predictor_factories(names: list[str], config=None) -> dict[str, PredictorFactory]:
     """Fresh-predictor factories by name: the baselines, and the models when available."""
+    from truestrength.config import Config
     from truestrength.evaluation.baselines import BASELINES
+    from truestrength.training.model_a import ModelA
 
+    cfg = config or Config()
     known: dict[str, PredictorFactory] = {n: partial(cls) for n, cls in BASELINES.items()}
+    known["model_a"] = partial(ModelA, cfg)
     unknown = [n for n in names if n not in known]
     if unknown:
         raise ValueError(f"unknown predictor(s) {unknown} (known: {sorted(known)})")

@@ -1,0 +1,241 @@
+"""Train the roster ranker with ListMLE, and refuse to pretend when it is not learning.
+
+Every epoch reports train loss, validation loss and validation Spearman (mean over lists).
+Early stopping on validation loss restores the best weights. Independently, the not-learning
+guard watches train loss: if it has not improved for ``guard_patience`` epochs in a row,
+training stops and a diagnosis measured from the run is printed; if that diagnosis finds the
+model degenerate (loss near ln(L!), constant scores, NaN, dead gradients...), training raises
+:class:`NotLearningError` instead of returning a model that only looks trained.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from scipy.stats import spearmanr
+
+from truestrength.config import ModelASection
+from truestrength.features.roster import RosterSnapshots
+from truestrength.models.listmle import listmle_loss, mean_log_factorial
+from truestrength.models.player_vocab import PlayerVocab
+from truestrength.models.roster_model import RosterModelConfig, RosterSetRanker, score_lists
+from truestrength.training.diagnostics import (
+    Diagnosis,
+    NotLearningError,
+    PlateauGuard,
+    attention_stats,
+    diagnose,
+)
+from truestrength.training.lists import ListSet
+
+# Diagnosis codes that mean "this plateau is fine: the model learnt and then converged".
+HEALTHY_CODES = {"plateau_scores_vary", "no_degeneracy"}
+# A plateau this close to ln(L!) is not convergence, whatever the code says.
+DEGENERATE_LOSS_RATIO = 0.95
+
+
+@dataclass
+class TensorData:
+    """Snapshots as tensors, with player ids already mapped through the vocabulary."""
+
+    x: torch.Tensor  # [S, P, F]
+    player_idx: torch.Tensor  # [S, P]
+    minutes: torch.Tensor  # [S, P]
+    mask: torch.Tensor  # [S, P]
+
+    @classmethod
+    def from_snapshots(cls, snaps: RosterSnapshots, vocab: PlayerVocab) -> TensorData:
+        return cls(
+            x=torch.from_numpy(np.ascontiguousarray(snaps.x, dtype=np.float32)),
+            player_idx=torch.from_numpy(vocab.lookup(snaps.player_ids, snaps.mask)),
+            minutes=torch.from_numpy(np.ascontiguousarray(snaps.minutes, dtype=np.float32)),
+            mask=torch.from_numpy(snaps.mask),
+        )
+
+    def gather(self, lists: ListSet, rows: np.ndarray):
+        """Batch of lists: x [B, L, P, F] etc. Padded list entries point at snapshot 0 and are
+        masked out by ``list_mask``."""
+        idx = torch.from_numpy(np.maximum(lists.snap_index[rows], 0))
+        list_mask = torch.from_numpy(lists.list_mask[rows])
+        rel = torch.from_numpy(lists.relevance[rows])
+        return (self.x[idx], self.player_idx[idx], self.minutes[idx], self.mask[idx], rel,
+                list_mask)
+
+
+@dataclass
+class TrainResult:
+    model: RosterSetRanker
+    history: list[dict] = field(default_factory=list)
+    best_epoch: int = 0
+    stop_reason: str = ""
+    diagnosis: Diagnosis | None = None
+    log_factorial: float = float("nan")  # mean ln(L!) of the training lists
+    seconds: float = 0.0
+
+
+def make_model(section: ModelASection, n_features: int, vocab: PlayerVocab) -> RosterSetRanker:
+    cfg = RosterModelConfig(
+        n_features=n_features, n_players_vocab=len(vocab), embed_dim=section.embed_dim,
+        hidden_dim=section.hidden_dim, n_heads=section.n_heads, dropout=section.dropout,
+        minutes_bias=section.minutes_bias, minutes_bias_init=section.minutes_bias_init,
+    )
+    return RosterSetRanker(cfg)
+
+
+def _list_spearman(scores: np.ndarray, rel: np.ndarray, mask: np.ndarray) -> float:
+    vals = []
+    for s, r, m in zip(scores, rel, mask, strict=True):
+        if m.sum() >= 3 and np.ptp(r[m]) > 0 and np.ptp(s[m]) > 0:
+            vals.append(spearmanr(s[m], r[m]).statistic)
+    return float(np.mean(vals)) if vals else float("nan")
+
+
+def _evaluate(model, data: TensorData, lists: ListSet, batch: int, gen_seed: int):
+    model.eval()
+    losses, scores, attn_rows = [], [], []
+    gen = torch.Generator().manual_seed(gen_seed)
+    with torch.no_grad():
+        for lo in range(0, len(lists), batch):
+            rows = np.arange(lo, min(lo + batch, len(lists)))
+            x, ids, mins, mask, rel, lmask = data.gather(lists, rows)
+            out = score_lists(model, x, ids, mins, mask, lmask)
+            losses.append(float(listmle_loss(out.score, rel, lmask, reduction="sum",
+                                             generator=gen)))
+            scores.append(out.score.numpy())
+            attn_rows.append((out.attn[lmask], mask[lmask]))
+    attn = torch.cat([a for a, _ in attn_rows])
+    amask = torch.cat([m for _, m in attn_rows])
+    s = np.concatenate(scores)
+    return (sum(losses) / len(lists), _list_spearman(s, lists.relevance, lists.list_mask),
+            attention_stats(attn, amask), s)
+
+
+def train_ranker(
+    section: ModelASection,
+    vocab: PlayerVocab,
+    train: tuple[TensorData, ListSet],
+    val: tuple[TensorData, ListSet] | None = None,
+    *,
+    epochs: int | None = None,
+    console: Console | None = None,
+    progress: bool = True,
+    label: str = "model A",
+) -> TrainResult:
+    """Train from scratch. With ``val``, early-stop on validation loss and restore the best
+    weights; without, train ``epochs`` epochs (the guard still watches)."""
+    started = time.perf_counter()
+    torch.manual_seed(section.seed)
+    console = console or Console(quiet=not progress)
+    tdata, tlists = train
+    if len(tlists) == 0:
+        raise ValueError("no training lists: nothing to learn from")
+    model = make_model(section, tdata.x.shape[-1], vocab)
+    opt = torch.optim.AdamW(model.parameters(), lr=section.lr, weight_decay=section.weight_decay)
+    n_epochs = epochs or section.epochs
+    rng = np.random.default_rng(section.seed)
+    tie_gen = torch.Generator().manual_seed(section.seed)
+    guard = PlateauGuard(section.guard_patience, section.guard_min_delta)
+    lnf = mean_log_factorial(torch.from_numpy(tlists.list_mask))
+    result = TrainResult(model=model, log_factorial=lnf)
+    best_val, best_state, bad_epochs = math.inf, None, 0
+    groups = model.parameter_groups()
+    columns = [TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[info]}"),
+               TimeElapsedColumn()]
+    with Progress(*columns, console=console, disable=not progress, transient=True) as bar:
+        task = bar.add_task(label, total=n_epochs, info="")
+        for epoch in range(1, n_epochs + 1):
+            model.train()
+            order = rng.permutation(len(tlists))
+            total, grad_sums = 0.0, dict.fromkeys(groups, 0.0)
+            n_batches = 0
+            for lo in range(0, len(order), section.batch_lists):
+                rows = order[lo: lo + section.batch_lists]
+                x, ids, mins, mask, rel, lmask = tdata.gather(tlists, rows)
+                out = score_lists(model, x, ids, mins, mask, lmask)
+                loss = listmle_loss(out.score, rel, lmask, generator=tie_gen)
+                if not torch.isfinite(loss):
+                    raise NotLearningError(
+                        diagnose(model, x, ids, mins, mask, rel, lmask, optimizer=opt),
+                        f"{label}: training loss became {float(loss)} at epoch {epoch}")
+                opt.zero_grad(set_to_none=True)
+                # ListMLE alone rewards ever-larger score gaps on lists it has memorised; a
+                # small penalty on score size keeps the scale honest without a clamp.
+                penalty = section.score_l2 * (out.score[lmask] ** 2).mean()
+                (loss + penalty).backward()
+                for g, params in groups.items():
+                    grad_sums[g] += float(torch.sqrt(sum(
+                        (p.grad.detach() ** 2).sum() for p in params if p.grad is not None)
+                        + 0.0))
+                opt.step()
+                total += float(loss.detach()) * len(rows)
+                n_batches += 1
+            train_loss = total / len(tlists)
+            row = {"epoch": epoch, "train_loss": train_loss,
+                   "train_loss_over_ln_lfact": train_loss / lnf,
+                   "lr": opt.param_groups[0]["lr"],
+                   **{f"grad_norm_{g}": v / n_batches for g, v in grad_sums.items()}}
+            row["attn_grad_norm"] = row["grad_norm_attention"]
+            if val is not None:
+                vloss, vrho, astats, _ = _evaluate(model, *val, section.batch_lists, 0)
+                row.update(val_loss=vloss, val_spearman=vrho)
+                if section.attention_debug:
+                    row.update({k: v for k, v in astats.items()})
+            result.history.append(row)
+            info = f"train {train_loss:.4f} (ln L! {lnf:.4f})"
+            if val is not None:
+                info += f"  val {row['val_loss']:.4f}  ρ {row['val_spearman']:.3f}"
+            bar.update(task, advance=1, info=info)
+            console.print(f"{label} epoch {epoch:3d}  {info}", highlight=False)
+            if val is not None:
+                if row["val_loss"] < best_val - 1e-6:
+                    best_val, best_state, bad_epochs = row["val_loss"], copy.deepcopy(
+                        model.state_dict()), 0
+                    result.best_epoch = epoch
+                else:
+                    bad_epochs += 1
+                if bad_epochs >= section.early_stopping_patience:
+                    result.stop_reason = (f"early stopping: validation loss did not improve for "
+                                          f"{bad_epochs} epochs; best epoch {result.best_epoch}")
+                    break
+            if guard.update(train_loss):
+                x, ids, mins, mask, rel, lmask = tdata.gather(
+                    tlists, order[: min(len(order), 4 * section.batch_lists)])
+                diag = diagnose(model, x, ids, mins, mask, rel, lmask, loss_value=train_loss,
+                                optimizer=opt)
+                result.diagnosis = diag
+                console.print(f"[bold yellow]{label}: train loss has not improved for "
+                              f"{section.guard_patience} epochs — stopping.[/]\n{diag.to_text()}")
+                if diag.code not in HEALTHY_CODES or train_loss / lnf > DEGENERATE_LOSS_RATIO:
+                    raise NotLearningError(diag, f"{label} is not learning: {diag.cause}")
+                result.stop_reason = f"train loss plateaued at epoch {epoch}: {diag.cause}"
+                break
+        else:
+            result.stop_reason = f"ran all {n_epochs} epochs"
+    if val is not None and best_state is not None:
+        model.load_state_dict(best_state)
+    else:
+        result.best_epoch = len(result.history)
+    model.eval()
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def score_snapshots(model: RosterSetRanker, data: TensorData, batch: int = 512):
+    """Scores, pooled Z and attention of every snapshot (eval mode, no gradients)."""
+    model.eval()
+    scores, attn = [], []
+    with torch.no_grad():
+        for lo in range(0, data.x.shape[0], batch):
+            sl = slice(lo, lo + batch)
+            model.validate(data.x[sl], data.player_idx[sl], data.minutes[sl], data.mask[sl])
+            out = model(data.x[sl], data.player_idx[sl], data.minutes[sl], data.mask[sl])
+            scores.append(out.score.numpy())
+            attn.append(out.attn.numpy())
+    return np.concatenate(scores), np.concatenate(attn)

@@ -1,0 +1,97 @@
+"""The trainer learns when there is something to learn, and stops loudly when there is not."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from truestrength.config import ModelASection
+from truestrength.models.listmle import log_factorial
+from truestrength.models.player_vocab import PlayerVocab
+from truestrength.training.diagnostics import NotLearningError
+from truestrength.training.lists import ListSet
+from truestrength.training.trainer import TensorData, train_ranker
+
+torch.set_num_threads(1)
+
+
+def toy(n_lists=24, teams=15, players=10, features=6, *, constant=False, seed=0):
+    """Lists of teams whose strength is the minutes-weighted mean of feature 0."""
+    rng = np.random.default_rng(seed)
+    s = n_lists * teams
+    x = rng.normal(size=(s, players, features)).astype(np.float32)
+    minutes = rng.uniform(5, 36, size=(s, players)).astype(np.float32)
+    mask = np.ones((s, players), dtype=bool)
+    mask[:, 8:] = rng.random((s, 2)) < 0.5  # some short rosters
+    if constant:
+        x[:] = 0.0
+        minutes[:] = 0.0
+    strength = (x[..., 0] * minutes * mask).sum(1) / np.maximum((minutes * mask).sum(1), 1)
+    data = TensorData(torch.from_numpy(x), torch.from_numpy(mask.astype(np.int64)),
+                      torch.from_numpy(minutes), torch.from_numpy(mask))
+    idx = np.arange(s).reshape(n_lists, teams)
+    rel = strength[idx].astype(np.float32)
+    if constant:
+        rel = rng.permutation(teams * n_lists).reshape(n_lists, teams).astype(np.float32)
+    keys = pd.DataFrame({"season": "2030-31", "date": pd.Timestamp("2030-11-01"),
+                         "conference": "E", "n_teams": teams}, index=range(n_lists))
+    return data, ListSet(keys, idx, rel, np.ones((n_lists, teams), dtype=bool))
+
+
+def section(**kw) -> ModelASection:
+    base = dict(embed_dim=0, hidden_dim=16, n_heads=2, dropout=0.0, lr=3e-3, score_l2=0.0,
+                weight_decay=0.0, batch_lists=8, epochs=15, threads=1)
+    base.update(kw)
+    return ModelASection(**base)
+
+
+VOCAB = PlayerVocab([])
+
+
+def test_learns_a_learnable_problem_and_reports_each_epoch(capsys):
+    tr, va = toy(seed=0), toy(seed=1)
+    result = train_ranker(section(epochs=20, early_stopping_patience=20), VOCAB, tr, va,
+                          progress=True)
+    h = result.history
+    lnf = log_factorial(15)
+    assert result.log_factorial == pytest.approx(lnf)
+    assert h[-1]["train_loss"] < 0.7 * lnf
+    assert max(r["val_spearman"] for r in h) > h[0]["val_spearman"]
+    assert {"val_loss", "val_spearman", "attn_entropy_mean", "attn_max_mean", "attn_sum_mean",
+            "attn_grad_norm", "grad_norm_encoder", "grad_norm_scorer"} <= set(h[0])
+    out = capsys.readouterr().out
+    assert "epoch   1" in out and "val" in out
+
+
+def test_early_stopping_restores_best_weights():
+    tr, va = toy(seed=0), toy(seed=1)
+    result = train_ranker(section(epochs=30, early_stopping_patience=2, lr=3e-2), VOCAB, tr,
+                          va, progress=False)
+    best = min(r["val_loss"] for r in result.history)
+    assert result.history[result.best_epoch - 1]["val_loss"] == best
+    from truestrength.training.trainer import _evaluate
+
+    vloss, *_ = _evaluate(result.model, *va, 8, 0)
+    assert vloss == pytest.approx(best, rel=1e-5)
+
+
+def test_guard_stops_a_constant_model_and_names_constant_scores():
+    # All features and minutes zero, no embedding: every team looks the same, so scores are
+    # constant and the loss sits at ln(15!) = 27.8993 -- the failure this project was born from.
+    tr = toy(constant=True)
+    with pytest.raises(NotLearningError) as info:
+        train_ranker(section(epochs=20, guard_patience=3), VOCAB, tr, None, progress=False)
+    d = info.value.diagnosis
+    assert d.loss_ratio == pytest.approx(1.0, abs=1e-3)
+    assert d.score_std_mean < 1e-4
+    assert "constant" in d.cause.lower()
+    assert "27.899" in str(info.value) or "27.9" in str(info.value)
+
+
+def test_no_lists_is_an_error():
+    data, lists = toy(n_lists=2)
+    empty = lists.select(np.array([], dtype=int))
+    with pytest.raises(ValueError, match="no training lists"):
+        train_ranker(section(), VOCAB, (data, empty), None, progress=False)
