@@ -19,7 +19,7 @@ from truestrength.data.derive import rebuild_derived
 from truestrength.data.errors import IngestError
 from truestrength.data.formats import BOX_COUNTS, GAME_ID_KIND, FileFormat, ParsedFile, read_file
 from truestrength.data.store import Store
-from truestrength.data.teams import nba_team_season
+from truestrength.data.teams import nba_team_season, nba_team_seasons
 
 SUPPORTED_SUFFIXES = (".csv", ".csv.gz")
 
@@ -31,9 +31,10 @@ NEUTRAL_PERIODS = (("2019-20", pd.Timestamp("2020-07-30"), pd.Timestamp("2020-10
 def _mark_known_neutral_sites(games: pd.DataFrame) -> pd.DataFrame:
     neutral = games["neutral_site"].to_numpy(dtype=bool).copy()
     for season, start, end in NEUTRAL_PERIODS:
-        nba = games["home_team_id"].map(lambda t: nba_team_season(int(t), season) is not None)
+        nba_ids = {t.team_id for t in nba_team_seasons(season)}
         neutral |= ((games["season"] == season) & (games["game_date"] >= start)
-                    & (games["game_date"] <= end) & nba).to_numpy(dtype=bool)
+                    & (games["game_date"] <= end)
+                    & games["home_team_id"].isin(nba_ids)).to_numpy(dtype=bool)
     return games.assign(neutral_site=neutral)
 
 
