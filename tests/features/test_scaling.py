@@ -83,3 +83,22 @@ def test_feature_mismatch_and_non_finite_input_raise() -> None:
     x[2, 0, 3] = np.nan
     with pytest.raises(ValueError, match=r"non-finite scaled feature 'f3' .* player 7, team 2"):
         scaler.transform(RosterSnapshots(**{**snaps.__dict__, "x": x}))
+
+
+def test_constant_features_can_be_switched_off_instead_of_raising():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(4, 3, 2)).astype(np.float32)
+    x[..., 1] = 7.0  # constant in training
+    keys = pd.DataFrame([("2030-31", pd.Timestamp("2030-11-01"), i, "E", 3, False)
+                         for i in range(4)], columns=list(KEY_COLUMNS))
+    snaps = RosterSnapshots(keys, x, np.ones((4, 3), np.int64), np.ones((4, 3), np.float32),
+                            np.ones((4, 3), bool), ("a", "b"))
+    with pytest.raises(ValueError, match="zero variance.*b"):
+        FeatureScaler.fit(snaps)
+    scaler = FeatureScaler.fit(snaps, on_constant="zero")
+    assert scaler.zeroed == ("b",)
+    later = RosterSnapshots(keys, x + np.float32(3.0), snaps.player_ids, snaps.minutes,
+                            snaps.mask, ("a", "b"))
+    out = scaler.transform(later)
+    assert (out.x[..., 1] == 0).all() and (out.x[..., 0] != 0).any()
+    assert FeatureScaler.from_dict(scaler.to_dict()).zeroed == ("b",)

@@ -33,22 +33,26 @@ class FeatureScaler:
     mean: np.ndarray  # float64 [F]
     std: np.ndarray  # float64 [F], already floored at STD_EPSILON
     n_fit: int  # player slots the statistics came from
+    # Features constant in training, switched off (always 0 after transform). Only with
+    # ``on_constant="zero"``: e.g. previous-season priors when training on the first season
+    # of the data, where no previous season exists.
+    zeroed: tuple[str, ...] = ()
 
     @classmethod
-    def fit(cls, snapshots: RosterSnapshots) -> FeatureScaler:
+    def fit(cls, snapshots: RosterSnapshots, on_constant: str = "error") -> FeatureScaler:
         values = snapshots.x[snapshots.mask].astype(np.float64)
         if len(values) == 0:
             raise ValueError("cannot fit a FeatureScaler on snapshots with no real player")
         mean = values.mean(axis=0)
         std = values.std(axis=0)
         constant = std <= _ZERO_VARIANCE_RTOL * np.maximum(1.0, np.abs(mean))
-        if constant.any():
-            names = [snapshots.feature_names[i] for i in np.flatnonzero(constant)]
+        names = [snapshots.feature_names[i] for i in np.flatnonzero(constant)]
+        if constant.any() and on_constant != "zero":
             raise ValueError(
                 f"feature(s) with zero variance over the {len(values)} training player slots: "
                 f"{', '.join(names)} (constant value(s) {mean[constant].tolist()})")
         return cls(tuple(snapshots.feature_names), mean, np.maximum(std, STD_EPSILON),
-                   len(values))
+                   len(values), tuple(names))
 
     def transform(self, snapshots: RosterSnapshots) -> RosterSnapshots:
         if tuple(snapshots.feature_names) != self.feature_names:
@@ -57,6 +61,10 @@ class FeatureScaler:
         mean = self.mean.astype(np.float32)
         std = self.std.astype(np.float32)
         x = np.where(snapshots.mask[..., None], (snapshots.x - mean) / std, np.float32(0))
+        if self.zeroed:
+            # A feature never seen to vary in training would feed untrained weights at
+            # prediction time: it is switched off rather than standardised.
+            x[..., [self.feature_names.index(n) for n in self.zeroed]] = 0.0
         out = replace(snapshots, x=x.astype(np.float32, copy=False))
         check_finite(out, "scaled")
         return out
@@ -64,6 +72,7 @@ class FeatureScaler:
     def to_dict(self) -> dict[str, Any]:
         return {"version": _FORMAT_VERSION, "feature_names": list(self.feature_names),
                 "mean": self.mean.tolist(), "std": self.std.tolist(), "n_fit": self.n_fit,
+                "zeroed": list(self.zeroed),
                 "std_epsilon": STD_EPSILON}
 
     @classmethod
@@ -77,4 +86,4 @@ class FeatureScaler:
             raise ValueError("FeatureScaler dict: mean/std length differs from feature_names")
         if not (np.isfinite(mean).all() and np.isfinite(std).all() and (std > 0).all()):
             raise ValueError("FeatureScaler dict: mean/std must be finite and std > 0")
-        return cls(names, mean, std, int(d["n_fit"]))
+        return cls(names, mean, std, int(d["n_fit"]), tuple(d.get("zeroed", ())))

@@ -195,7 +195,11 @@ def fit_model_a(history: LeagueData, config: Config, *, progress: bool = False,
     if not seasons:
         raise ValueError("model_a needs at least one season with player rows")
     snaps = snapshots if snapshots is not None else build_snapshots(history, seasons, roster)
-    scaler = FeatureScaler.fit(snaps)
+    scaler = FeatureScaler.fit(snaps, on_constant="zero")
+    if scaler.zeroed:
+        (console or Console()).print(
+            f"model A: feature(s) constant over {', '.join(seasons)} are switched off: "
+            f"{', '.join(scaler.zeroed)}", highlight=False)
     vocab = PlayerVocab.fit(history.player_logs["player_id"].to_numpy())
     scaled = scaler.transform(snaps)
     if len(seasons) == 1:
