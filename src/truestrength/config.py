@@ -76,11 +76,22 @@ class ModelASection(_Section):
     threads: int = Field(2, ge=1)
 
 
+class PredictSection(_Section):
+    n_sims: int = Field(10_000, ge=100)
+    seed: int = 0
+    # Sleeper / Paper Tiger: conference rank by strength this many places from the standings.
+    label_margin: int = Field(3, ge=1)
+    # The two models "agree" on a team when their league ranks are this close.
+    agree_within: int = Field(3, ge=0)
+    n_drivers: int = Field(3, ge=1)
+
+
 class Config(_Section):
     synth: SynthSection = SynthSection()
     backtest: BacktestSection = BacktestSection()
     roster: RosterSection = RosterSection()
     model_a: ModelASection = ModelASection()
+    predict: PredictSection = PredictSection()
 
 
 class ConfigError(ValueError):

@@ -21,7 +21,10 @@ _TABLES = {
     "player_logs": ("player_game_logs", "game_date, game_id, team_id, player_id"),
     "team_seasons": ("team_seasons", "season, team_id"),
     "playoff_series": ("playoff_series", "season, round, team_a"),
+    "players": ("players", "player_id"),
 }
+# Reference tables: no dates, not restricted by season or cutoff.
+_STATIC = {"team_seasons", "players"}
 
 
 class LeagueData:
@@ -47,7 +50,8 @@ class LeagueData:
             where, params = "WHERE season IN (SELECT unnest(?::VARCHAR[]))", [list(seasons)]
         frames = {}
         for name, (table, order) in _TABLES.items():
-            df = store.query(f"SELECT * FROM {table} {where} ORDER BY {order}", params)
+            w, p = ("", []) if name == "players" else (where, params)
+            df = store.query(f"SELECT * FROM {table} {w} ORDER BY {order}", p)
             if "game_date" in df:
                 df["game_date"] = pd.to_datetime(df["game_date"])
             frames[name] = df
@@ -57,7 +61,7 @@ class LeagueData:
         if name in self._cache:
             return self._cache[name]
         df = self._source[name]
-        if self.cutoff is not None and name != "team_seasons":
+        if self.cutoff is not None and name not in _STATIC:
             if name == "playoff_series":
                 # A season's series are final only once its playoffs are over.
                 g = self._source["games"]
@@ -92,6 +96,10 @@ class LeagueData:
         return self._table("playoff_series")
 
     @property
+    def players(self) -> pd.DataFrame:
+        return self._table("players")
+
+    @property
     def seasons(self) -> list[str]:
         return sorted(self.games["season"].unique())
 
@@ -99,8 +107,9 @@ class LeagueData:
         """Only ``seasons`` (and still nothing on or after this view's cutoff)."""
         keep = frozenset(seasons)
         # Filter eagerly once, so the many ``before()`` views of a backtest share it.
-        frames = {name: self._table(name).pipe(lambda d: d[d["season"].isin(keep)])
-                  .reset_index(drop=True) for name in self._source}
+        frames = {name: self._table(name) if name == "players" else self._table(name).pipe(
+            lambda d: d[d["season"].isin(keep)]).reset_index(drop=True)
+            for name in self._source}
         view = LeagueData(frames, self.data_hash)
         return view.before(self.cutoff) if self.cutoff is not None else view
 

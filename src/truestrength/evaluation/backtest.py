@@ -39,9 +39,12 @@ from truestrength.manifest import code_version
 PredictorFactory = Callable[[], Predictor]
 
 IN_SEASON_METRICS = ("ros_spearman", "ros_kendall")
-END_METRICS = ("po_spearman", "po_spearman16", "po_rank_mae", "po_ndcg4", "champion_rank")
+END_METRICS = ("po_spearman", "po_spearman16", "po_rank_mae", "po_ndcg4", "champion_rank",
+               "title_log_loss", "title_brier")
 GAME_METRICS = ("game_log_loss", "game_brier")
-LOWER_IS_BETTER = {"po_rank_mae", "champion_rank", "game_log_loss", "game_brier"}
+LOWER_IS_BETTER = {"po_rank_mae", "champion_rank", "game_log_loss", "game_brier",
+                   "title_log_loss", "title_brier"}
+TITLE_SIMS = 10_000
 
 
 @dataclass
@@ -192,6 +195,9 @@ def backtest(
         "n_boot": n_boot,
         "seed": seed,
         "seconds": round(time.perf_counter() - started, 2),
+        # A uniform guess over 30 teams, for the title odds: ln 30 and (29/30)^2 + 29/900.
+        "uniform_title_log_loss": float(np.log(30)),
+        "uniform_title_brier": float((29 / 30) ** 2 + 29 / 900),
         "as_of_points": {s: {p.label: str(p.date.date()) for p in as_of_points(
             data.restrict_seasons([s]), s)} for s in test_seasons},
     }
@@ -224,6 +230,8 @@ def _score_points(predictor, name, data, season, points, n_boot, seed) -> list[d
                 _row(season, name, "end", "champion_rank",
                      m.champion_predicted_rank(scores, rank)),
             ]
+            if pred.win_prob is not None:
+                rows += _score_title(pred, data, season, point.date, truth, name)
         else:
             ros = rest_of_season_win_pct(data, season, point.date)
             s = pred.scores.reindex(ros.index)
@@ -236,6 +244,20 @@ def _score_points(predictor, name, data, season, points, n_boot, seed) -> list[d
                 _row(season, name, point.label, "ros_kendall", m.kendall_tau(scores, rank)),
             ]
     return rows
+
+
+def _score_title(pred, data, season, date, truth, name) -> list[dict]:
+    """Title odds from a playoff simulation (play-in and four rounds) with the predictor's
+    own game probabilities, scored against the real champion."""
+    from truestrength.inference.simulate import SeasonState, SimConfig, simulate_season
+
+    empty = pd.DataFrame({"home_team_id": [], "road_team_id": [], "neutral_site": []})
+    state = SeasonState.from_league(data.before(date), season, date, schedule=empty)
+    odds = simulate_season(state, pred.win_prob, SimConfig(n_sims=TITLE_SIMS, seed=0)).table
+    p = odds.set_index("team_id")["p_title"].reindex(truth.index).to_numpy(float)
+    champ = int(np.flatnonzero(truth.to_numpy() == 1)[0])
+    return [_row(season, name, "end", "title_log_loss", m.title_log_loss(p, champ)),
+            _row(season, name, "end", "title_brier", m.title_brier(p, champ))]
 
 
 def _require_complete(s: pd.Series, name: str, season: str, label: str) -> None:
