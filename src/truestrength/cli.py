@@ -222,7 +222,8 @@ def backtest(
                               seed=cfg.backtest.seed)
     except ValueError as exc:
         _fail(str(exc))
-    js, md = result.write(out)
+    js, md = result.write(out, reference=cfg.backtest.reference
+                          if cfg.backtest.reference in result.meta["predictors"] else None)
     t = result.table().T
     table = Table(title=f"backtest {', '.join(result.meta['test_seasons'])}: mean over test "
                   f"seasons ({result.meta['seconds']} s)")

@@ -28,6 +28,8 @@ class BacktestSection(_Section):
     predictors: list[str] = ["win_pct", "point_diff", "srs", "elo", "prev_rank"]
     n_boot: int = Field(1000, ge=100)
     seed: int = 0
+    # Paired bootstrap differences are reported against this predictor.
+    reference: str = "win_pct"
 
 
 class RosterSection(_Section):

@@ -55,6 +55,29 @@ class BacktestResult:
     scores: pd.DataFrame
     games: pd.DataFrame
     meta: dict = field(default_factory=dict)
+    # per (season, predictor, point, team): the predicted score and the true rank it faced
+    team_scores: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def paired(self, reference: str, points: tuple[str, ...] = ("g20", "g41"),
+               n_boot: int = 2000, seed: int = 0) -> pd.DataFrame:
+        """Paired bootstrap over teams of Spearman(predictor) - Spearman(reference) with
+        rest-of-season win%, per season and point: the same resampled teams for both."""
+        ts = self.team_scores
+        if ts.empty or reference not in set(ts["predictor"]):
+            return pd.DataFrame()
+        rows = []
+        for (season, point), g in ts[ts["point"].isin(points)].groupby(["season", "point"]):
+            ref = g[g["predictor"] == reference].set_index("team_id")
+            for name, h in g[g["predictor"] != reference].groupby("predictor", sort=False):
+                h = h.set_index("team_id").reindex(ref.index)
+                d = m.paired_bootstrap_diff(m.spearman, h["score"].to_numpy(float),
+                                            ref["score"].to_numpy(float),
+                                            ref["true_rank"].to_numpy(float), n_boot=n_boot,
+                                            seed=seed)
+                rows.append({"season": season, "point": point, "predictor": name,
+                             "reference": reference, "diff": d.point, "low": d.low,
+                             "high": d.high, "share_not_better": d.share_a_le_b})
+        return pd.DataFrame(rows)
 
     def summary(self, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
         """Mean over test seasons per (predictor, point, metric), with a CI over seasons."""
@@ -81,21 +104,25 @@ class BacktestResult:
         order = [c for c in headline_columns() if c in t.columns]
         return t[order].reindex(self.meta.get("predictors", list(t.index)))
 
-    def write(self, out_dir: Path) -> tuple[Path, Path]:
+    def write(self, out_dir: Path, reference: str | None = None) -> tuple[Path, Path]:
         out_dir.mkdir(parents=True, exist_ok=True)
         summary = self.summary()
+        paired = self.paired(reference) if reference else pd.DataFrame()
         js = out_dir / "backtest.json"
         js.write_text(json.dumps({
             "meta": self.meta,
             "summary": summary.to_dict("records"),
             "per_season": self.scores.to_dict("records"),
+            "paired_vs_reference": paired.to_dict("records"),
         }, indent=2, default=str))
         md = out_dir / "backtest.md"
-        md.write_text(self.to_markdown())
+        md.write_text(self.to_markdown(paired))
+        if not self.team_scores.empty:
+            self.team_scores.to_csv(out_dir / "backtest_team_scores.csv.gz", index=False)
         self.games.to_csv(out_dir / "backtest_games.csv.gz", index=False)
         return js, md
 
-    def to_markdown(self) -> str:
+    def to_markdown(self, paired: pd.DataFrame | None = None) -> str:
         t = self.table()
         lines = [
             f"# Backtest: test seasons {', '.join(self.meta.get('test_seasons', []))}",
@@ -124,6 +151,16 @@ class BacktestResult:
             p = g.pivot(index="predictor", columns="column", values="cell")
             cols = [c for c in headline_columns() if c in p.columns]
             lines += [f"### {season}", "", _md_table(p[cols]), ""]
+        if paired is not None and not paired.empty:
+            ref = paired["reference"].iloc[0]
+            lines += [f"## Paired bootstrap vs {ref} (rest-of-season Spearman, same teams "
+                      "resampled for both; share = resamples where the predictor is not "
+                      "better)", "",
+                      "| season | point | predictor | diff | 95% CI | share |",
+                      "|---|---|---|---|---|---|"]
+            lines += [f"| {r.season} | {r.point} | {r.predictor} | {r.diff:+.3f} | "
+                      f"[{r.low:+.3f}, {r.high:+.3f}] | {r.share_not_better:.2f} |"
+                      for r in paired.itertuples()]
         return "\n".join(lines)
 
 
@@ -164,6 +201,7 @@ def backtest(
     started = time.perf_counter()
     score_rows: list[dict] = []
     game_rows: list[pd.DataFrame] = []
+    team_rows: list[pd.DataFrame] = []
     with Progress(disable=not progress, transient=True) as bar:
         task = bar.add_task("backtest", total=len(test_seasons) * len(predictors))
         for season in test_seasons:
@@ -178,7 +216,9 @@ def backtest(
             for name, factory in predictors.items():
                 bar.update(task, description=f"{season} {name}")
                 predictor = factory().fit(train)
-                score_rows += _score_points(predictor, name, upto, season, points, n_boot, seed)
+                rows, teams = _score_points(predictor, name, upto, season, points, n_boot, seed)
+                score_rows += rows
+                team_rows += teams
                 if score_games:
                     games, rows = _score_games(predictor, name, upto, season)
                     game_rows.append(games)
@@ -201,7 +241,8 @@ def backtest(
         "as_of_points": {s: {p.label: str(p.date.date()) for p in as_of_points(
             data.restrict_seasons([s]), s)} for s in test_seasons},
     }
-    return BacktestResult(scores, games, meta)
+    team_scores = pd.concat(team_rows, ignore_index=True) if team_rows else pd.DataFrame()
+    return BacktestResult(scores, games, meta, team_scores)
 
 
 def _row(season, predictor, point, metric, value, ci: m.Interval | None = None) -> dict:
@@ -210,8 +251,8 @@ def _row(season, predictor, point, metric, value, ci: m.Interval | None = None) 
             "high": float("nan") if ci is None else ci.high}
 
 
-def _score_points(predictor, name, data, season, points, n_boot, seed) -> list[dict]:
-    rows = []
+def _score_points(predictor, name, data, season, points, n_boot, seed):
+    rows, teams = [], []
     for point in points:
         pred = predictor.predict(data.before(point.date), season, point.date)
         if point.label == "end":
@@ -243,7 +284,10 @@ def _score_points(predictor, name, data, season, points, n_boot, seed) -> list[d
                 _row(season, name, point.label, "ros_spearman", ci.point, ci),
                 _row(season, name, point.label, "ros_kendall", m.kendall_tau(scores, rank)),
             ]
-    return rows
+        teams.append(pd.DataFrame({"season": season, "predictor": name, "point": point.label,
+                                   "team_id": s.index.to_numpy(), "score": scores,
+                                   "true_rank": rank}))
+    return rows, teams
 
 
 def _score_title(pred, data, season, date, truth, name) -> list[dict]:
