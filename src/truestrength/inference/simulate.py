@@ -1,0 +1,513 @@
+"""Playoff odds by Monte Carlo: the rest of the regular season, the play-in and the playoffs.
+
+Model
+-----
+Team strengths are frozen at the as-of date, so each remaining game's P(home wins) is asked
+of the win model once, and each possible playoff pairing's series probability is computed
+once, before any simulation runs. Every simulation then only draws uniforms and compares:
+everything is a numpy array of shape ``[n_sims, ...]``, with no Python loop over simulations.
+
+1. **Regular season.** Each remaining standings game is a Bernoulli with the model's
+   P(home wins). Games are independent given the strengths (no momentum, no injuries).
+2. **Standings.** Per conference by win% (final wins over final games; with a complete
+   schedule every team plays the same number of games, so this is ranking by wins). Ties in
+   win% are broken by the point differential per game *at the as-of date*, then by team id —
+   the rule of :func:`truestrength.evaluation.targets.standings`, so at the end of the regular
+   season the simulated seeds are exactly the real standings. Game margins are not
+   simulated, so mid-season the current margin stands in for the final one; it is a proxy
+   correlated with strength, which a coin flip would not be. The NBA's own tie-breakers
+   (head-to-head, division) are not reproduced.
+3. **Play-in** (seeds 7-10 of each conference): 7 hosts 8, the winner is seed 7; 9 hosts 10;
+   the 7/8 loser hosts the 9/10 winner for seed 8.
+4. **Playoffs**: four best-of-seven rounds (1v8, 4v5, 3v6, 2v7; then 1/8 v 4/5 and 3/6 v 2/7;
+   conference finals; finals between the champions), home court to the better regular-season
+   record (same ordering as the standings, across conferences for the finals), 2-2-1-1-1.
+   A series is one Bernoulli with its closed-form probability, :func:`series_win_prob`.
+
+All postseason games are at a home court (never neutral). Postseason games already played
+before ``as_of`` are not conditioned on: from the end of the regular season on, the whole
+play-in and playoffs are simulated afresh. Determinism: the regular season and
+the postseason draw from two independent streams spawned from ``SimConfig.seed``; the result
+depends only on (state, win model, seed, n_sims). Monte Carlo standard error of a probability
+p is sqrt(p(1-p)/n_sims), at most 0.005 for 10,000 simulations.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.special import expit
+
+from truestrength.data.league import LeagueData
+from truestrength.evaluation.predictor import WinProb
+
+__all__ = [
+    "CONFERENCES",
+    "REACHED",
+    "SeasonState",
+    "SimConfig",
+    "SimOutcomes",
+    "SimResult",
+    "elo_win_prob_fn",
+    "logistic_win_prob",
+    "play_in",
+    "series_win_prob",
+    "simulate_outcomes",
+    "simulate_season",
+    "summarise_outcomes",
+]
+
+CONFERENCES: tuple[str, str] = ("E", "W")
+# SimOutcomes.reached levels: how far a team got in one simulation.
+REACHED = {"missed": 0, "first_round": 1, "second_round": 2, "conf_finals": 3, "finals": 4,
+           "champion": 5}
+_MIN_CONFERENCE = 10  # seeds 1-6 plus the four play-in seeds
+# Simulations per block of the regular season: the uniforms of one block are
+# _CHUNK x games float32 (~10 MB for a full season), so memory does not grow with n_sims.
+# Blocks consume the stream in row order, so the draws do not depend on the block size.
+_CHUNK = 2048
+_SCHEDULE = ["home_team_id", "road_team_id", "neutral_site"]
+
+
+@dataclass(frozen=True)
+class SimConfig:
+    """How many simulations and which random stream. Home advantage is not here: the win
+    model carries it, so the simulator cannot disagree with the model about it."""
+
+    n_sims: int = 10_000
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if int(self.n_sims) != self.n_sims or self.n_sims < 1:
+            raise ValueError(f"n_sims must be a positive integer, got {self.n_sims!r}")
+        if int(self.seed) != self.seed or self.seed < 0:
+            raise ValueError(f"seed must be a non-negative integer, got {self.seed!r}")
+
+
+# --------------------------------------------------------------------------------------------
+# the state at the as-of date
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class SeasonState:
+    """What is known at the start of ``as_of``: standings games strictly before it (results)
+    and the standings games on or after it (who plays whom, and where; no results).
+
+    ``teams``, ``conference``, ``wins``, ``losses``, ``point_diff`` (total, for the
+    tie-break) are aligned arrays, one entry per team. ``remaining`` has exactly the columns
+    ``home_team_id, road_team_id, neutral_site``; it is empty after the regular season.
+    """
+
+    season: str
+    as_of: pd.Timestamp
+    teams: np.ndarray
+    conference: np.ndarray
+    wins: np.ndarray
+    losses: np.ndarray
+    point_diff: np.ndarray
+    remaining: pd.DataFrame
+
+    def __post_init__(self) -> None:
+        # Cast once here so the simulator never has to second-guess dtypes.
+        teams = np.asarray(self.teams, dtype=np.int64)
+        n = teams.shape[0]
+        if teams.ndim != 1 or np.unique(teams).size != n:
+            raise ValueError("teams must be a 1-D array of distinct team ids")
+        conf = np.asarray(self.conference).astype(str)
+        arrays = {"wins": self.wins, "losses": self.losses, "point_diff": self.point_diff}
+        cast = {k: np.asarray(v, dtype=np.int64) for k, v in arrays.items()}
+        for name, arr in {"conference": conf, **cast}.items():
+            if arr.shape != (n,):
+                raise ValueError(f"{name} has shape {arr.shape}, expected ({n},) like teams")
+        if (cast["wins"] < 0).any() or (cast["losses"] < 0).any():
+            raise ValueError("wins and losses must be non-negative")
+        bad = sorted(set(conf) - set(CONFERENCES))
+        if bad:
+            raise ValueError(f"conference must be one of {CONFERENCES}, got {bad}")
+        for c in CONFERENCES:
+            size = int((conf == c).sum())
+            if size < _MIN_CONFERENCE:
+                raise ValueError(f"conference {c} has {size} teams; the play-in needs at "
+                                 f"least {_MIN_CONFERENCE}")
+        rem = self.remaining
+        missing = [c for c in _SCHEDULE[:2] if c not in rem.columns]
+        if missing:
+            raise ValueError(f"remaining is missing column(s) {missing}")
+        neutral = (rem["neutral_site"] if "neutral_site" in rem.columns
+                   else pd.Series(False, index=rem.index))
+        if neutral.isna().any():
+            raise ValueError("remaining has missing neutral_site values")
+        rem = pd.DataFrame({
+            "home_team_id": rem["home_team_id"].to_numpy(np.int64),
+            "road_team_id": rem["road_team_id"].to_numpy(np.int64),
+            "neutral_site": neutral.to_numpy(bool),
+        })
+        unknown = sorted((set(rem["home_team_id"]) | set(rem["road_team_id"])) - set(teams))
+        if unknown:
+            raise ValueError(f"remaining games involve teams not in the state: {unknown[:5]}")
+        if (rem["home_team_id"] == rem["road_team_id"]).any():
+            raise ValueError("a remaining game has the same team at home and on the road")
+        object.__setattr__(self, "as_of", pd.Timestamp(self.as_of).normalize())
+        object.__setattr__(self, "teams", teams)
+        object.__setattr__(self, "conference", conf)
+        for k, v in cast.items():
+            object.__setattr__(self, k, v)
+        object.__setattr__(self, "remaining", rem)
+
+    @classmethod
+    def from_league(
+        cls,
+        data: LeagueData,
+        season: str,
+        as_of: pd.Timestamp,
+        schedule: pd.DataFrame | None = None,
+    ) -> SeasonState:
+        """The state of ``season`` at the start of ``as_of``.
+
+        Results come from ``data.before(as_of)`` only. The remaining schedule comes from:
+
+        * ``schedule is None``: the games frame of ``data`` itself, which must then be an
+          uncut view (``data.cutoff is None``) so that it still holds the games on or after
+          ``as_of``. Only their ``home_team_id, road_team_id, neutral_site`` columns are
+          read — the results of those games are in ``data`` but never reach the state.
+        * ``schedule`` given: the caller's view is cut (a predictor's ``known``, which holds
+          no future games) or the schedule comes from elsewhere. Rows are the remaining games;
+          if the frame has ``season``, ``counts_for_standings`` or ``game_date`` columns, it
+          is filtered to this season, standings games, and dates on or after ``as_of``, so the
+          whole season's games frame can be passed as is. Pass an empty frame (with
+          ``home_team_id, road_team_id``) once the regular season is over.
+
+        A cut view without ``schedule`` raises rather than returning "no games left", which
+        would silently simulate a finished season. So does a view cut before ``as_of``: the
+        games between its cutoff and ``as_of`` would be neither results nor schedule.
+        """
+        as_of = pd.Timestamp(as_of).normalize()
+        if data.cutoff is not None and data.cutoff < as_of:
+            raise ValueError(f"data is cut at {data.cutoff:%Y-%m-%d}, before as_of "
+                             f"{as_of:%Y-%m-%d}: results in between are unknown")
+        if schedule is None and data.cutoff is not None:
+            raise ValueError(f"data is cut at {data.cutoff:%Y-%m-%d} and holds no schedule on "
+                             "or after as_of; pass schedule= (an empty frame if the regular "
+                             "season is over)")
+        teams = np.asarray(data.teams_of_season(season), dtype=np.int64)
+        if teams.size == 0:
+            raise ValueError(f"no teams are known for season {season}")
+        conf = data.conference_of(season).reindex(teams)
+        if conf.isna().any():
+            raise ValueError(f"{season}: teams without a conference: "
+                             f"{conf[conf.isna()].index.tolist()[:5]}")
+
+        g = data.before(as_of).games
+        g = g[(g["season"] == season) & g["counts_for_standings"]]
+        h = _positions(teams, g["home_team_id"].to_numpy(np.int64), "played games")
+        r = _positions(teams, g["road_team_id"].to_numpy(np.int64), "played games")
+        margin = (g["home_pts"] - g["road_pts"]).to_numpy(np.int64)
+        home_won = (margin > 0).astype(np.int64)
+        n = teams.size
+        wins = np.bincount(h, home_won, n) + np.bincount(r, 1 - home_won, n)
+        games = np.bincount(h, minlength=n) + np.bincount(r, minlength=n)
+        point_diff = np.bincount(h, margin, n) - np.bincount(r, margin, n)
+
+        if schedule is None:
+            fut = data.games
+            fut = fut[(fut["season"] == season) & fut["counts_for_standings"]
+                      & (fut["game_date"] >= as_of)]
+        else:
+            fut = schedule
+            if "season" in fut.columns:
+                fut = fut[fut["season"] == season]
+            if "counts_for_standings" in fut.columns:
+                fut = fut[fut["counts_for_standings"].astype(bool)]
+            if "game_date" in fut.columns:
+                fut = fut[pd.to_datetime(fut["game_date"]) >= as_of]
+        cols = [c for c in _SCHEDULE if c in fut.columns]
+        return cls(season=season, as_of=as_of, teams=teams, conference=conf.to_numpy(str),
+                   wins=np.rint(wins).astype(np.int64),
+                   losses=(games - np.rint(wins)).astype(np.int64),
+                   point_diff=np.rint(point_diff).astype(np.int64),
+                   remaining=fut[cols].reset_index(drop=True))
+
+    def tie_break_order(self) -> np.ndarray:
+        """Position of each team in the fixed tie-break (0 = wins ties): point differential
+        per game at as_of (0 for a team with no game, like targets.standings), then team id."""
+        games = self.wins + self.losses
+        per_game = np.where(games > 0, self.point_diff / np.maximum(games, 1), 0.0)
+        order = np.lexsort((self.teams, -per_game))
+        pos = np.empty(len(order), dtype=np.int64)
+        pos[order] = np.arange(len(order))
+        return pos
+
+
+# --------------------------------------------------------------------------------------------
+# win models
+# --------------------------------------------------------------------------------------------
+def _positions(teams: np.ndarray, ids: np.ndarray, what: str) -> np.ndarray:
+    """Index of each id in the sorted-or-not ``teams``; raises on an unknown id rather than
+    silently mapping it to a neighbour."""
+    order = np.argsort(teams, kind="stable")
+    ids = np.asarray(ids, dtype=np.int64)
+    at = np.searchsorted(teams[order], ids).clip(max=len(teams) - 1)
+    found = order[at]
+    bad = teams[found] != ids
+    if bad.any():
+        raise ValueError(f"{what}: unknown team id(s) {np.unique(ids[bad])[:5].tolist()}")
+    return found
+
+
+def logistic_win_prob(scores: pd.Series, home_advantage_logit: float, slope: float) -> WinProb:
+    """A win model from strengths: P(home wins) = sigmoid(slope * (s_home - s_road) +
+    home_advantage_logit * (not neutral)).
+
+    The same form as :class:`truestrength.evaluation.ratings.LogisticWinModel`, so a fitted
+    model's ``home_advantage`` and ``slope`` plug straight in. ``expit`` saturates to exactly
+    0 and 1 without overflow warnings, which lets tests build certain outcomes.
+    """
+    if scores.index.has_duplicates:
+        raise ValueError("scores has a team twice")
+    vals = scores.to_numpy(np.float64)
+    if not np.isfinite(vals).all() or not (math.isfinite(home_advantage_logit)
+                                           and math.isfinite(slope)):
+        raise ValueError("scores, home_advantage_logit and slope must be finite")
+    teams = scores.index.to_numpy(np.int64)
+
+    def win_prob(home: np.ndarray, road: np.ndarray, neutral: np.ndarray) -> np.ndarray:
+        h = _positions(teams, home, "win_prob")
+        r = _positions(teams, road, "win_prob")
+        at_home = ~np.broadcast_to(np.asarray(neutral, dtype=bool), h.shape)
+        return expit(slope * (vals[h] - vals[r]) + home_advantage_logit * at_home)
+
+    return win_prob
+
+
+def elo_win_prob_fn(elo: pd.Series, home_advantage: float = 100.0) -> WinProb:
+    """538's Elo win model, P = 1 / (1 + 10^(-(elo_h + hfa - elo_r) / 400)), hfa = 0 on a
+    neutral court. 10^(x/400) = e^(x ln10/400), so it is :func:`logistic_win_prob` with
+    slope ln10/400 and a home edge of hfa * ln10/400 logits."""
+    c = math.log(10.0) / 400.0
+    return logistic_win_prob(elo, home_advantage_logit=home_advantage * c, slope=c)
+
+
+def _checked(p: np.ndarray, n: int, what: str) -> np.ndarray:
+    p = np.asarray(p, dtype=np.float64)
+    if p.shape != (n,):
+        raise ValueError(f"win_prob returned shape {p.shape} for {n} {what}")
+    if not (np.isfinite(p).all() and (p >= 0).all() and (p <= 1).all()):
+        raise ValueError(f"win_prob returned values outside [0, 1] for {what}")
+    return p
+
+
+def _home_win_matrix(teams: np.ndarray, win_prob: WinProb) -> np.ndarray:
+    """[T, T]: P(i beats j at i's home court). One vectorised call over all ordered pairs;
+    the diagonal (a team against itself) is never asked of the model and set to 0.5."""
+    n = teams.size
+    i, j = np.nonzero(~np.eye(n, dtype=bool))
+    p = _checked(win_prob(teams[i], teams[j], np.zeros(i.size, dtype=bool)), i.size,
+                 "playoff pairings")
+    out = np.full((n, n), 0.5)
+    out[i, j] = p
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# series and play-in
+# --------------------------------------------------------------------------------------------
+def series_win_prob(p_home: np.ndarray | float, p_road: np.ndarray | float) -> np.ndarray:
+    """P(the team with home court wins a best-of-seven), given its P(win) at home and on the
+    road (2-2-1-1-1: it hosts games 1, 2, 5, 7).
+
+    Closed form without enumerating sequences: imagine all seven games are played even after
+    the series is decided. Each game's venue is fixed by its number, not by earlier results,
+    so the games stay independent, and whoever reaches four wins first is exactly whoever wins
+    at least four of the seven. So P = P(Bin(4, p_home) + Bin(3, p_road) >= 4). (It follows
+    that any format with four home games gives the same answer; only the count matters.)
+    """
+    p = np.asarray(p_home, dtype=np.float64)[..., None]
+    q = np.asarray(p_road, dtype=np.float64)[..., None]
+    i, j = np.arange(5), np.arange(4)
+    comb4 = np.array([math.comb(4, k) for k in i], dtype=np.float64)
+    comb3 = np.array([math.comb(3, k) for k in j], dtype=np.float64)
+    a = comb4 * p**i * (1 - p) ** (4 - i)  # [..., 5] home-game wins
+    b = comb3 * q**j * (1 - q) ** (3 - j)  # [..., 4] road-game wins
+    enough = (i[:, None] + j[None, :]) >= 4
+    return np.einsum("...i,...j,ij->...", a, b, enough.astype(np.float64))
+
+
+def play_in(home_win: np.ndarray, seeds: np.ndarray, u: np.ndarray) -> tuple[np.ndarray,
+                                                                              np.ndarray]:
+    """One conference's play-in in every simulation.
+
+    ``home_win[i, j]`` = P(i beats j at i's court); ``seeds`` [n, 4] are team indices of
+    seeds 7, 8, 9, 10; ``u`` [3, n] uniforms. Returns (seed 7, seed 8) team indices: 7 hosts
+    8 and the winner is seed 7; 9 hosts 10; the 7/8 loser (the higher seed) hosts the 9/10
+    winner and the winner is seed 8.
+    """
+    s7, s8, s9, s10 = seeds.T
+    w78 = np.where(u[0] < home_win[s7, s8], s7, s8)
+    l78 = np.where(w78 == s7, s8, s7)
+    w910 = np.where(u[1] < home_win[s9, s10], s9, s10)
+    last = np.where(u[2] < home_win[l78, w910], l78, w910)
+    return w78, last
+
+
+def _series(series_p: np.ndarray, rank: np.ndarray, a: np.ndarray, b: np.ndarray,
+            u: np.ndarray) -> np.ndarray:
+    """Winner of a vs b in each simulation; home court to the lower ``rank`` (better record
+    in that simulation's standings)."""
+    rows = np.arange(a.size)
+    a_home = rank[rows, a] < rank[rows, b]
+    home = np.where(a_home, a, b)
+    road = np.where(a_home, b, a)
+    return np.where(u < series_p[home, road], home, road)
+
+
+# --------------------------------------------------------------------------------------------
+# simulation
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class SimOutcomes:
+    """Per-simulation outcomes, for distributions the summary table does not show.
+
+    ``wins`` [n_sims, T] final regular-season wins; ``seed`` [n_sims, T] conference seed
+    1..15 from the regular season (before the play-in); ``reached`` [n_sims, T] how far the
+    team got (:data:`REACHED`: 0 missed the playoffs — incl. play-in losers — 1 first round,
+    2 second round, 3 conference finals, 4 finals, 5 champion).
+    """
+
+    teams: np.ndarray
+    conference: np.ndarray
+    wins: np.ndarray
+    seed: np.ndarray
+    reached: np.ndarray
+
+    @property
+    def n_sims(self) -> int:
+        return int(self.wins.shape[0])
+
+
+@dataclass(frozen=True)
+class SimResult:
+    """``table``: one row per team (in ``SeasonState.teams`` order): team_id, conference,
+    mean_wins, p_playoffs (top-6 seed or won the play-in), p_play_in (regular-season seed
+    7-10), p_second_round, p_conf_finals, p_finals, p_title, expected_seed (mean regular-season
+    conference seed, before the play-in). ``seconds``: wall time of the simulation."""
+
+    table: pd.DataFrame
+    n_sims: int
+    seconds: float
+
+
+def _regular_season(state: SeasonState, p: np.ndarray, n_sims: int,
+                    rng: np.random.Generator) -> np.ndarray:
+    """Final wins [n_sims, T]. A game adds one win to home if it is won, else to road, so
+    wins = current + road_games + won @ (home_incidence - road_incidence): one float32 matmul
+    per block, exact because the sums are small integers."""
+    n_teams = state.teams.size
+    out = np.broadcast_to(state.wins, (n_sims, n_teams)).astype(np.int32)
+    if p.size == 0:
+        return out
+    h = _positions(state.teams, state.remaining["home_team_id"].to_numpy(), "remaining")
+    r = _positions(state.teams, state.remaining["road_team_id"].to_numpy(), "remaining")
+    games = np.arange(p.size)
+    incidence = np.zeros((p.size, n_teams), dtype=np.float32)
+    incidence[games, h] += 1.0
+    incidence[games, r] -= 1.0
+    out += np.bincount(r, minlength=n_teams).astype(np.int32)
+    # float32 uniforms in [0, 1): p = 1 always wins and p = 0 never does.
+    p32 = p.astype(np.float32)
+    for start in range(0, n_sims, _CHUNK):
+        stop = min(start + _CHUNK, n_sims)
+        won = (rng.random((stop - start, p.size), dtype=np.float32) < p32).astype(np.float32)
+        out[start:stop] += np.rint(won @ incidence).astype(np.int32)
+    return out
+
+
+def simulate_outcomes(state: SeasonState, win_prob: WinProb,
+                      config: SimConfig | None = None) -> SimOutcomes:
+    """Simulate the rest of ``state.season`` ``config.n_sims`` times; see the module docstring.
+
+    ``win_prob(home_ids, road_ids, neutral)`` -> P(home wins) is called twice in total: once
+    for all remaining games, once for every ordered pair of teams (the postseason).
+    """
+    config = config or SimConfig()
+    n, teams = config.n_sims, state.teams
+    n_teams = teams.size
+    season_rng, post_rng = (np.random.default_rng(s)
+                            for s in np.random.SeedSequence(config.seed).spawn(2))
+
+    rem = state.remaining
+    p_games = (_checked(win_prob(rem["home_team_id"].to_numpy(), rem["road_team_id"].to_numpy(),
+                                 rem["neutral_site"].to_numpy()), len(rem), "remaining games")
+               if len(rem) else np.empty(0))
+    home_win = _home_win_matrix(teams, win_prob)
+    series_p = series_win_prob(home_win, 1.0 - home_win.T)  # [h, r]: h has home court
+
+    wins = _regular_season(state, p_games, n, season_rng)
+    n_games = (state.wins + state.losses + np.bincount(
+        _positions(teams, np.concatenate([rem["home_team_id"], rem["road_team_id"]]),
+                   "remaining"), minlength=n_teams))
+    # targets.standings gives a team without games 0.5; equal fractions are equal floats
+    # (IEEE division is correctly rounded), so ties in win% are detected exactly.
+    win_pct = np.where(n_games > 0, wins / np.maximum(n_games, 1), 0.5)
+    tie = np.broadcast_to(state.tie_break_order(), (n, n_teams))
+    order = np.lexsort((tie, -win_pct), axis=-1)  # best record first, per simulation
+    rank = np.empty((n, n_teams), dtype=np.int64)  # league-wide standing, 0 = best record
+    np.put_along_axis(rank, order, np.broadcast_to(np.arange(n_teams), (n, n_teams)), axis=1)
+
+    seed = np.zeros((n, n_teams), dtype=np.int8)
+    reached = np.zeros((n, n_teams), dtype=np.int8)
+    rows = np.arange(n)
+    u = post_rng.random((2 * 10 + 1, n))  # per conference 3 play-in games + 7 series; finals
+    champions = []
+    for k, c in enumerate(CONFERENCES):
+        members = np.flatnonzero(state.conference == c)
+        by_seed = members[np.argsort(rank[:, members], axis=1)]  # [n, n_c], seed 1 first
+        seed[rows[:, None], by_seed] = np.arange(1, members.size + 1, dtype=np.int8)
+        uc = u[10 * k:10 * (k + 1)]
+        s7, s8 = play_in(home_win, by_seed[:, 6:10], uc[:3])
+        bracket = [by_seed[:, 0], s8, by_seed[:, 3], by_seed[:, 4],
+                   by_seed[:, 2], by_seed[:, 5], by_seed[:, 1], s7]  # 1v8, 4v5, 3v6, 2v7
+        for t in bracket:
+            reached[rows, t] = REACHED["first_round"]
+        level, game = REACHED["second_round"], 3
+        while len(bracket) > 1:
+            nxt = []
+            for a, b in zip(bracket[::2], bracket[1::2], strict=True):
+                w = _series(series_p, rank, a, b, uc[game])
+                reached[rows, w] = level
+                nxt.append(w)
+                game += 1
+            bracket, level = nxt, level + 1
+        champions.append(bracket[0])
+    title = _series(series_p, rank, champions[0], champions[1], u[20])
+    reached[rows, title] = REACHED["champion"]
+    return SimOutcomes(teams=teams, conference=state.conference, wins=wins, seed=seed,
+                       reached=reached)
+
+
+def summarise_outcomes(outcomes: SimOutcomes) -> pd.DataFrame:
+    """The per-team table of :class:`SimResult` from per-simulation outcomes."""
+    r, s = outcomes.reached, outcomes.seed
+    return pd.DataFrame({
+        "team_id": outcomes.teams,
+        "conference": outcomes.conference,
+        "mean_wins": outcomes.wins.mean(axis=0),
+        "p_playoffs": (r >= REACHED["first_round"]).mean(axis=0),
+        "p_play_in": ((s >= 7) & (s <= 10)).mean(axis=0),
+        "p_second_round": (r >= REACHED["second_round"]).mean(axis=0),
+        "p_conf_finals": (r >= REACHED["conf_finals"]).mean(axis=0),
+        "p_finals": (r >= REACHED["finals"]).mean(axis=0),
+        "p_title": (r >= REACHED["champion"]).mean(axis=0),
+        "expected_seed": s.mean(axis=0),
+    })
+
+
+def simulate_season(state: SeasonState, win_prob: WinProb,
+                    config: SimConfig | None = None) -> SimResult:
+    """Playoff odds for every team of ``state.season`` from ``state.as_of`` on."""
+    config = config or SimConfig()
+    t0 = time.perf_counter()
+    table = summarise_outcomes(simulate_outcomes(state, win_prob, config))
+    return SimResult(table=table, n_sims=config.n_sims, seconds=time.perf_counter() - t0)
