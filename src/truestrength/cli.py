@@ -47,12 +47,18 @@ def ingest(
     All files are validated before anything is written; any error leaves the store as it was.
     Ingesting the same files again changes nothing.
     """
-    from truestrength.data.ingest import ingest_files
+    from truestrength.data.ingest import ingest_parsed, parse_files
 
+    try:
+        # Every file is parsed before the store is even opened: a bad file creates nothing.
+        with console.status("validating..."):
+            files = parse_files(paths)
+    except IngestError as exc:
+        _fail(f"{exc}\nNothing was written to {_db(db)}.")
     with Store(_db(db)) as store:
         try:
-            with console.status("validating and ingesting..."):
-                report = ingest_files(store, paths)
+            with console.status("ingesting..."):
+                report = ingest_parsed(store, files)
         except IngestError as exc:
             _fail(f"{exc}\nNothing was written to {store.path}.")
     table = Table(title=f"ingested into {_db(db)}")
@@ -113,7 +119,11 @@ def standings(
     from truestrength.data.league import LeagueData
     from truestrength.evaluation.targets import standings as compute
 
-    with Store(_db(db), read_only=True) as store:
+    try:
+        store = Store(_db(db), read_only=True)
+    except FileNotFoundError as exc:
+        _fail(str(exc))
+    with store:
         seasons = store.seasons()
         if not seasons:
             _fail("the store holds no games")
@@ -268,6 +278,67 @@ def verify(
         raise typer.Exit(code=1)
 
 
+def _load_data(db: Path | None):
+    from truestrength.data.league import LeagueData
+
+    try:
+        store = Store(_db(db), read_only=True)
+    except FileNotFoundError as exc:
+        _fail(str(exc))
+    with store:
+        return LeagueData.from_store(store)
+
+
+def _config(path: Path | None):
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        _fail(str(exc))
+
+
+def train_run(data, cfg, up_to: str | None, out: Path, quiet: bool = False) -> Path:
+    """Fit A, B and the stacker on the seasons up to ``up_to``; write runs/<run_id>/."""
+    import json
+    from datetime import UTC, datetime
+
+    from truestrength.data.teams import season_start_year
+    from truestrength.manifest import write_manifest
+    from truestrength.training.diagnostics import NotLearningError
+    from truestrength.training.ensemble import EnsembleAB
+
+    seasons = data.seasons
+    last = up_to or seasons[-1]
+    if last not in seasons:
+        _fail(f"season {last} is not in the store (it has {', '.join(seasons)})")
+    data = data.restrict_seasons([s for s in seasons
+                                  if season_start_year(s) <= season_start_year(last)])
+    run_dir = out / (datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + f"-train-{last}")
+    try:
+        with console.status(f"training Model A, Model B and the stacker on "
+                            f"{data.seasons[0]}..{last}..."):
+            ensemble = EnsembleAB(cfg).fit(data)
+    except NotLearningError as exc:
+        _fail(f"Model A is not learning; nothing was saved.\n{exc}")
+    except ValueError as exc:
+        _fail(str(exc))
+    ensemble.save(run_dir)
+    fa = ensemble.model_a.fitted
+    (run_dir / "train_history.json").write_text(json.dumps(
+        {"model_a": {"holdout_season": fa.holdout_season, "holdout_run": fa.holdout_history,
+                     "final_run": fa.history},
+         "model_b": ensemble.model_b.selection}, indent=2, default=str))
+    write_manifest(run_dir / "run_manifest.json", config=cfg, data_hash=data.data_hash,
+                   seeds={"model_a": cfg.model_a.seed, "model_b": cfg.model_b.seed},
+                   command="train", train_seasons=data.seasons)
+    if not quiet:
+        console.print(f"Model A: {len(fa.history)} epochs on {len(fa.train_seasons)} seasons "
+                      f"(hold-out {fa.holdout_season}); Model B objective "
+                      f"{ensemble.model_b.selection.get('chosen')}")
+        console.print(f"stacker {ensemble.fit_.stacker.describe()}")
+        console.print(f"run written to {run_dir}")
+    return run_dir
+
+
 @app.command()
 def train(
     up_to: str | None = typer.Option(None, "--up-to", help="Last season to train on "
@@ -276,83 +347,170 @@ def train(
     db: Path | None = DbOption,
     config: Path | None = ConfigOption,
 ) -> None:
-    """Train Model A on the store's seasons up to --up-to; writes a checkpoint, the training
-    history and a run manifest under runs/<run_id>/."""
-    from datetime import UTC, datetime
+    """Fit Model A, Model B and the ridge stacker; writes runs/<run_id>/ (checkpoints,
+    stacker weights, train_history.json, run_manifest.json)."""
+    train_run(_load_data(db), _config(config), up_to, out)
 
-    from truestrength.data.league import LeagueData
-    from truestrength.data.teams import season_start_year
+
+def _latest_run(runs: Path) -> Path:
+    found = sorted(p.parent for p in runs.glob("*/ensemble.json"))
+    if not found:
+        _fail(f"no trained run under {runs}: run `truestrength train` first")
+    return found[-1]
+
+
+def predict_run(data, cfg, run: Path, date: str, out: Path, quiet: bool = False) -> Path:
+    import pandas as pd
+
+    from truestrength.inference.predict import make_predictions
     from truestrength.manifest import write_manifest
-    from truestrength.training.diagnostics import NotLearningError
-    from truestrength.training.model_a import fit_model_a
+    from truestrength.report.plots import write_plots
+    from truestrength.training.ensemble import EnsembleAB
 
     try:
-        cfg = load_config(config)
-    except ConfigError as exc:
-        _fail(str(exc))
-    try:
-        store = Store(_db(db), read_only=True)
-    except FileNotFoundError as exc:
-        _fail(str(exc))
-    with store:
-        data = LeagueData.from_store(store)
-    seasons = data.seasons
-    last = up_to or seasons[-1]
-    if last not in seasons:
-        _fail(f"season {last} is not in the store (it has {', '.join(seasons)})")
-    data = data.restrict_seasons([s for s in seasons
-                                  if season_start_year(s) <= season_start_year(last)])
-    run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + f"-train-{last}"
-    run_dir = out / run_id
-    try:
-        fitted = fit_model_a(data, cfg, progress=True, console=console)
-    except NotLearningError as exc:
-        _fail(f"Model A is not learning; no checkpoint written.\n{exc}")
+        ensemble = EnsembleAB.load(run)
+        when = pd.Timestamp(date)
+        preds = make_predictions(ensemble, data, when, ensemble.config)
     except ValueError as exc:
         _fail(str(exc))
-    ck = fitted.save(run_dir / "model_a.pt")
-    import json
+    trained = ensemble.model_a.fitted.train_seasons
+    if preds.season in trained:
+        console.print(f"[yellow]note:[/] {preds.season} is one of the run's training seasons; "
+                      "these are in-sample predictions, not forecasts")
+    out_dir = out / f"{run.name}-predict-{when:%Y%m%d}"
+    files = preds.write(out_dir)
+    files += write_plots(preds.table, out_dir, f"{preds.season} at {when:%Y-%m-%d}")
+    write_manifest(out_dir / "run_manifest.json", config=ensemble.config,
+                   data_hash=data.data_hash, seeds={"simulation": cfg.predict.seed},
+                   command="predict", date=str(when.date()), trained_run=str(run),
+                   train_seasons=trained)
+    if not quiet:
+        print_predictions(preds)
+        console.print(f"wrote {', '.join(str(f.name) for f in files)} and run_manifest.json "
+                      f"to {out_dir}")
+    return out_dir
 
-    (run_dir / "train_history.json").write_text(json.dumps(
-        {"holdout_season": fitted.holdout_season, "holdout_run": fitted.holdout_history,
-         "final_run": fitted.history}, indent=2))
-    write_manifest(run_dir / "run_manifest.json", config=cfg, data_hash=data.data_hash,
-                   seeds={"model_a": cfg.model_a.seed}, command="train",
-                   train_seasons=fitted.train_seasons)
-    console.print(f"trained on {', '.join(fitted.train_seasons)}; checkpoint {ck}")
+
+def print_predictions(preds) -> None:
+    st = preds.meta["stacker"]
+    weights = ", ".join(f"{m} {w:+.2f}" for m, w in zip(st["models"], st["weights"],
+                                                          strict=True))
+    t = Table(title=f"TrueStrength {preds.season} at {preds.date:%Y-%m-%d} "
+              f"(stacker: {weights})")
+    for col in ("#", "team", "conf", "W-L", "strength", "conf #", "stand #", "playoffs",
+                "conf F", "finals", "title", "A/B", "label", "drivers"):
+        t.add_column(col, justify="right" if col not in ("team", "label", "drivers") else
+                     "left")
+    for r in preds.table.itertuples():
+        drivers = ", ".join(d["player"] for d in r.drivers[:2])
+        t.add_row(str(r.league_rank), r.team, r.conference, f"{r.wins}-{r.losses}",
+                  f"{r.strength:.1f}", str(r.conference_rank), str(r.standings_rank),
+                  f"{r.p_playoffs:.0%}", f"{r.p_conf_finals:.0%}", f"{r.p_finals:.0%}",
+                  f"{r.p_title:.1%}", f"{r.rank_model_a}/{r.rank_model_b}", r.label,
+                  drivers + (" (attention degenerate)" if r.attention_degenerate else ""))
+    console.print(t)
+
+
+@app.command()
+def predict(
+    date: str = typer.Option(..., "--date", help="Predict from games before this date."),
+    run: Path | None = typer.Option(None, "--run", help="Trained run (default: latest)."),
+    runs: Path = typer.Option(Path("runs"), "--runs", help="Runs folder."),
+    db: Path | None = DbOption,
+    config: Path | None = ConfigOption,
+) -> None:
+    """Ranks, strengths, playoff and title odds, labels and driving players at a date."""
+    cfg = _config(config)
+    predict_run(_load_data(db), cfg, run or _latest_run(runs), date, runs)
 
 
 @app.command()
 def demo(
     out: Path = typer.Option(Path("demo"), "--out", help="Folder for the demo's files."),
-    seasons: int = typer.Option(3, "--seasons", min=1, max=30),
+    seasons: int = typer.Option(4, "--seasons", min=3, max=30),
     seed: int = typer.Option(0, "--seed"),
     config: Path | None = ConfigOption,
 ) -> None:
-    """The whole pipeline offline on the built-in synthetic league."""
+    """The whole pipeline, offline, on the built-in synthetic league: simulate, ingest,
+    train A+B+stacker on all seasons but the last, predict the last season from its 41-game
+    mark, and backtest every predictor on that season."""
+    import time
+
     from truestrength.data.ingest import ingest_files
     from truestrength.data.league import LeagueData
     from truestrength.data.synth import SynthConfig, generate_league
-    from truestrength.evaluation.targets import standings as compute
+    from truestrength.evaluation.backtest import backtest as run_backtest
+    from truestrength.evaluation.backtest import predictor_factories
+    from truestrength.evaluation.targets import as_of_points
+    from truestrength.evaluation.truth import agreement_with_truth, read_truth
+    from truestrength.training.ensemble import EnsembleAB
 
-    try:
-        load_config(config)
-    except ConfigError as exc:
-        _fail(str(exc))
-    league_dir, db_path = out / "league", out / "truestrength.duckdb"
+    cfg = _config(config)
+    started = time.perf_counter()
+    league_dir, db_path, runs = out / "league", out / "truestrength.duckdb", out / "runs"
     db_path.unlink(missing_ok=True)
-    with console.status("1/2 simulating the synthetic league..."):
+    with console.status("1/5 simulating the synthetic league..."):
         summary = generate_league(league_dir, SynthConfig(n_seasons=seasons, seed=seed))
-    console.print(f"[bold]1/2[/] synthetic league: {summary.n_games} games, "
-                  f"{summary.n_player_rows} player rows -> {league_dir}")
-    with Store(db_path) as store, console.status("2/2 ingesting..."):
+    console.print(f"[bold]1/5[/] synthetic league: {summary.n_games} games, "
+                  f"{summary.n_player_rows} player rows, true strengths -> {league_dir}")
+    with Store(db_path) as store, console.status("2/5 ingesting..."):
         report = ingest_files(store, synth_input_paths(league_dir))
         data = LeagueData.from_store(store)
-    console.print(f"[bold]2/2[/] ingested {report.games_added} games and "
+    console.print(f"[bold]2/5[/] ingested {report.games_added} games and "
                   f"{report.player_rows_added} player rows into {db_path}")
-    last = data.seasons[-1]
-    print_standings(compute(data, last), last)
-    console.print(f"outputs: {out.resolve()}")
+    test = data.seasons[-1]
+    run = train_run(data, cfg, data.seasons[-2], runs, quiet=True)
+    ensemble = EnsembleAB.load(run)
+    console.print(f"[bold]3/5[/] trained A+B on {', '.join(data.seasons[:-1])}: "
+                  f"{ensemble.fit_.stacker.describe()} -> {run}")
+    point = next(p for p in as_of_points(data, test) if p.label == "g41")
+    pred_dir = predict_run(data, cfg, run, str(point.date.date()), runs, quiet=True)
+    console.print(f"[bold]4/5[/] predictions for {test} at its 41-game mark "
+                  f"({point.date:%Y-%m-%d}) -> {pred_dir}")
+    import pandas as pd
+
+    table = pd.read_csv(pred_dir / "predictions.csv")
+    t = Table(title=f"{test} at {point.date:%Y-%m-%d} (synthetic league)")
+    for col in ("#", "team", "W-L", "strength", "title", "label"):
+        t.add_column(col)
+    for r in table.head(10).itertuples():
+        t.add_row(str(r.league_rank), r.team, f"{r.wins}-{r.losses}", f"{r.strength:.1f}",
+                  f"{r.p_title:.1%}", r.label)
+    console.print(t)
+
+    class Prefitted:
+        """The ensemble trained in step 3, for the one test season it was trained for."""
+
+        name = "model_ab"
+
+        def fit(self, history):
+            if history.seasons != ensemble.model_a.fitted.train_seasons:
+                raise ValueError("the demo's ensemble was trained on other seasons")
+            return ensemble
+
+    names = [*cfg.backtest.predictors, "model_a"]
+    factories = {**predictor_factories(names, cfg), "model_ab": Prefitted}
+    with console.status(f"5/5 backtesting {len(factories)} predictors on {test}..."):
+        result = run_backtest(data, factories, [test], n_boot=cfg.backtest.n_boot,
+                              progress=False)
+        truth = agreement_with_truth(data, read_truth(league_dir),
+                                     {k: v for k, v in factories.items()}, [test])
+    bt_dir = out / "backtest"
+    result.write(bt_dir, reference="win_pct")
+    tt = result.table().T
+    agree = truth.pivot_table(index="predictor", columns="point", values="spearman_truth")
+    bt = Table(title=f"5/5 backtest on {test} (fitted on earlier seasons only)")
+    bt.add_column("metric")
+    for name in tt.columns:
+        bt.add_column(name, justify="right")
+    for metric in ("ros_spearman@g20", "ros_spearman@g41", "po_spearman", "game_log_loss",
+                   "title_log_loss"):
+        if metric in tt.index:
+            bt.add_row(metric, *(f"{v:.3f}" for v in tt.loc[metric].to_numpy()))
+    bt.add_row("truth ρ @g41", *(f"{agree.loc[n, 'g41']:.3f}" for n in tt.columns))
+    console.print(bt)
+    console.print(f"done in {time.perf_counter() - started:.0f} s. Outputs in {out.resolve()}:"
+                  f" predictions and plots {pred_dir}, backtest {bt_dir}, store {db_path}")
 
 
 def main() -> None:  # pragma: no cover

@@ -78,6 +78,35 @@ class ModelASection(_Section):
     threads: int = Field(2, ge=1)
 
 
+class ModelBSection(_Section):
+    """Model B's configuration (wired into ``Config`` as ``model_b``)."""
+
+    objective: Literal["auto", "rank", "regression"] = "auto"
+    target: Literal["final_rank", "rest_win_pct", "playoff_rank"] = "final_rank"
+    forbidden_features: list[str] = ["net_rating"]
+    rank_objective: Literal["rank:pairwise", "rank:ndcg"] = "rank:pairwise"
+    n_estimators: int = Field(300, ge=1)
+    max_depth: int = Field(3, ge=1)
+    learning_rate: float = Field(0.05, gt=0)
+    subsample: float = Field(0.8, gt=0, le=1)
+    colsample_bytree: float = Field(0.8, gt=0, le=1)
+    min_child_weight: float = Field(1.0, ge=0)
+    reg_lambda: float = Field(1.0, ge=0)
+    early_stopping_rounds: int = Field(30, ge=1)
+    # The held-out curve is one season (30 team-seasons) and nearly flat; its argmax is often
+    # 1-3 trees, whose scores tie many teams of a list. The selected count is at least this.
+    min_trees: int = Field(10, ge=1)
+    # One training season: nothing to hold out, so a fixed size and objective.
+    trees_without_holdout: int = Field(100, ge=1)
+    objective_without_holdout: Literal["rank", "regression"] = "rank"
+    # Training rows: every k-th game date of each season (the last always kept). Neighbouring
+    # dates give near-identical rows; the held-out season always uses every date.
+    date_stride: int = Field(1, ge=1)
+    seed: int = 0
+    nthread: int = Field(2, ge=1)
+
+
+
 class PredictSection(_Section):
     n_sims: int = Field(10_000, ge=100)
     seed: int = 0
@@ -93,6 +122,7 @@ class Config(_Section):
     backtest: BacktestSection = BacktestSection()
     roster: RosterSection = RosterSection()
     model_a: ModelASection = ModelASection()
+    model_b: ModelBSection = ModelBSection()
     predict: PredictSection = PredictSection()
 
 

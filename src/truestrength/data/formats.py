@@ -7,7 +7,9 @@ here touches the database: a file either parses completely or raises :class:`Ing
 
 from __future__ import annotations
 
+import csv
 import gzip
+import io
 import zlib
 from dataclasses import dataclass
 from enum import StrEnum
@@ -101,6 +103,14 @@ def detect_format(path: Path, header: list[str]) -> FileFormat:
         return FileFormat.GAMES
     if {"team_id", "conference"} <= cols:
         return FileFormat.TEAMS
+    # Close to a known format but missing one of its key columns: say which.
+    for fmt, keys, marker in ((FileFormat.PLAYER_LOGS, ("PLAYER_ID", "GAME_ID"), "MATCHUP"),
+                              (FileFormat.GAMES, ("game_id", "game_type"), "team_id_home"),
+                              (FileFormat.TEAMS, ("team_id", "conference"), "abbreviation")):
+        if marker in cols:
+            missing = [k for k in keys if k not in cols]
+            raise IngestError(path, f"looks like a {fmt.value} file but lacks column(s) "
+                              f"{missing}", line=1, field=missing[0])
     raise IngestError(
         path,
         "unrecognised header: expected NBA.com LeagueGameLog player rows (PLAYER_ID, GAME_ID, "
@@ -123,25 +133,49 @@ def read_file(path: Path) -> ParsedFile:
 
 
 def _read_text_csv(path: Path) -> pd.DataFrame:
+    """Every cell as text, with the physical line each record starts on.
+
+    The stdlib csv reader is used rather than pandas so that line numbers stay true when a
+    file has blank lines or quoted fields spanning lines, and so that a ragged row is
+    reported at its own line.
+    """
     if not path.is_file():
         raise IngestError(path, "no such file")
     try:
-        # All text, nothing turned into NaN: empty cells stay "" and are judged per column.
-        df = pd.read_csv(
-            path, dtype=str, keep_default_na=False, na_filter=False, compression="infer"
-        )
+        opener = gzip.open if path.name.endswith(".gz") else open
+        with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:
+            text = fh.read()
     except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as exc:
         raise IngestError(path, f"cannot be decompressed, the file is truncated or corrupt "
                           f"({type(exc).__name__}: {exc})") from exc
     except UnicodeDecodeError as exc:
         raise IngestError(path, f"is not UTF-8 text ({exc})") from exc
-    except pd.errors.EmptyDataError as exc:
-        raise IngestError(path, "is empty: no header line") from exc
-    except pd.errors.ParserError as exc:
-        raise IngestError(path, f"is not a well-formed CSV ({exc})") from exc
-    if df.empty:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, None)
+        if not header:
+            raise IngestError(path, "is empty: no header line", line=1)
+        header = [h.strip() for h in header]
+        rows, lines = [], []
+        start = reader.line_num + 1
+        for record in reader:
+            if record:  # blank lines carry no record
+                if len(record) != len(header):
+                    raise IngestError(path, f"has {len(record)} fields where the header has "
+                                      f"{len(header)}", line=start)
+                rows.append(record)
+                lines.append(start)
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise IngestError(path, f"is not a well-formed CSV ({exc})",
+                          line=reader.line_num) from exc
+    if not rows:
         raise IngestError(path, "has a header but no data rows")
-    df["line"] = np.arange(2, len(df) + 2)
+    if len(set(header)) != len(header):
+        dup = sorted({h for h in header if header.count(h) > 1})
+        raise IngestError(path, f"repeats column(s) {dup}", line=1, field=dup[0])
+    df = pd.DataFrame(rows, columns=header, dtype=str)
+    df["line"] = np.asarray(lines, dtype=np.int64)
     return df
 
 
@@ -168,13 +202,20 @@ def _fail_at(path: Path, df: pd.DataFrame, bad: np.ndarray, field: str, problem:
     )
 
 
+_ID_FIELDS = {"PLAYER_ID", "TEAM_ID", "TEAM_ID_HOME", "TEAM_ID_ROAD", "SEASON_ID"}
+
+
 def _int(path: Path, df: pd.DataFrame, field: str, *, nonneg: bool = True) -> np.ndarray:
     text = df[field].str.strip()
-    num = pd.to_numeric(text, errors="coerce")
-    bad = (num.isna() | (num != np.floor(num))).to_numpy()
+    num = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isfinite(num) | (num != np.floor(num))
     if bad.any():
         _fail_at(path, df, bad, field, "not an integer")
-    out = num.to_numpy(dtype=np.int64)
+    big = np.abs(num) > (2**31 - 1 if field.upper() not in _ID_FIELDS else 2**53)
+    if big.any():
+        _fail_at(path, df, big, field, "integer out of range")
+    out = num.astype(np.int64)
     if nonneg and (out < 0).any():
         _fail_at(path, df, out < 0, field, "negative count")
     return out
@@ -307,6 +348,7 @@ def _parse_player_logs(path: Path, df: pd.DataFrame) -> pd.DataFrame:
     if bad.any():
         _fail_at(path, df, bad, "GAME_ID", f"unknown game id prefix (known: {list(GAME_ID_KIND)})")
     out["kind"] = kind.to_numpy(dtype=object)
+    _check_id_season(path, df, out, "GAME_ID")
     dup = out.duplicated(["player_id", "game_id"], keep=False).to_numpy()
     if dup.any():
         first = out.loc[dup].sort_values("line").iloc[:2]
@@ -320,6 +362,16 @@ def _parse_player_logs(path: Path, df: pd.DataFrame) -> pd.DataFrame:
         )
     _check_two_teams(path, out)
     return out
+
+
+def _check_id_season(path: Path, df: pd.DataFrame, out: pd.DataFrame, field: str) -> None:
+    """NBA.com game ids carry the season: digits 4-5 are its start year mod 100."""
+    yy = pd.Series(out["game_id"]).str[3:5].astype(int).to_numpy()
+    start = pd.Series(out["season"]).str[:4].astype(int).to_numpy() % 100
+    bad = yy != start
+    if bad.any():
+        _fail_at(path, df, bad, field, "game id belongs to another season than the row's "
+                 "season")
 
 
 def _check_two_teams(path: Path, out: pd.DataFrame) -> None:
@@ -418,6 +470,7 @@ def _parse_games(path: Path, df: pd.DataFrame) -> pd.DataFrame:
     bad = id_kind.isna().to_numpy()
     if bad.any():
         _fail_at(path, df, bad, "game_id", f"unknown game id prefix (known: {list(GAME_ID_KIND)})")
+    _check_id_season(path, df, out, "game_id")
     dup = out.duplicated("game_id", keep="first").to_numpy()
     if dup.any():
         _fail_at(path, df, dup, "game_id", "duplicate game id in this file")

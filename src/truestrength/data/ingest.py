@@ -80,8 +80,16 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
     return out
 
 
+def parse_files(paths: Iterable[Path]) -> list[ParsedFile]:
+    """Parse and validate every file on its own; nothing touches a database."""
+    return [read_file(p) for p in expand_paths(paths)]
+
+
 def ingest_files(store: Store, paths: Iterable[Path]) -> IngestReport:
-    files = [read_file(p) for p in expand_paths(paths)]
+    return ingest_parsed(store, parse_files(paths))
+
+
+def ingest_parsed(store: Store, files: list[ParsedFile]) -> IngestReport:
     by_format = {f: [p for p in files if p.format == f] for f in FileFormat}
     report = IngestReport(files=[FileReport(p.path, p.format, len(p.frame), p.seasons)
                                  for p in files])
@@ -102,8 +110,8 @@ def ingest_files(store: Store, paths: Iterable[Path]) -> IngestReport:
         if len(all_games):
             _insert(con, "games", all_games)
         if len(player_rows):
-            _insert(con, "player_game_logs", player_rows)
             _upsert_players(con, player_rows)
+            _insert(con, "player_game_logs", player_rows)
         if seasons:
             rebuild_derived(con, seasons)
         report.games_added = len(all_games) - len(upgraded)
@@ -189,6 +197,10 @@ class _TeamRegistry:
             if name_col and r[4]:
                 self._names[key] = r[4]
 
+    def abbreviation_of(self, team_id: int, season: str) -> str | None:
+        have = self._rows.get((team_id, season)) or self._builtin((team_id, season))
+        return None if have is None else have[0]
+
     def abbreviation_to_id(self, season: str) -> dict[str, int]:
         return {v[0]: k[0] for k, v in self._rows.items() if k[1] == season}
 
@@ -229,6 +241,10 @@ _GAME_COLS = (
 )  # fmt: skip
 _GAME_IDENTITY = ("season", "game_date", "kind", "home_team_id", "road_team_id", "home_pts",
                   "road_pts")
+# Everything a games file says. A game known only from player logs has box sums and no site,
+# so only _GAME_IDENTITY must agree when a games file upgrades it.
+_GAME_FULL = (*_GAME_IDENTITY, "is_cup", "neutral_site",
+              *(f"home_{c}" for c in BOX_COUNTS), *(f"road_{c}" for c in BOX_COUNTS))
 
 
 def _new_games(con, files: list[ParsedFile], teams: _TeamRegistry):
@@ -255,18 +271,19 @@ def _new_games(con, files: list[ParsedFile], teams: _TeamRegistry):
         return _empty_games(), pd.DataFrame({"game_id": []})
     games = pd.concat(frames, ignore_index=True)
     # The same game in two files of this batch must agree; then it counts once.
-    games = _dedupe(games, "game_id", _GAME_IDENTITY, "game")
+    games = _dedupe(games, "game_id", _GAME_FULL, "game")
     con.register("_incoming_games", games[["game_id"]])
     existing = con.execute(
         "SELECT g.* FROM games g JOIN _incoming_games i USING (game_id)").df()
     if not len(existing):
         return games, pd.DataFrame({"game_id": []})
     merged = games.merge(existing, on="game_id", suffixes=("", "_db"))
-    for col in _GAME_IDENTITY:
+    from_file = (merged["source_db"] == "games_file").to_numpy()
+    for col in _GAME_FULL:
         a, b = merged[col], merged[f"{col}_db"]
         if col == "game_date":
             a, b = pd.to_datetime(a), pd.to_datetime(b)
-        bad = (a != b).to_numpy()
+        bad = (a != b).to_numpy() & (from_file | (col in _GAME_IDENTITY))
         if bad.any():
             r = merged[bad].iloc[0]
             raise IngestError(
@@ -276,6 +293,11 @@ def _new_games(con, files: list[ParsedFile], teams: _TeamRegistry):
     keep = ~games["game_id"].isin(existing["game_id"]) | games["game_id"].isin(
         upgraded["game_id"])
     return games[keep].reset_index(drop=True), upgraded
+
+
+def _plain(v):
+    """numpy scalars print as np.int64(5); messages should say 5."""
+    return v.item() if hasattr(v, "item") else v
 
 
 def _empty_games() -> pd.DataFrame:
@@ -294,11 +316,14 @@ def _dedupe(frame: pd.DataFrame, key: str | list[str], identity, what: str) -> p
         k = conflicted.index[0]
         k = k if isinstance(k, tuple) else (k,)
         rows = sub.loc[(sub[keys] == pd.Series(k, index=keys)).all(axis=1)].iloc[:2]
+        differ = [c for c in identity if rows[c].iloc[0] != rows[c].iloc[1]]
+        name = ", ".join(f"{c}={_plain(v)}" for c, v in zip(keys, k, strict=True))
         raise IngestError(
             rows["_file"].iloc[1],
-            f"{what} {dict(zip(keys, k, strict=True))} appears twice with different values "
-            f"(also in {rows['_file'].iloc[0]}, line {rows['line'].iloc[0]})",
-            line=int(rows["line"].iloc[1]), field=keys[-1])
+            f"{what} ({name}) appears twice with different {differ[0]}: "
+            f"{_plain(rows[differ[0]].iloc[1])} here, {_plain(rows[differ[0]].iloc[0])} in "
+            f"{rows['_file'].iloc[0]}, line {rows['line'].iloc[0]}",
+            line=int(rows["line"].iloc[1]), field=differ[0])
     return frame.drop_duplicates(keys, keep="first").reset_index(drop=True)
 
 
@@ -360,7 +385,19 @@ def _new_player_rows(con, files: list[ParsedFile], new_games: pd.DataFrame,
     side = rows[["game_id", "team_id"]].merge(games[cols[:5]], on="game_id", how="left")
     rows["opponent_id"] = np.where(side["team_id"] == side["home_team_id"],
                                    side["road_team_id"], side["home_team_id"]).astype("int64")
+    _check_opponents(rows, teams)
     return rows, derived
+
+
+def _check_opponents(rows: pd.DataFrame, teams: _TeamRegistry) -> None:
+    """The opponent MATCHUP names must be the team the game was really against."""
+    pairs = rows.drop_duplicates(["season", "opponent_id", "opponent_abbreviation"])
+    cols = ["season", "opponent_id", "opponent_abbreviation", "game_id", "line", "_file"]
+    for season, opp, abbr, game, line, file in pairs[cols].itertuples(index=False, name=None):
+        known = teams.abbreviation_of(int(opp), season)
+        if known is not None and known != abbr:
+            raise IngestError(file, f"MATCHUP names opponent {abbr}, but game {game} was "
+                              f"against {known}", line=int(line), field="MATCHUP")
 
 
 def _team_sums(con, rows: pd.DataFrame) -> pd.DataFrame:
@@ -439,6 +476,12 @@ def _check_against_games(team_sums: pd.DataFrame, games: pd.DataFrame) -> None:
         raise IngestError(r["_file"], f"game {r['game_id']} is dated {r['game_date_game']:%Y-%m-%d}"
                           f" in the games data, this row says {r['game_date']:%Y-%m-%d}",
                           line=int(r["line"]), field="GAME_DATE")
+    bad = (m["season"] != m["season_game"]).to_numpy()
+    if bad.any():
+        r = m[bad].iloc[0]
+        raise IngestError(r["_file"], f"game {r['game_id']} belongs to {r['season_game']}, "
+                          f"this row says {r['season']}", line=int(r["line"]),
+                          field="SEASON_ID")
     score = np.where(is_home_team, m["home_pts"], m["road_pts"])
     bad = (m["pts"].to_numpy() != score)
     if bad.any():
@@ -466,8 +509,17 @@ def _insert(con, table: str, frame: pd.DataFrame) -> None:
 
 
 def _upsert_players(con, rows: pd.DataFrame) -> None:
-    latest = (rows.sort_values("game_date").groupby("player_id", sort=False)["player_name"]
-              .last().reset_index())
+    """A player's name is the one on his latest row: an older season ingested later does not
+    overwrite it. Runs before the new rows are inserted, to compare against stored dates."""
+    latest = (rows.sort_values("game_date").groupby("player_id", sort=False)
+              .agg(player_name=("player_name", "last"), last_date=("game_date", "max"))
+              .reset_index())
     con.register("_names", latest)
-    con.execute("""INSERT INTO players SELECT player_id, player_name FROM _names
-                   ON CONFLICT (player_id) DO UPDATE SET name = excluded.name""")
+    con.execute("""
+        INSERT INTO players
+        SELECT n.player_id, n.player_name FROM _names n
+        LEFT JOIN (SELECT player_id, max(game_date) AS d FROM player_game_logs
+                   WHERE player_id IN (SELECT player_id FROM _names) GROUP BY player_id) s
+          USING (player_id)
+        WHERE s.d IS NULL OR n.last_date >= s.d
+        ON CONFLICT (player_id) DO UPDATE SET name = excluded.name""")

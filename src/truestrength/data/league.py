@@ -61,6 +61,12 @@ class LeagueData:
         if name in self._cache:
             return self._cache[name]
         df = self._source[name]
+        if name == "players":
+            # Only players with a visible row: a roster id from the future must not leak.
+            visible = self._table("player_logs")["player_id"].unique()
+            df = df[df["player_id"].isin(visible)].reset_index(drop=True)
+            self._cache[name] = df
+            return df
         if self.cutoff is not None and name not in _STATIC:
             if name == "playoff_series":
                 # A season's series are final only once its playoffs are over.
@@ -107,9 +113,10 @@ class LeagueData:
         """Only ``seasons`` (and still nothing on or after this view's cutoff)."""
         keep = frozenset(seasons)
         # Filter eagerly once, so the many ``before()`` views of a backtest share it.
-        frames = {name: self._table(name) if name == "players" else self._table(name).pipe(
-            lambda d: d[d["season"].isin(keep)]).reset_index(drop=True)
-            for name in self._source}
+        frames = {name: self._table(name).pipe(lambda d: d[d["season"].isin(keep)])
+                  .reset_index(drop=True) for name in self._source if name != "players"}
+        if "players" in self._source:
+            frames["players"] = self._source["players"]  # filtered on read, by player_logs
         view = LeagueData(frames, self.data_hash)
         return view.before(self.cutoff) if self.cutoff is not None else view
 

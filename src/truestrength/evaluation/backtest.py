@@ -109,12 +109,13 @@ class BacktestResult:
         summary = self.summary()
         paired = self.paired(reference) if reference else pd.DataFrame()
         js = out_dir / "backtest.json"
-        js.write_text(json.dumps({
+        # NaN (an undefined CI) is written as null: bare NaN is not JSON.
+        js.write_text(json.dumps(_nan_to_null({
             "meta": self.meta,
             "summary": summary.to_dict("records"),
             "per_season": self.scores.to_dict("records"),
             "paired_vs_reference": paired.to_dict("records"),
-        }, indent=2, default=str))
+        }), indent=2, default=str, allow_nan=False))
         md = out_dir / "backtest.md"
         md.write_text(self.to_markdown(paired))
         if not self.team_scores.empty:
@@ -164,6 +165,16 @@ class BacktestResult:
         return "\n".join(lines)
 
 
+def _nan_to_null(obj):
+    if isinstance(obj, dict):
+        return {k: _nan_to_null(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_nan_to_null(v) for v in obj]
+    if isinstance(obj, float) and not np.isfinite(obj):
+        return None
+    return obj
+
+
 def headline_columns() -> list[str]:
     cols = [f"ros_spearman@g{n}" for n in (10, 20, 41, 61)]
     cols += [f"ros_kendall@g{n}" for n in (20, 41)]
@@ -181,7 +192,15 @@ def _md_table(df: pd.DataFrame) -> str:
 
 
 def default_test_seasons(data: LeagueData, n: int = 3) -> list[str]:
-    return data.seasons[-n:]
+    """The last ``n`` complete seasons (all 15 playoff series decided) after the first."""
+    series = data.playoff_series
+    done = series.groupby("season")["winner_id"].agg(lambda w: len(w) == 15 and w.notna().all())
+    complete = [s for s in data.seasons[1:] if done.get(s, False)]
+    if not complete:
+        raise ValueError("no complete season (regular season and playoffs) after the first "
+                         f"in the data ({', '.join(data.seasons) or 'empty'}): nothing to "
+                         "backtest on")
+    return complete[-n:]
 
 
 def backtest(

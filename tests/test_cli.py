@@ -1,0 +1,59 @@
+"""The command line end to end, as a user runs it (Typer's runner, real files)."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from truestrength.cli import app
+
+runner = CliRunner()
+MINI = __import__("pathlib").Path(__file__).parent / "fixtures" / "mini"
+
+
+def test_ingest_info_standings_and_a_refused_file(tmp_path):
+    db = tmp_path / "t.duckdb"
+    r = runner.invoke(app, ["ingest", str(MINI / "games_2022-23.csv"),
+                            str(MINI / "player_logs_2022-23.csv"), "--db", str(db)])
+    assert r.exit_code == 0, r.output
+    assert "player rows added: 65" in r.output
+    again = runner.invoke(app, ["ingest", str(MINI), "--db", str(db)])
+    assert again.exit_code == 0 and "nothing new" not in again.output  # 2021-22 is new
+    r = runner.invoke(app, ["info", "--db", str(db)])
+    assert r.exit_code == 0 and "2022-23" in r.output and "2021-22" in r.output
+    bad = tmp_path / "bad.csv"
+    bad.write_text((MINI / "games_2022-23.csv").read_text().replace(",126,", ",12x,", 1))
+    r = runner.invoke(app, ["ingest", str(bad), "--db", str(db)])
+    assert r.exit_code == 1
+    assert "line 2" in r.output and "pts_home" in r.output and "Nothing was written" in r.output
+
+
+def test_info_without_a_store_says_what_to_do(tmp_path):
+    r = runner.invoke(app, ["info", "--db", str(tmp_path / "none.duckdb")])
+    assert r.exit_code == 1 and "truestrength ingest" in r.output
+
+
+@pytest.mark.slow
+def test_demo_end_to_end(tmp_path):
+    out = tmp_path / "demo"
+    r = runner.invoke(app, ["demo", "--out", str(out), "--seasons", "3"])
+    assert r.exit_code == 0, r.output
+    pred_dirs = list((out / "runs").glob("*-predict-*"))
+    assert len(pred_dirs) == 1
+    d = pred_dirs[0]
+    for name in ("predictions.json", "predictions.csv", "run_manifest.json",
+                 "conference_ranks.png", "title_odds.png", "strength_vs_standings.png"):
+        assert (d / name).is_file(), name
+    table = pd.read_csv(d / "predictions.csv")
+    assert len(table) == 30
+    assert table["p_title"].sum() == pytest.approx(1.0, abs=1e-9)
+    assert set(table["label"]) <= {"Sleeper", "Paper Tiger", "Aligned"}
+    assert ((table["strength"] >= 0) & (table["strength"] <= 100)).all()
+    manifest = json.loads((d / "run_manifest.json").read_text())
+    assert {"config", "code_version", "data_hash", "seeds"} <= set(manifest)
+    bt = json.loads((out / "backtest" / "backtest.json").read_text())
+    assert {"model_a", "model_ab", "elo"} <= set(bt["meta"]["predictors"])
+    assert "done in" in r.output
