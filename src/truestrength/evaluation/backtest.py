@@ -360,11 +360,15 @@ def predictor_factories(names: list[str], config=None) -> dict[str, PredictorFac
     """Fresh-predictor factories by name: the baselines, and the models when available."""
     from truestrength.config import Config
     from truestrength.evaluation.baselines import BASELINES
+    from truestrength.models.model_b import ModelB
+    from truestrength.training.ensemble import EnsembleAB
     from truestrength.training.model_a import ModelA
 
     cfg = config or Config()
     known: dict[str, PredictorFactory] = {n: partial(cls) for n, cls in BASELINES.items()}
     known["model_a"] = partial(ModelA, cfg)
+    known["model_b"] = partial(ModelB, cfg.model_b)
+    known["model_ab"] = partial(EnsembleAB, cfg)
     unknown = [n for n in names if n not in known]
     if unknown:
         raise ValueError(f"unknown predictor(s) {unknown} (known: {sorted(known)})")
