@@ -57,3 +57,24 @@ def test_demo_end_to_end(tmp_path):
     bt = json.loads((out / "backtest" / "backtest.json").read_text())
     assert {"model_a", "model_ab", "elo"} <= set(bt["meta"]["predictors"])
     assert "done in" in r.output
+
+    # predicting from the demo's run: refusals and early-season labels
+    run = next(p for p in (out / "runs").iterdir() if (p / "ensemble.json").exists())
+    db = out / "truestrength.duckdb"
+    games = pd.read_csv(next((out / "league" / "games").glob("*.csv.gz")).parent
+                        / sorted(p.name for p in (out / "league" / "games").iterdir())[-1])
+    playoffs = games.loc[games["game_type"] == "playoffs", "game_date"].sort_values()
+    r = runner.invoke(app, ["predict", "--date", playoffs.iloc[3], "--run", str(run),
+                            "--db", str(db), "--runs", str(tmp_path / "p")])
+    assert r.exit_code == 1 and "play-in/playoffs" in r.output
+    other = tmp_path / "other.yaml"
+    other.write_text("model_a:\n  hidden_dim: 64\n")
+    r = runner.invoke(app, ["predict", "--date", playoffs.iloc[0], "--run", str(run),
+                            "--db", str(db), "--config", str(other)])
+    assert r.exit_code == 1 and "model_a.hidden_dim" in r.output
+    opening = games.loc[games["game_type"] == "regular_season", "game_date"].min()
+    r = runner.invoke(app, ["predict", "--date", opening, "--run", str(run), "--db", str(db),
+                            "--runs", str(tmp_path / "p")])
+    assert r.exit_code == 0, r.output
+    early = pd.read_csv(next((tmp_path / "p").glob("*/predictions.csv")))
+    assert set(early["label"]) == {"Unrated"} and len(early) == 30

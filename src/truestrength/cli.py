@@ -368,9 +368,9 @@ def predict_run(data, cfg, run: Path, date: str, out: Path, quiet: bool = False)
     from truestrength.training.ensemble import EnsembleAB
 
     try:
-        ensemble = EnsembleAB.load(run)
+        ensemble = EnsembleAB.load(run, expect=cfg)
         when = pd.Timestamp(date)
-        preds = make_predictions(ensemble, data, when, ensemble.config)
+        preds = make_predictions(ensemble, data, when, cfg)
     except ValueError as exc:
         _fail(str(exc))
     trained = ensemble.model_a.fitted.train_seasons
@@ -421,7 +421,13 @@ def predict(
 ) -> None:
     """Ranks, strengths, playoff and title odds, labels and driving players at a date."""
     cfg = _config(config)
-    predict_run(_load_data(db), cfg, run or _latest_run(runs), date, runs)
+    run_dir = run or _latest_run(runs)
+    if config is None:
+        # no --config: predict under the configuration the run was trained with
+        from truestrength.training.ensemble import run_config
+
+        cfg = run_config(run_dir)
+    predict_run(_load_data(db), cfg, run_dir, date, runs)
 
 
 @app.command()
@@ -460,7 +466,7 @@ def demo(
                   f"{report.player_rows_added} player rows into {db_path}")
     test = data.seasons[-1]
     run = train_run(data, cfg, data.seasons[-2], runs, quiet=True)
-    ensemble = EnsembleAB.load(run)
+    ensemble = EnsembleAB.load(run, expect=cfg)
     console.print(f"[bold]3/5[/] trained A+B on {', '.join(data.seasons[:-1])}: "
                   f"{ensemble.fit_.stacker.describe()} -> {run}")
     point = next(p for p in as_of_points(data, test) if p.label == "g41")

@@ -38,6 +38,8 @@ class RosterSection(_Section):
     max_players: int = Field(15, ge=1, le=30)
     recent_games: int = Field(10, ge=1)
     prior_games: float = Field(20.0, gt=0)
+    # Snapshots of a (data, config, seasons) are cached here; None builds them every time.
+    cache_dir: str | None = "cache/features"
 
 
 class ModelASection(_Section):
@@ -112,6 +114,7 @@ class PredictSection(_Section):
     seed: int = 0
     # Sleeper / Paper Tiger: conference rank by strength this many places from the standings.
     label_margin: int = Field(3, ge=1)
+    label_min_games: int = Field(10, ge=0)
     # The two models "agree" on a team when their league ranks are this close.
     agree_within: int = Field(3, ge=0)
     n_drivers: int = Field(3, ge=1)

@@ -429,3 +429,19 @@ def test_real_snapshot_does_not_see_the_future(real_league, season: str, day: st
     full = build_snapshots(real_league, [season], dates=[d])
     assert len(full) > 0
     assert_same(full, build_snapshots(real_league.before(d), [season], dates=[d]))
+
+
+def test_season_start_snapshot_is_the_same_built_alone_or_with_all_seasons(synth_league):
+    """Prediction builds one season at one date; training builds every season at once. The
+    previous-season fallback's prior must not depend on which (it needs two seasons back)."""
+    season = synth_league.seasons[2]
+    first_day = synth_league.games.loc[synth_league.games["season"] == season,
+                                       "game_date"].min()
+    everything = build_snapshots(synth_league, synth_league.seasons)
+    rows = ((everything.keys["season"] == season)
+            & (everything.keys["date"] == first_day)).to_numpy()
+    together = everything.select(rows)
+    alone = build_snapshots(synth_league.before(first_day), [season], dates=[first_day])
+    assert together.keys["from_previous_season"].all()
+    np.testing.assert_array_equal(together.keys["team_id"], alone.keys["team_id"])
+    np.testing.assert_allclose(together.x, alone.x, rtol=1e-6)

@@ -495,12 +495,25 @@ class LogisticWinModel:
     slope: float
     n_games: int
 
+    def rescaled(self, factor: float) -> LogisticWinModel:
+        """The same model for ratings on another scale: ``rating_new = rating / factor``
+        gives ``slope_new = slope * factor``."""
+        if not np.isfinite(factor) or factor <= 0:
+            raise ValueError(f"rescale factor must be finite and > 0, got {factor}")
+        return LogisticWinModel(self.home_advantage, self.slope * factor, self.n_games)
+
     def predict_proba(self, rating_diff: ArrayLike, neutral: ArrayLike = False) -> np.ndarray:
         """P(home wins) for each game, as a float64 array."""
         diff = np.asarray(rating_diff, dtype=np.float64)
         home = ~np.asarray(neutral, dtype=bool)
         z = self.home_advantage * home + self.slope * diff
         return np.atleast_1d(1.0 / (1.0 + np.exp(-z)))
+
+
+def score_spread(scores: ArrayLike, groups: ArrayLike) -> float:
+    """Mean within-group standard deviation of ``scores`` (groups: e.g. the date)."""
+    frame = pd.DataFrame({"s": np.asarray(scores, dtype=np.float64), "g": np.asarray(groups)})
+    return float(frame.groupby("g")["s"].std(ddof=0).mean())
 
 
 def fit_logistic_win_model(

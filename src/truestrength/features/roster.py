@@ -231,7 +231,9 @@ def build_snapshots(
     """Snapshots of every team of each season at each date (see the module docstring)."""
     resolved = resolve_seasons(data, seasons)
     by_season = _season_days(data, seasons, resolved, dates)
-    needed = set(by_season) | {previous_season(s) for s in by_season}
+    # The previous-season fallback roster needs its own prior: two seasons back.
+    needed = set(by_season) | {previous_season(s) for s in by_season} | {
+        previous_season(previous_season(s)) for s in by_season}
     pl, games = data.player_logs, data.games
     logs = regular_player_logs(pl[pl["season"].isin(needed)],
                                games[games["season"].isin(needed)])

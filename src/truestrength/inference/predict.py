@@ -10,7 +10,8 @@ Columns (predictions.csv / .json):
 - rank_model_a, rank_model_b (league ranks of each base model) and models_agree (their
   ranks within ``agree_within`` places)
 - label: Sleeper (conference rank by strength at least ``label_margin`` places better than
-  its standings rank), Paper Tiger (that much worse), else Aligned
+  its standings rank), Paper Tiger (that much worse), else Aligned; Unrated while the median
+  team has played fewer than ``label_min_games`` games
 - drivers: the players with the largest Model A attention weight, with their weights;
   attention_degenerate is True when the attention is near-uniform or collapsed, in which
   case the drivers say little
@@ -82,6 +83,14 @@ def make_predictions(ensemble: EnsembleAB, data: LeagueData, date: pd.Timestamp,
     date = pd.Timestamp(date).normalize()
     season = season or season_of_date(data, date)
     known = data.before(date)
+    g = data.games[data.games["season"] == season]
+    regular = g[g["counts_for_standings"]]
+    if (g["kind"].isin(["play_in", "playoff"]) & (g["game_date"] < date)).any():
+        last = regular["game_date"].max() + pd.Timedelta(days=1)
+        raise ValueError(
+            f"{date:%Y-%m-%d} is after the start of {season}'s play-in/playoffs; predictions "
+            "simulate the postseason from the seeds, so they are made up to the day after the "
+            f"last regular-season game ({last:%Y-%m-%d})")
     base = ensemble.base_scores(known, season, date)
     pred = ensemble.predict(known, season, date)
     scores = pred.scores
@@ -104,6 +113,16 @@ def make_predictions(ensemble: EnsembleAB, data: LeagueData, date: pd.Timestamp,
     schedule = full.loc[(full["season"] == season) & full["counts_for_standings"]
                         & (full["game_date"] >= date),
                         ["home_team_id", "road_team_id", "neutral_site"]]
+    played = known.team_games
+    played = played[(played["season"] == season) & played["counts_for_standings"]]
+    if schedule.empty and len(played) and not (data.playoff_series["season"] == season).any():
+        # The store only holds games already played. With no playoffs yet either, the
+        # regular season may still be going on, and its remaining schedule is unknown here:
+        # simulating "no games left" would silently call the season over.
+        raise ValueError(
+            f"the store holds no games of {season} on or after {date:%Y-%m-%d} and no playoffs "
+            "for it: if the season is still under way, its remaining schedule is unknown and "
+            "the odds cannot be simulated (predict a date inside the stored games)")
     state = SeasonState.from_league(known, season, date, schedule=schedule)
     sim = simulate_season(state, pred.win_prob, SimConfig(n_sims=config.predict.n_sims,
                                                           seed=config.predict.seed))
@@ -119,6 +138,9 @@ def make_predictions(ensemble: EnsembleAB, data: LeagueData, date: pd.Timestamp,
     margin = config.predict.label_margin
     out["label"] = np.where(gap >= margin, "Sleeper",
                             np.where(gap <= -margin, "Paper Tiger", "Aligned"))
+    # Standings of a few games are mostly tie-breaks: no label until they mean something.
+    if out["wins"].add(out["losses"]).median() < config.predict.label_min_games:
+        out["label"] = "Unrated"
     drivers, degenerate = _attention_drivers(ensemble, known, season, date, config)
     out["drivers"] = [drivers.get(t, []) for t in out.index]
     out["attention_degenerate"] = [degenerate.get(t, True) for t in out.index]

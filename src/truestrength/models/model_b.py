@@ -63,7 +63,11 @@ from truestrength.config import ModelBSection
 from truestrength.data.league import LeagueData
 from truestrength.data.teams import season_start_year
 from truestrength.evaluation.predictor import Prediction
-from truestrength.evaluation.ratings import LogisticWinModel, fit_logistic_win_model
+from truestrength.evaluation.ratings import (
+    LogisticWinModel,
+    fit_logistic_win_model,
+    score_spread,
+)
 from truestrength.features.team_context import TeamContext, build_team_context
 from truestrength.training.lists import team_targets
 
@@ -364,6 +368,15 @@ class ModelB:
                                             context.select(in_hold), features)
             all_rows = _rows(context, history, sec.target, features, sec.date_stride)
             final = _train(sec, objective, all_rows, None, n_trees=held.n_trees)
+            # The game model was fitted on the held-out booster's scores: carry its slope to
+            # the final booster's scale by the ratio of score spreads on the held-out season.
+            hold_ctx = context.select(in_hold)
+            dm = xgb.DMatrix(hold_ctx.X[features].to_numpy(np.float64),
+                             feature_names=features, nthread=1)
+            dates = hold_ctx.keys["date"]
+            ratio = (score_spread(held.booster.predict(dm), dates)
+                     / score_spread(final.booster.predict(dm), dates))
+            self.win_model = self.win_model.rescaled(ratio)
             self.holdout_season = holdout
         self.booster, self.n_trees, self.objective = final.booster, final.n_trees, objective
         self.feature_names = features

@@ -72,6 +72,18 @@ def fit_ensemble(oof: pd.DataFrame, history: LeagueData) -> EnsembleFit:
 
 
 ENSEMBLE_FORMAT = "truestrength-ensemble/1"
+# What a trained run depends on; the predict and backtest sections may change freely.
+TRAINING_SECTIONS = ("roster", "model_a", "model_b")
+RUNTIME_SETTINGS = {"threads", "nthread", "cache_dir"}
+
+
+def run_config(run_dir: Path) -> Config:
+    """The configuration a run was trained under."""
+    path = run_dir / "ensemble.json"
+    try:
+        return Config.model_validate(json.loads(path.read_text())["config"])
+    except (OSError, KeyError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path}: not a readable trained run ({exc})") from exc
 
 
 class EnsembleAB:
@@ -140,11 +152,14 @@ class EnsembleAB:
         if meta.get("format") != ENSEMBLE_FORMAT:
             raise ValueError(f"{path}: not a {ENSEMBLE_FORMAT} run")
         config = Config.model_validate(meta["config"])
-        if expect is not None and expect.model_dump() != config.model_dump():
-            diff = sorted(k for k in config.model_dump()
-                          if config.model_dump()[k] != expect.model_dump()[k])
-            raise ValueError(f"{run_dir} was trained under a different configuration (sections "
-                             f"{', '.join(diff)} differ); retrain, or predict without --config")
+        if expect is not None:
+            diff = [f"{sec}.{k}" for sec in TRAINING_SECTIONS
+                    for k, v in getattr(config, sec).model_dump().items()
+                    if k not in RUNTIME_SETTINGS and getattr(expect, sec).model_dump()[k] != v]
+            if diff:
+                raise ValueError(f"{run_dir} was trained under a different configuration "
+                                 f"({', '.join(diff)} differ); retrain, or predict without "
+                                 "--config")
         out = cls(config)
         out.model_a = ModelA(config)
         out.model_a.fitted = FittedModelA.load(run_dir / "model_a.pt", expect=config)

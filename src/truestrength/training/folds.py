@@ -16,8 +16,12 @@ from rich.console import Console
 
 from truestrength.config import Config
 from truestrength.data.league import LeagueData
-from truestrength.features.roster import build_snapshots
-from truestrength.training.model_a import FittedModelA, fit_model_a, roster_config, snapshot_seasons
+from truestrength.training.model_a import (
+    FittedModelA,
+    fit_model_a,
+    snapshot_seasons,
+    training_snapshots,
+)
 
 
 @dataclass
@@ -35,7 +39,7 @@ def out_of_fold(data: LeagueData, config: Config, *, progress: bool = False,
     if len(seasons) < 2:
         raise ValueError(f"out-of-fold scores need at least two seasons, got {seasons}")
     t0 = time.perf_counter()
-    snaps = build_snapshots(data, seasons, roster_config(config.roster))
+    snaps = training_snapshots(data, seasons, config.roster)
     snap_s = time.perf_counter() - t0
     parts, fold_seconds = [], {}
     for k, season in enumerate(seasons[1:], start=1):

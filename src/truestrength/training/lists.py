@@ -42,10 +42,24 @@ class ListSet:
                        self.relevance[rows], self.list_mask[rows])
 
 
+def require_complete(data: LeagueData, seasons: list[str]) -> None:
+    """Targets of an unfinished season would be wrong (its final ranks are not known yet):
+    every training season must have its 15 playoff series decided."""
+    series = data.playoff_series
+    for season in seasons:
+        s = series[series["season"] == season]
+        if len(s) != 15 or s["winner_id"].isna().any():
+            raise ValueError(
+                f"{season} is not complete in the data ({len(s)} of 15 playoff series decided):"
+                " its final ranks are not known yet, so it cannot be a training season; train "
+                "with --up-to the last complete season")
+
+
 def team_targets(data: LeagueData, keys: pd.DataFrame, target: str) -> np.ndarray:
     """Relevance for every snapshot key (NaN where the target is undefined)."""
     if target not in TARGETS:
         raise ValueError(f"unknown target {target!r} (known: {TARGETS})")
+    require_complete(data, sorted(keys["season"].unique()))
     out = np.full(len(keys), np.nan)
     for season, idx in keys.groupby("season").groups.items():
         sub = keys.loc[idx]

@@ -28,7 +28,12 @@ from rich.console import Console
 from truestrength.config import Config, ModelASection, RosterSection
 from truestrength.data.league import LeagueData
 from truestrength.evaluation.predictor import Prediction
-from truestrength.evaluation.ratings import LogisticWinModel, fit_logistic_win_model
+from truestrength.evaluation.ratings import (
+    LogisticWinModel,
+    fit_logistic_win_model,
+    score_spread,
+)
+from truestrength.features.cache import load_or_build
 from truestrength.features.roster import RosterConfig, RosterSnapshots, build_snapshots
 from truestrength.features.scaling import FeatureScaler
 from truestrength.manifest import code_version
@@ -43,6 +48,14 @@ CHECKPOINT_FORMAT = "truestrength-model-a/1"
 def roster_config(section: RosterSection) -> RosterConfig:
     return RosterConfig(max_players=section.max_players, recent_games=section.recent_games,
                         prior_games=section.prior_games)
+
+
+def training_snapshots(data: LeagueData, seasons: list[str], section: RosterSection):
+    """Every game date's snapshots of ``seasons``, from the disk cache when configured."""
+    config = roster_config(section)
+    if section.cache_dir is None:
+        return build_snapshots(data, seasons, config)
+    return load_or_build(data, seasons, config, cache_dir=section.cache_dir)
 
 
 def snapshot_seasons(data: LeagueData) -> list[str]:
@@ -106,7 +119,7 @@ class FittedModelA:
             _check_same(path, "model_a", section.model_dump(), expect.model_a.model_dump())
             _check_same(path, "roster", {k: v for k, v in roster.to_dict().items()
                                          if k in RosterSection.model_fields},
-                        expect.roster.model_dump())
+                        expect.roster.model_dump(exclude={"cache_dir"}))
         model = RosterSetRanker(RosterModelConfig.from_dict(ck["model_config"]))
         model.load_state_dict(ck["state_dict"])
         model.eval()
@@ -194,7 +207,8 @@ def fit_model_a(history: LeagueData, config: Config, *, progress: bool = False,
     seasons = snapshot_seasons(history)
     if not seasons:
         raise ValueError("model_a needs at least one season with player rows")
-    snaps = snapshots if snapshots is not None else build_snapshots(history, seasons, roster)
+    snaps = snapshots if snapshots is not None else training_snapshots(history, seasons,
+                                                                         config.roster)
     scaler = FeatureScaler.fit(snaps, on_constant="zero")
     if scaler.zeroed:
         (console or Console()).print(
@@ -231,6 +245,12 @@ def fit_model_a(history: LeagueData, config: Config, *, progress: bool = False,
                                               all_lists), None, epochs=max(first.best_epoch, 1),
                              console=console, progress=progress,
                              label=f"model A (all {len(seasons)} seasons)")
+        # The game model was fitted on the held-out run's scores; the refit model scores on
+        # its own scale, so the slope is carried over by the ratio of score spreads.
+        held = TensorData.from_snapshots(va_snaps, vocab)
+        ratio = (score_spread(score_snapshots(first.model, held)[0], va_snaps.keys["date"])
+                 / score_spread(score_snapshots(final.model, held)[0], va_snaps.keys["date"]))
+        win_model = win_model.rescaled(ratio)
     return FittedModelA(final.model, scaler, vocab, roster, section, win_model, seasons,
                         history.data_hash, final.history, first.history, holdout)
 

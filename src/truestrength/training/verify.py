@@ -88,7 +88,10 @@ def verify_synthetic(config: Config, *, seasons: int = 3, seed: int = 0,
                                  league / "player_game_logs"])
             data = LeagueData.from_store(store)
         truth = pd.read_csv(league / "truth" / "team_strength.csv", parse_dates=["game_date"])
-    fitted = fit_model_a(data, config, console=console)
+    # No refit: the model scored against the truth must not have trained on that season.
+    held_out = config.model_copy(update={"model_a": config.model_a.model_copy(
+        update={"refit_on_all": False})})
+    fitted = fit_model_a(data, held_out, console=console)
     check = _training_check("synthetic league (true strengths known)", fitted)
     # Agreement with the truth on the held-out season, at every date.
     hold = fitted.holdout_season or fitted.train_seasons[-1]
