@@ -74,6 +74,9 @@ class ModelASection(_Section):
     # dates give near-identical lists; a stride buys epochs, not information.
     date_stride: int = Field(5, ge=1)
     refit_on_all: bool = True
+    # Share of known players shown to the model as "unknown" in each training batch, so the
+    # unknown-player embedding is learnt rather than left at its initial value.
+    unknown_player_rate: float = Field(0.1, ge=0, lt=1)
     # With a single training season there is nothing to hold out: train this many epochs.
     epochs_without_holdout: int = Field(4, ge=1)
     seed: int = 0

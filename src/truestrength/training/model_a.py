@@ -214,6 +214,9 @@ def fit_model_a(history: LeagueData, config: Config, *, progress: bool = False,
         (console or Console()).print(
             f"model A: feature(s) constant over {', '.join(seasons)} are switched off: "
             f"{', '.join(scaler.zeroed)}", highlight=False)
+    # Players of every training season, including the held-out one: the held-out run's
+    # validation would otherwise meet only unknown players there, unlike any real prediction
+    # (which knows every player seen before). Unknown ids are trained by unknown_player_rate.
     vocab = PlayerVocab.fit(history.player_logs["player_id"].to_numpy())
     scaled = scaler.transform(snaps)
     if len(seasons) == 1:

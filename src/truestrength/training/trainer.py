@@ -24,7 +24,7 @@ from scipy.stats import spearmanr
 from truestrength.config import ModelASection
 from truestrength.features.roster import RosterSnapshots
 from truestrength.models.listmle import listmle_loss, mean_log_factorial
-from truestrength.models.player_vocab import PlayerVocab
+from truestrength.models.player_vocab import UNK_INDEX, PlayerVocab
 from truestrength.models.roster_model import RosterModelConfig, RosterSetRanker, score_lists
 from truestrength.training.diagnostics import (
     Diagnosis,
@@ -158,6 +158,12 @@ def train_ranker(
             for lo in range(0, len(order), section.batch_lists):
                 rows = order[lo: lo + section.batch_lists]
                 x, ids, mins, mask, rel, lmask = tdata.gather(tlists, rows)
+                if section.unknown_player_rate > 0:
+                    # Some known players are shown as "unknown", so the unknown-player
+                    # embedding that rookies and new arrivals get at prediction is trained.
+                    hide = (torch.rand(ids.shape, generator=tie_gen)
+                            < section.unknown_player_rate) & (ids > UNK_INDEX)
+                    ids = torch.where(hide, torch.full_like(ids, UNK_INDEX), ids)
                 out = score_lists(model, x, ids, mins, mask, lmask)
                 loss = listmle_loss(out.score, rel, lmask, generator=tie_gen)
                 if not torch.isfinite(loss):
