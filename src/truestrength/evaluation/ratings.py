@@ -495,6 +495,14 @@ class LogisticWinModel:
     slope: float
     n_games: int
 
+    def to_dict(self) -> dict[str, float]:
+        return {"home_advantage": self.home_advantage, "slope": self.slope,
+                "n_games": self.n_games}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> LogisticWinModel:
+        return cls(float(d["home_advantage"]), float(d["slope"]), int(d["n_games"]))
+
     def rescaled(self, factor: float) -> LogisticWinModel:
         """The same model for ratings on another scale: ``rating_new = rating / factor``
         gives ``slope_new = slope * factor``."""
@@ -508,6 +516,25 @@ class LogisticWinModel:
         home = ~np.asarray(neutral, dtype=bool)
         z = self.home_advantage * home + self.slope * diff
         return np.atleast_1d(1.0 / (1.0 + np.exp(-z)))
+
+
+def fit_win_model_on_scores(scores: pd.Series, games: pd.DataFrame, what: str,
+                            min_games: int = 20) -> LogisticWinModel:
+    """Logistic P(home wins) on the pre-game score difference.
+
+    ``scores`` is indexed by (date, team_id) and holds each team's score at the start of
+    that date; ``games`` is a games frame. Games without a score for both teams are left out
+    (and counted: fewer than ``min_games`` is an error naming ``what``).
+    """
+    home = scores.reindex(pd.MultiIndex.from_arrays([games["game_date"], games["home_team_id"]]))
+    road = scores.reindex(pd.MultiIndex.from_arrays([games["game_date"], games["road_team_id"]]))
+    ok = np.isfinite(home.to_numpy(float)) & np.isfinite(road.to_numpy(float))
+    if ok.sum() < min_games:
+        raise ValueError(f"{what}: only {int(ok.sum())} games have scores for both teams; "
+                         "cannot fit the game-probability model")
+    return fit_logistic_win_model(home.to_numpy(float)[ok] - road.to_numpy(float)[ok],
+                                  (games["home_pts"] > games["road_pts"]).to_numpy()[ok],
+                                  games["neutral_site"].to_numpy(bool)[ok])
 
 
 def score_spread(scores: ArrayLike, groups: ArrayLike) -> float:

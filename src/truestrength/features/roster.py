@@ -200,8 +200,10 @@ def resolve_seasons(data: LeagueData, seasons: list[str] | None) -> list[str]:
     return list(dict.fromkeys(seasons))
 
 
-def _season_days(data: LeagueData, seasons: list[str] | None, resolved: list[str],
+def snapshot_days(data: LeagueData, seasons: list[str] | None, resolved: list[str],
                  dates: str | list) -> dict[str, np.ndarray]:
+    """Days (see ``to_days``) to build per season: every standings-game date plus the day
+    after the last one, or the given dates, each to the season it falls in."""
     g = data.games[data.games["counts_for_standings"]]
     if isinstance(dates, str):
         if dates != "game_dates":
@@ -230,7 +232,7 @@ def build_snapshots(
 ) -> RosterSnapshots:
     """Snapshots of every team of each season at each date (see the module docstring)."""
     resolved = resolve_seasons(data, seasons)
-    by_season = _season_days(data, seasons, resolved, dates)
+    by_season = snapshot_days(data, seasons, resolved, dates)
     # The previous-season fallback roster needs its own prior: two seasons back.
     needed = set(by_season) | {previous_season(s) for s in by_season} | {
         previous_season(previous_season(s)) for s in by_season}

@@ -83,6 +83,7 @@ from truestrength.data.teams import season_start_year
 from truestrength.evaluation import ratings
 from truestrength.evaluation.ratings import EloConfig, elo_history
 from truestrength.features.player_stats import from_days, previous_season, to_days
+from truestrength.features.roster import snapshot_days
 
 __all__ = [
     "CONTINUITY_FALLBACK",
@@ -165,29 +166,6 @@ def _resolve_seasons(data: LeagueData, seasons: list[str] | None) -> list[str]:
         return list(dict.fromkeys(seasons))
     with_players = sorted(data.player_logs["season"].unique())
     return with_players or data.seasons
-
-
-def _season_days(data: LeagueData, seasons: list[str] | None, resolved: list[str],
-                 dates: str | list) -> dict[str, np.ndarray]:
-    """Same convention as ``features.roster`` (see the module docstring)."""
-    g = data.games[data.games["counts_for_standings"]]
-    if isinstance(dates, str):
-        if dates != "game_dates":
-            raise ValueError(f"dates must be 'game_dates' or a list of dates, got {dates!r}")
-        out = {}
-        for s in resolved:
-            days = np.unique(to_days(g.loc[g["season"] == s, "game_date"]))
-            if len(days):
-                out[s] = np.append(days, days[-1] + 1)
-        return out
-    days = np.unique(to_days(list(dates))) if len(dates) else np.zeros(0, np.int64)
-    if seasons is not None:
-        return {s: days for s in resolved if len(days)}
-    gd = np.sort(to_days(g["game_date"]))
-    season_sorted = g["season"].to_numpy()[np.argsort(to_days(g["game_date"]), kind="stable")]
-    pos = np.searchsorted(gd, days, side="left") - 1
-    season_of = np.where(pos >= 0, season_sorted[np.maximum(pos, 0)], None)
-    return {s: days[season_of == s] for s in resolved if (season_of == s).any()}
 
 
 # --------------------------------------------------------------------------------------------
@@ -532,7 +510,7 @@ def build_team_context(
     if schedule not in ("expected", "data"):
         raise ValueError(f"schedule must be 'expected' or 'data', got {schedule!r}")
     resolved = _resolve_seasons(data, seasons)
-    by_season = _season_days(data, seasons, resolved, dates)
+    by_season = snapshot_days(data, seasons, resolved, dates)
     planned = {**PLANNED_GAMES, **(planned_games or {})}
     last_year = max((season_start_year(s) for s in by_season), default=None)
     g = data.games

@@ -65,7 +65,7 @@ from truestrength.data.teams import season_start_year
 from truestrength.evaluation.predictor import Prediction
 from truestrength.evaluation.ratings import (
     LogisticWinModel,
-    fit_logistic_win_model,
+    fit_win_model_on_scores,
     score_spread,
 )
 from truestrength.features.team_context import TeamContext, build_team_context
@@ -276,8 +276,7 @@ class ModelB:
             "feature_names": list(self.feature_names), "objective": self.objective,
             "n_trees": self.n_trees, "selection": self.selection,
             "train_seasons": self.train_seasons, "holdout_season": self.holdout_season,
-            "win_model": {"home_advantage": wm.home_advantage, "slope": wm.slope,
-                          "n_games": wm.n_games},
+            "win_model": wm.to_dict(),
         }, indent=2, default=str))
         return folder
 
@@ -305,8 +304,7 @@ class ModelB:
         out.selection = meta["selection"]
         out.train_seasons = list(meta["train_seasons"])
         out.holdout_season = meta["holdout_season"]
-        wm = meta["win_model"]
-        out.win_model = LogisticWinModel(wm["home_advantage"], wm["slope"], wm["n_games"])
+        out.win_model = LogisticWinModel.from_dict(meta["win_model"])
         return out
 
     # -- fit ---------------------------------------------------------------------------------
@@ -433,15 +431,7 @@ def _fit_win_model(trained: _Trained, data: LeagueData, season: str, ctx: TeamCo
     scores = trained.booster.predict(dm).astype(np.float64)
     by = pd.Series(scores, index=pd.MultiIndex.from_frame(rows.keys[["date", "team_id"]]))
     g = data.games[(data.games["season"] == season) & data.games["counts_for_standings"]]
-    home = by.reindex(pd.MultiIndex.from_arrays([g["game_date"], g["home_team_id"]]))
-    road = by.reindex(pd.MultiIndex.from_arrays([g["game_date"], g["road_team_id"]]))
-    ok = np.isfinite(home.to_numpy()) & np.isfinite(road.to_numpy())
-    if ok.sum() < 20:
-        raise ValueError(f"model_b: only {int(ok.sum())} games of {season} have scores for "
-                         "both teams; cannot fit the game-probability model")
-    diff = home.to_numpy()[ok] - road.to_numpy()[ok]
-    return fit_logistic_win_model(diff, (g["home_pts"] > g["road_pts"]).to_numpy()[ok],
-                                  g["neutral_site"].to_numpy(bool)[ok])
+    return fit_win_model_on_scores(by, g, f"model_b ({season})")
 
 
 # --------------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ import pandas as pd
 from truestrength.config import Config
 from truestrength.data.league import LeagueData
 from truestrength.evaluation.predictor import Prediction
-from truestrength.evaluation.ratings import LogisticWinModel, fit_logistic_win_model
+from truestrength.evaluation.ratings import LogisticWinModel, fit_win_model_on_scores
 from truestrength.models.model_b import ModelB, out_of_fold_model_b
 from truestrength.models.stacker import LIST_KEYS, Stacker
 from truestrength.training.folds import out_of_fold
@@ -62,12 +62,7 @@ def fit_ensemble(oof: pd.DataFrame, history: LeagueData) -> EnsembleFit:
     by = oof.set_index(["date", "team_id"])["stacked"]
     g = history.games
     g = g[g["counts_for_standings"] & g["season"].isin(oof["season"].unique())]
-    home = by.reindex(pd.MultiIndex.from_arrays([g["game_date"], g["home_team_id"]]))
-    road = by.reindex(pd.MultiIndex.from_arrays([g["game_date"], g["road_team_id"]]))
-    ok = (np.isfinite(home.to_numpy()) & np.isfinite(road.to_numpy()))
-    win = fit_logistic_win_model(home.to_numpy()[ok] - road.to_numpy()[ok],
-                                 (g["home_pts"] > g["road_pts"]).to_numpy()[ok],
-                                 g["neutral_site"].to_numpy(bool)[ok])
+    win = fit_win_model_on_scores(by, g, "model_ab (out-of-fold blend)")
     return EnsembleFit(stacker, win, oof)
 
 
@@ -131,12 +126,10 @@ class EnsembleAB:
         run_dir.mkdir(parents=True, exist_ok=True)
         self.model_a.fitted.save(run_dir / "model_a.pt")
         self.model_b.save(run_dir / "model_b")
-        wm = self.fit_.win_model
         (run_dir / "ensemble.json").write_text(json.dumps({
             "format": ENSEMBLE_FORMAT,
             "stacker": self.fit_.stacker.to_dict(),
-            "win_model": {"home_advantage": wm.home_advantage, "slope": wm.slope,
-                          "n_games": wm.n_games},
+            "win_model": self.fit_.win_model.to_dict(),
             "config": self.config.model_dump(mode="json"),
         }, indent=2))
         self.fit_.oof.to_csv(run_dir / "oof_scores.csv.gz", index=False)
@@ -164,10 +157,8 @@ class EnsembleAB:
         out.model_a = ModelA(config)
         out.model_a.fitted = FittedModelA.load(run_dir / "model_a.pt", expect=config)
         out.model_b = ModelB.load(run_dir / "model_b", expect=config.model_b)
-        wm = meta["win_model"]
         oof_path = run_dir / "oof_scores.csv.gz"
         oof = pd.read_csv(oof_path, parse_dates=["date"]) if oof_path.exists() else pd.DataFrame()
         out.fit_ = EnsembleFit(Stacker.from_dict(meta["stacker"]),
-                               LogisticWinModel(wm["home_advantage"], wm["slope"],
-                                                wm["n_games"]), oof)
+                               LogisticWinModel.from_dict(meta["win_model"]), oof)
         return out

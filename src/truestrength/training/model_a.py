@@ -30,7 +30,7 @@ from truestrength.data.league import LeagueData
 from truestrength.evaluation.predictor import Prediction
 from truestrength.evaluation.ratings import (
     LogisticWinModel,
-    fit_logistic_win_model,
+    fit_win_model_on_scores,
     score_spread,
 )
 from truestrength.features.cache import load_or_build
@@ -93,8 +93,7 @@ class FittedModelA:
             "vocab": self.vocab.to_dict(),
             "roster_config": self.roster.to_dict(),
             "model_a_config": self.section.model_dump(),
-            "win_model": {"home_advantage": self.win_model.home_advantage,
-                          "slope": self.win_model.slope, "n_games": self.win_model.n_games},
+            "win_model": self.win_model.to_dict(),
             "train_seasons": self.train_seasons,
             "data_hash": self.data_hash,
             "code_version": code_version(),
@@ -123,10 +122,9 @@ class FittedModelA:
         model = RosterSetRanker(RosterModelConfig.from_dict(ck["model_config"]))
         model.load_state_dict(ck["state_dict"])
         model.eval()
-        wm = ck["win_model"]
         return cls(model, FeatureScaler.from_dict(ck["scaler"]),
                    PlayerVocab.from_dict(ck["vocab"]), roster, section,
-                   LogisticWinModel(wm["home_advantage"], wm["slope"], wm["n_games"]),
+                   LogisticWinModel.from_dict(ck["win_model"]),
                    list(ck["train_seasons"]), ck["data_hash"], ck.get("history", []),
                    ck.get("holdout_history", []), ck.get("holdout_season"))
 
@@ -264,12 +262,4 @@ def _fit_win_model(model: RosterSetRanker, data: LeagueData, season: str,
     scores, _ = score_snapshots(model, TensorData.from_snapshots(snaps, vocab))
     by = pd.Series(scores, index=pd.MultiIndex.from_frame(snaps.keys[["date", "team_id"]]))
     g = data.games[(data.games["season"] == season) & data.games["counts_for_standings"]]
-    home = by.reindex(pd.MultiIndex.from_arrays([g["game_date"], g["home_team_id"]]))
-    road = by.reindex(pd.MultiIndex.from_arrays([g["game_date"], g["road_team_id"]]))
-    ok = np.isfinite(home.to_numpy()) & np.isfinite(road.to_numpy())
-    if ok.sum() < 50:
-        raise ValueError(f"model_a: only {int(ok.sum())} games of {season} have scores for "
-                         "both teams; cannot fit the game-probability model")
-    diff = home.to_numpy()[ok] - road.to_numpy()[ok]
-    return fit_logistic_win_model(diff, (g["home_pts"] > g["road_pts"]).to_numpy()[ok],
-                                  g["neutral_site"].to_numpy(bool)[ok])
+    return fit_win_model_on_scores(by, g, f"model_a ({season})", min_games=50)
