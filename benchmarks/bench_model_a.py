@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import spearmanr
 
-from truestrength.config import Config
+from truestrength.config import Config, RosterSection
 from truestrength.data.ingest import ingest_files
 from truestrength.data.league import LeagueData
 from truestrength.data.store import Store
@@ -32,7 +32,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "b.duckdb") as store:
         ingest_files(store, [nba])
         data = LeagueData.from_store(store)
-    config = Config()
+    # No snapshot cache: the build time is one of the figures.
+    config = Config(roster=RosterSection(cache_dir=None))
     t0 = time.perf_counter()
     result = out_of_fold(data, config)
     wall = time.perf_counter() - t0
