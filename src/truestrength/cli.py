@@ -374,6 +374,11 @@ def predict_run(data, cfg, run: Path, date: str, out: Path, quiet: bool = False)
     except ValueError as exc:
         _fail(str(exc))
     trained = ensemble.model_a.fitted.train_seasons
+    if preds.meta["schedule"] == "expected":
+        console.print(f"[yellow]note:[/] the store has no games of {preds.season} after "
+                      f"{when:%Y-%m-%d}; odds use an expected schedule of "
+                      f"{preds.meta['games_remaining']} games (right count per team, not the "
+                      "real opponents)")
     if preds.season in trained:
         console.print(f"[yellow]note:[/] {preds.season} is one of the run's training seasons; "
                       "these are in-sample predictions, not forecasts")

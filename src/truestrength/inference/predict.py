@@ -31,6 +31,7 @@ from truestrength.data.league import LeagueData
 from truestrength.evaluation.metrics import kendall_tau, scores_to_ranks
 from truestrength.evaluation.targets import standings
 from truestrength.features.roster import build_snapshots
+from truestrength.inference.schedule import expected_schedule, games_left
 from truestrength.inference.simulate import SeasonState, SimConfig, simulate_season
 from truestrength.training.ensemble import EnsembleAB
 
@@ -113,16 +114,15 @@ def make_predictions(ensemble: EnsembleAB, data: LeagueData, date: pd.Timestamp,
     schedule = full.loc[(full["season"] == season) & full["counts_for_standings"]
                         & (full["game_date"] >= date),
                         ["home_team_id", "road_team_id", "neutral_site"]]
-    played = known.team_games
-    played = played[(played["season"] == season) & played["counts_for_standings"]]
-    if schedule.empty and len(played) and not (data.playoff_series["season"] == season).any():
-        # The store only holds games already played. With no playoffs yet either, the
-        # regular season may still be going on, and its remaining schedule is unknown here:
-        # simulating "no games left" would silently call the season over.
-        raise ValueError(
-            f"the store holds no games of {season} on or after {date:%Y-%m-%d} and no playoffs "
-            "for it: if the season is still under way, its remaining schedule is unknown and "
-            "the odds cannot be simulated (predict a date inside the stored games)")
+    schedule_kind = "stored"
+    season_over = (g["kind"].isin(["play_in", "playoff"]).any()
+                   or (games_left(known, season) == 0).all())
+    if schedule.empty and not season_over:
+        # The store holds only games already played: the season is still under way and its
+        # real remaining schedule is unknown. Simulating "no games left" would silently call
+        # the season over, so an expected schedule of the right length is used instead.
+        schedule = expected_schedule(known, season, seed=config.predict.seed)
+        schedule_kind = "expected"
     state = SeasonState.from_league(known, season, date, schedule=schedule)
     sim = simulate_season(state, pred.win_prob, SimConfig(n_sims=config.predict.n_sims,
                                                           seed=config.predict.seed))
@@ -151,6 +151,7 @@ def make_predictions(ensemble: EnsembleAB, data: LeagueData, date: pd.Timestamp,
                                           scores_to_ranks(base["model_b"].to_numpy())),
         "n_sims": sim.n_sims, "sim_seconds": sim.seconds,
         "label_margin": margin, "games_remaining": int(len(schedule)),
+        "schedule": schedule_kind,
         "data_cutoff": str(date.date()),
     }
     return Predictions(season, date, out, meta)
