@@ -20,7 +20,7 @@ app = typer.Typer(
     help="TrueStrength: rank NBA teams by true strength from their rosters.",
 )
 # Wide enough for the tables when output goes to a file or CI log rather than a terminal.
-console = Console(width=None if sys.stdout.isatty() else 120)
+console = Console(width=None if sys.stdout.isatty() else 160)
 
 DbOption = typer.Option(
     None, "--db", help=f"DuckDB store (default: ${DB_ENV_VAR} or data/truestrength.duckdb)."
@@ -403,16 +403,19 @@ def print_predictions(preds) -> None:
     t = Table(title=f"TrueStrength {preds.season} at {preds.date:%Y-%m-%d} "
               f"(stacker: {weights})")
     for col in ("#", "team", "conf", "W-L", "strength", "conf #", "stand #", "playoffs",
-                "conf F", "finals", "title", "A/B", "label", "drivers"):
-        t.add_column(col, justify="right" if col not in ("team", "label", "drivers") else
-                     "left")
+                "finals", "title", "A/B", "label", "top driver"):
+        t.add_column(col, justify="left" if col in ("team", "label", "top driver") else "right",
+                     no_wrap=True)
     for r in preds.table.itertuples():
-        drivers = ", ".join(d["player"] for d in r.drivers[:2])
+        driver = r.drivers[0]["player"] if r.drivers else "-"
         t.add_row(str(r.league_rank), r.team, r.conference, f"{r.wins}-{r.losses}",
                   f"{r.strength:.1f}", str(r.conference_rank), str(r.standings_rank),
-                  f"{r.p_playoffs:.0%}", f"{r.p_conf_finals:.0%}", f"{r.p_finals:.0%}",
-                  f"{r.p_title:.1%}", f"{r.rank_model_a}/{r.rank_model_b}", r.label,
-                  drivers + (" (attention degenerate)" if r.attention_degenerate else ""))
+                  f"{r.p_playoffs:.0%}", f"{r.p_finals:.0%}", f"{r.p_title:.1%}",
+                  f"{r.rank_model_a}/{r.rank_model_b}", r.label,
+                  driver + (" *" if r.attention_degenerate else ""))
+    t.caption = ("conf # = conference rank by strength, stand # = in the standings; A/B = "
+                 "league rank by Model A / B; * = attention degenerate, drivers unreliable. "
+                 "All columns, and every driver, are in predictions.csv.")
     console.print(t)
 
 
