@@ -20,6 +20,14 @@ def shared_nba() -> Path:
 
 
 @pytest.fixture(scope="session")
+def mini_dir(shared_nba, tmp_path_factory) -> Path:
+    """Five real games (player logs and games files) cut from ../shared/data."""
+    from helpers import cut_mini_files
+
+    return cut_mini_files(shared_nba, tmp_path_factory.mktemp("mini"))
+
+
+@pytest.fixture(scope="session")
 def real_store(shared_nba, tmp_path_factory):
     """Every real file ingested once into a fresh store, for the whole test session."""
     from truestrength.data.ingest import ingest_files

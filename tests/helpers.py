@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -10,6 +11,46 @@ from truestrength.data.formats import GAMES_COLUMNS
 from truestrength.data.ingest import ingest_files
 from truestrength.data.league import LeagueData
 from truestrength.data.store import Store
+
+# The small real files the ingest tests use: the first three regular-season games of 2022-23
+# and the first two of 2021-22, cut from ../shared/data at test time (never copied into the
+# repository), rows unchanged.
+MINI_GAMES = {"2022-23": ["0022200001", "0022200002", "0022200003"],
+              "2021-22": ["0022100001", "0022100002"]}
+
+
+def cut_mini_files(shared_nba: Path, out: Path) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    for season, ids in MINI_GAMES.items():
+        players = pd.read_csv(shared_nba / "player_game_logs" / f"{season}.csv.gz", dtype=str,
+                              keep_default_na=False)
+        games = pd.read_csv(shared_nba / "games" / f"{season}.csv.gz", dtype=str,
+                            keep_default_na=False)
+        players[players["GAME_ID"].isin(ids)].to_csv(out / f"player_logs_{season}.csv",
+                                                      index=False)
+        games[games["game_id"].isin(ids)].to_csv(out / f"games_{season}.csv", index=False)
+    return out
+
+
+@dataclass(frozen=True)
+class Mini:
+    dir: Path
+
+    @property
+    def players_23(self) -> Path:
+        return self.dir / "player_logs_2022-23.csv"
+
+    @property
+    def games_23(self) -> Path:
+        return self.dir / "games_2022-23.csv"
+
+    @property
+    def players_22(self) -> Path:
+        return self.dir / "player_logs_2021-22.csv"
+
+    @property
+    def games_22(self) -> Path:
+        return self.dir / "games_2021-22.csv"
 
 
 def write_games(path: Path, games: list[tuple]) -> Path:

@@ -11,21 +11,21 @@ from typer.testing import CliRunner
 from truestrength.cli import app
 
 runner = CliRunner()
-MINI = __import__("pathlib").Path(__file__).parent / "fixtures" / "mini"
 
 
-def test_ingest_info_standings_and_a_refused_file(tmp_path):
+def test_ingest_info_standings_and_a_refused_file(tmp_path, mini_dir):
+    mini = mini_dir
     db = tmp_path / "t.duckdb"
-    r = runner.invoke(app, ["ingest", str(MINI / "games_2022-23.csv"),
-                            str(MINI / "player_logs_2022-23.csv"), "--db", str(db)])
+    r = runner.invoke(app, ["ingest", str(mini / "games_2022-23.csv"),
+                            str(mini / "player_logs_2022-23.csv"), "--db", str(db)])
     assert r.exit_code == 0, r.output
     assert "player rows added: 65" in r.output
-    again = runner.invoke(app, ["ingest", str(MINI), "--db", str(db)])
+    again = runner.invoke(app, ["ingest", str(mini), "--db", str(db)])
     assert again.exit_code == 0 and "nothing new" not in again.output  # 2021-22 is new
     r = runner.invoke(app, ["info", "--db", str(db)])
     assert r.exit_code == 0 and "2022-23" in r.output and "2021-22" in r.output
     bad = tmp_path / "bad.csv"
-    bad.write_text((MINI / "games_2022-23.csv").read_text().replace(",126,", ",12x,", 1))
+    bad.write_text((mini / "games_2022-23.csv").read_text().replace(",126,", ",12x,", 1))
     r = runner.invoke(app, ["ingest", str(bad), "--db", str(db)])
     assert r.exit_code == 1
     assert "line 2" in r.output and "pts_home" in r.output and "Nothing was written" in r.output

@@ -13,11 +13,12 @@ from truestrength.data.errors import IngestError
 from truestrength.data.ingest import ingest_files
 from truestrength.data.store import Store
 
-MINI = Path(__file__).parents[1] / "fixtures" / "mini"
-PLAYERS_23 = MINI / "player_logs_2022-23.csv"
-GAMES_23 = MINI / "games_2022-23.csv"
-PLAYERS_22 = MINI / "player_logs_2021-22.csv"
-GAMES_22 = MINI / "games_2021-22.csv"
+from helpers import Mini
+
+
+@pytest.fixture
+def mini(mini_dir) -> Mini:
+    return Mini(mini_dir)
 
 
 @pytest.fixture
@@ -39,8 +40,8 @@ def write(df: pd.DataFrame, path: Path) -> Path:
     return path
 
 
-def test_ingest_counts_and_derived_tables(store):
-    report = ingest_files(store, [GAMES_23, PLAYERS_23])
+def test_ingest_counts_and_derived_tables(store, mini):
+    report = ingest_files(store, [mini.games_23, mini.players_23])
     assert report.games_added == 3
     assert report.player_rows_added == 65
     counts = store.counts()
@@ -57,31 +58,31 @@ def test_ingest_counts_and_derived_tables(store):
     assert set(opp["opponent_id"]) == {1610612755}
 
 
-def test_idempotent_and_adding_a_season_adds_only_it(store):
-    ingest_files(store, [GAMES_23, PLAYERS_23])
+def test_idempotent_and_adding_a_season_adds_only_it(store, mini):
+    ingest_files(store, [mini.games_23, mini.players_23])
     before = snapshot(store)
-    again = ingest_files(store, [GAMES_23, PLAYERS_23])
+    again = ingest_files(store, [mini.games_23, mini.players_23])
     assert not again.changed
     assert snapshot(store) == before
-    more = ingest_files(store, [GAMES_22, PLAYERS_22, GAMES_23, PLAYERS_23])
+    more = ingest_files(store, [mini.games_22, mini.players_22, mini.games_23, mini.players_23])
     assert more.games_added == 2 and more.seasons_touched == ["2021-22"]
     assert store.seasons() == ["2021-22", "2022-23"]
 
 
-def test_player_logs_first_then_games_file_upgrades(store):
-    ingest_files(store, [PLAYERS_23])
+def test_player_logs_first_then_games_file_upgrades(store, mini):
+    ingest_files(store, [mini.players_23])
     g = store.query("SELECT source, home_pts FROM games WHERE game_id = '0022200001'").iloc[0]
     assert (g.source, g.home_pts) == ("player_logs", 126)
-    rep = ingest_files(store, [GAMES_23])
+    rep = ingest_files(store, [mini.games_23])
     assert rep.games_upgraded == 3 and rep.games_added == 0
     assert set(store.query("SELECT source FROM games")["source"]) == {"games_file"}
     assert store.counts()["team_game_logs"] == 6
 
 
-def test_gzip_and_directory_inputs(store, tmp_path):
+def test_gzip_and_directory_inputs(store, tmp_path, mini):
     d = tmp_path / "raw"
     d.mkdir()
-    for src in (GAMES_23, PLAYERS_23):
+    for src in (mini.games_23, mini.players_23):
         with open(src, "rb") as f, gzip.open(d / (src.name + ".gz"), "wb") as g:
             shutil.copyfileobj(f, g)
     assert ingest_files(store, [d]).player_rows_added == 65
@@ -90,14 +91,14 @@ def test_gzip_and_directory_inputs(store, tmp_path):
 # ---- broken files: each names file, line and field, and leaves the store unchanged ----------
 
 
-def broken_player_file(tmp_path: Path, edit) -> Path:
-    df = read(PLAYERS_23)
+def broken_player_file(mini, tmp_path: Path, edit) -> Path:
+    df = read(mini.players_23)
     df = edit(df)
     return write(df, tmp_path / "broken_players.csv")
 
 
-def broken_games_file(tmp_path: Path, edit) -> Path:
-    df = read(GAMES_23)
+def broken_games_file(mini, tmp_path: Path, edit) -> Path:
+    df = read(mini.games_23)
     df = edit(df)
     return write(df, tmp_path / "broken_games.csv")
 
@@ -145,13 +146,13 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_broken_file_is_refused_whole(store, tmp_path, case):
+def test_broken_file_is_refused_whole(store, tmp_path, case, mini):
     kind, edit, line, field, words = CASES[case]
-    ingest_files(store, [GAMES_22, PLAYERS_22])  # something already in the store
+    ingest_files(store, [mini.games_22, mini.players_22])  # something already in the store
     before = snapshot(store)
-    bad = broken_player_file(tmp_path, edit) if kind == "players" else broken_games_file(
-        tmp_path, edit)
-    good = GAMES_23 if kind == "players" else PLAYERS_23
+    bad = broken_player_file(mini, tmp_path, edit) if kind == "players" else broken_games_file(
+        mini, tmp_path, edit)
+    good = mini.games_23 if kind == "players" else mini.players_23
     with pytest.raises(IngestError) as info:
         ingest_files(store, [good, bad])
     err = info.value
@@ -167,24 +168,24 @@ def test_broken_file_is_refused_whole(store, tmp_path, case):
     assert snapshot(store) == before
 
 
-def test_points_not_adding_up_to_team_score(store, tmp_path):
+def test_points_not_adding_up_to_team_score(store, tmp_path, mini):
     # Move 2 points (one made two) from the box of a BOS player: the row stays self-consistent
     # but BOS's players now add up to 124, not the 126 the games file says.
-    df = read(PLAYERS_23)
+    df = read(mini.players_23)
     i = df.index[(df.GAME_ID == "0022200001") & (df.PLAYER_NAME == "Jayson Tatum")][0]
     for col, delta in (("FGM", -1), ("FGA", -1), ("PTS", -2)):
         df.loc[i, col] = str(int(df.loc[i, col]) + delta)
     bad = write(df, tmp_path / "bad_points.csv")
     before = snapshot(store)
     with pytest.raises(IngestError, match=r"add up to 124, but the team scored 126") as info:
-        ingest_files(store, [GAMES_23, bad])
+        ingest_files(store, [mini.games_23, bad])
     assert info.value.field == "PTS" and info.value.file == str(bad)
     assert snapshot(store) == before
 
 
-def test_points_checked_against_stored_games(store, tmp_path):
-    ingest_files(store, [GAMES_23])
-    df = read(PLAYERS_23)
+def test_points_checked_against_stored_games(store, tmp_path, mini):
+    ingest_files(store, [mini.games_23])
+    df = read(mini.players_23)
     i = df.index[df.GAME_ID == "0022200003"][0]
     for col, delta in (("FTM", 1), ("FTA", 1), ("PTS", 1)):
         df.loc[i, col] = str(int(df.loc[i, col]) + delta)
@@ -194,10 +195,10 @@ def test_points_checked_against_stored_games(store, tmp_path):
     assert snapshot(store) == before
 
 
-def test_row_contradicting_store_is_refused(store, tmp_path):
-    ingest_files(store, [GAMES_23, PLAYERS_23])
+def test_row_contradicting_store_is_refused(store, tmp_path, mini):
+    ingest_files(store, [mini.games_23, mini.players_23])
     before = snapshot(store)
-    df = read(PLAYERS_23)
+    df = read(mini.players_23)
     df.loc[0, "MIN"] = str(int(df.loc[0, "MIN"]) + 1)
     with pytest.raises(IngestError, match="already in the store with minutes") as info:
         ingest_files(store, [write(df, tmp_path / "p.csv")])
@@ -205,16 +206,16 @@ def test_row_contradicting_store_is_refused(store, tmp_path):
     assert snapshot(store) == before
 
 
-def test_truncated_gzip(store, tmp_path):
+def test_truncated_gzip(store, tmp_path, mini):
     gz = tmp_path / "players.csv.gz"
     with gzip.open(gz, "wb") as g:
-        g.write(PLAYERS_23.read_bytes())
+        g.write(mini.players_23.read_bytes())
     data = gz.read_bytes()
     cut = tmp_path / "cut.csv.gz"
     cut.write_bytes(data[: len(data) // 2])
     before = snapshot(store)
     with pytest.raises(IngestError, match="truncated or corrupt") as info:
-        ingest_files(store, [GAMES_23, cut])
+        ingest_files(store, [mini.games_23, cut])
     assert info.value.file == str(cut)
     assert snapshot(store) == before
 
@@ -243,9 +244,9 @@ def test_teams_file_declares_new_teams_and_refuses_conflicts(store, tmp_path):
 # ---- found in review: each of these was once accepted or mis-reported -----------------------
 
 
-def test_player_rows_of_another_season_than_their_game(store, tmp_path):
-    ingest_files(store, [GAMES_23])
-    df = read(PLAYERS_23)
+def test_player_rows_of_another_season_than_their_game(store, tmp_path, mini):
+    ingest_files(store, [mini.games_23])
+    df = read(mini.players_23)
     df["SEASON_ID"], df["SEASON"] = "22021", "2021-22"
     before = snapshot(store)
     with pytest.raises(IngestError, match="another season") as info:
@@ -254,21 +255,21 @@ def test_player_rows_of_another_season_than_their_game(store, tmp_path):
     assert snapshot(store) == before
 
 
-def test_matchup_naming_the_wrong_opponent(store, tmp_path):
-    df = read(PLAYERS_23)
+def test_matchup_naming_the_wrong_opponent(store, tmp_path, mini):
+    df = read(mini.players_23)
     i = df.index[(df.GAME_ID == "0022200001") & (df.TEAM_ABBREVIATION == "BOS")]
     df.loc[i, "MATCHUP"] = "BOS vs. PHX"
     with pytest.raises(IngestError, match="names opponent PHX, but game 0022200001 was against "
                        "PHI") as info:
-        ingest_files(store, [GAMES_23, write(df, tmp_path / "p.csv")])
+        ingest_files(store, [mini.games_23, write(df, tmp_path / "p.csv")])
     assert info.value.field == "MATCHUP"
 
 
-def test_games_file_contradicting_stored_box_or_site(store, tmp_path):
-    ingest_files(store, [GAMES_23])
+def test_games_file_contradicting_stored_box_or_site(store, tmp_path, mini):
+    ingest_files(store, [mini.games_23])
     before = snapshot(store)
     for col, value in (("ast_home", "99"), ("neutral_site", "True")):
-        df = read(GAMES_23)
+        df = read(mini.games_23)
         df.loc[0, col] = value
         with pytest.raises(IngestError, match="already in the store") as info:
             ingest_files(store, [write(df, tmp_path / f"{col}.csv")])
@@ -276,8 +277,8 @@ def test_games_file_contradicting_stored_box_or_site(store, tmp_path):
         assert snapshot(store) == before
 
 
-def test_line_numbers_are_physical_lines(store, tmp_path):
-    lines = PLAYERS_23.read_text().splitlines(keepends=True)
+def test_line_numbers_are_physical_lines(store, tmp_path, mini):
+    lines = mini.players_23.read_text().splitlines(keepends=True)
     header, rows = lines[0], lines[1:]
     bad_row = rows[7].split(",")
     bad_row[12] = "x"  # FGA on what becomes file line 11 (blank lines at 4 and 7)
@@ -290,14 +291,14 @@ def test_line_numbers_are_physical_lines(store, tmp_path):
     assert (info.value.line, info.value.field) == (11, "FGA")
 
 
-def test_ragged_row_and_out_of_range_integer(store, tmp_path):
-    lines = PLAYERS_23.read_text().splitlines(keepends=True)
+def test_ragged_row_and_out_of_range_integer(store, tmp_path, mini):
+    lines = mini.players_23.read_text().splitlines(keepends=True)
     p = tmp_path / "ragged.csv"
     p.write_text("".join(lines[:5]) + lines[5].rstrip("\n") + ",extra\n" + "".join(lines[6:]))
     with pytest.raises(IngestError, match="fields where the header has") as info:
         ingest_files(store, [p])
     assert info.value.line == 6
-    df = read(PLAYERS_23)
+    df = read(mini.players_23)
     df.loc[2, "PLUS_MINUS"] = "3000000000"
     with pytest.raises(IngestError, match="out of range") as info:
         ingest_files(store, [write(df, tmp_path / "big.csv")])
@@ -307,19 +308,19 @@ def test_ragged_row_and_out_of_range_integer(store, tmp_path):
         ingest_files(store, [write(df, tmp_path / "inf.csv")])
 
 
-def test_an_older_season_does_not_rename_a_player(store, tmp_path):
-    ingest_files(store, [GAMES_23, PLAYERS_23])
-    df = read(PLAYERS_22)
+def test_an_older_season_does_not_rename_a_player(store, tmp_path, mini):
+    ingest_files(store, [mini.games_23, mini.players_23])
+    df = read(mini.players_22)
     df.loc[df["PLAYER_ID"] == "2544", "PLAYER_NAME"] = "OLD NAME"  # LeBron, in both files
-    ingest_files(store, [GAMES_22, write(df, tmp_path / "old.csv")])
+    ingest_files(store, [mini.games_22, write(df, tmp_path / "old.csv")])
     name = store.query("SELECT name FROM players WHERE player_id = 2544")["name"].item()
     assert name == "LeBron James"
     # ... while a newer row does rename him
-    df = read(PLAYERS_23)
+    df = read(mini.players_23)
     df.loc[df["PLAYER_ID"] == "2544", "PLAYER_NAME"] = "LeBron Raymone James"
     new = tmp_path / "new"
     new.mkdir()
-    games = read(GAMES_23)
+    games = read(mini.games_23)
     games["game_id"] = games["game_id"].str.replace("00222", "00223", regex=False)
     games["season"] = "2023-24"
     df["GAME_ID"] = df["GAME_ID"].str.replace("00222", "00223", regex=False)
