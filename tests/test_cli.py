@@ -61,8 +61,7 @@ def test_demo_end_to_end(tmp_path):
     # predicting from the demo's run: refusals and early-season labels
     run = next(p for p in (out / "runs").iterdir() if (p / "ensemble.json").exists())
     db = out / "truestrength.duckdb"
-    games = pd.read_csv(next((out / "league" / "games").glob("*.csv.gz")).parent
-                        / sorted(p.name for p in (out / "league" / "games").iterdir())[-1])
+    games = pd.read_csv(sorted((out / "league" / "games").glob("*.csv.gz"))[-1])
     playoffs = games.loc[games["game_type"] == "playoffs", "game_date"].sort_values()
     r = runner.invoke(app, ["predict", "--date", playoffs.iloc[3], "--run", str(run),
                             "--db", str(db), "--runs", str(tmp_path / "p")])

@@ -210,20 +210,11 @@ def backtest(
 ) -> None:
     """Walk-forward backtest: fit on seasons before each test season, score on it."""
     from truestrength.data.fetch import parse_seasons
-    from truestrength.data.league import LeagueData
     from truestrength.evaluation.backtest import backtest as run_backtest
     from truestrength.evaluation.backtest import predictor_factories
 
-    try:
-        cfg = load_config(config)
-    except ConfigError as exc:
-        _fail(str(exc))
-    try:
-        store = Store(_db(db), read_only=True)
-    except FileNotFoundError as exc:
-        _fail(str(exc))
-    with store:
-        data = LeagueData.from_store(store)
+    cfg = _config(config)
+    data = _load_data(db)
     try:
         test = parse_seasons(seasons) if seasons else cfg.backtest.test_seasons
         names = predictors.split(",") if predictors else cfg.backtest.predictors
@@ -258,10 +249,7 @@ def verify(
     from truestrength.training.diagnostics import NotLearningError
     from truestrength.training.verify import run_verify
 
-    try:
-        cfg = load_config(config)
-    except ConfigError as exc:
-        _fail(str(exc))
+    cfg = _config(config)
     store_path = None if synthetic_only else _db(db)
     try:
         with console.status("training Model A briefly on the synthetic league and the store..."):
@@ -507,8 +495,7 @@ def demo(
     with console.status(f"5/5 backtesting {len(factories)} predictors on {test}..."):
         result = run_backtest(data, factories, [test], n_boot=cfg.backtest.n_boot,
                               progress=False)
-        truth = agreement_with_truth(data, read_truth(league_dir),
-                                     {k: v for k, v in factories.items()}, [test])
+        truth = agreement_with_truth(data, read_truth(league_dir), factories, [test])
     bt_dir = out / "backtest"
     result.write(bt_dir, reference="win_pct")
     tt = result.table().T

@@ -42,3 +42,15 @@ def write_manifest(path: Path, **kwargs: Any) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(manifest(**kwargs), indent=2, default=str))
     return path
+
+
+def read_artifact(path: Path, fmt: str) -> dict:
+    """A saved JSON artifact (run, checkpoint) of format ``fmt``, or a ValueError saying why
+    it cannot be used."""
+    try:
+        meta = json.loads(Path(path).read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path}: not a readable {fmt} file ({exc})") from exc
+    if not isinstance(meta, dict) or meta.get("format") != fmt:
+        raise ValueError(f"{path}: not a {fmt} file")
+    return meta

@@ -69,6 +69,7 @@ from truestrength.evaluation.ratings import (
     score_spread,
 )
 from truestrength.features.team_context import TeamContext, build_team_context
+from truestrength.manifest import read_artifact
 from truestrength.training.lists import team_targets
 
 __all__ = ["ModelB", "ModelBSection", "mean_list_spearman", "out_of_fold_model_b",
@@ -283,12 +284,7 @@ class ModelB:
     @classmethod
     def load(cls, folder: Path, expect: ModelBSection | None = None) -> ModelB:
         path = folder / "model_b.json"
-        try:
-            meta = json.loads(path.read_text())
-        except (OSError, json.JSONDecodeError) as exc:
-            raise ValueError(f"{path}: not a readable Model B checkpoint ({exc})") from exc
-        if meta.get("format") != MODEL_B_FORMAT:
-            raise ValueError(f"{path}: not a {MODEL_B_FORMAT} checkpoint")
+        meta = read_artifact(path, MODEL_B_FORMAT)
         section = ModelBSection.model_validate(meta["section"])
         if expect is not None and expect != section:
             diff = sorted(k for k, v in section.model_dump().items()

@@ -24,6 +24,7 @@ from truestrength.config import Config
 from truestrength.data.league import LeagueData
 from truestrength.evaluation.predictor import Prediction
 from truestrength.evaluation.ratings import LogisticWinModel, fit_win_model_on_scores
+from truestrength.manifest import read_artifact
 from truestrength.models.model_b import ModelB, out_of_fold_model_b
 from truestrength.models.stacker import LIST_KEYS, Stacker
 from truestrength.training.folds import out_of_fold
@@ -74,11 +75,8 @@ RUNTIME_SETTINGS = {"threads", "nthread", "cache_dir"}
 
 def run_config(run_dir: Path) -> Config:
     """The configuration a run was trained under."""
-    path = run_dir / "ensemble.json"
-    try:
-        return Config.model_validate(json.loads(path.read_text())["config"])
-    except (OSError, KeyError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{path}: not a readable trained run ({exc})") from exc
+    return Config.model_validate(read_artifact(run_dir / "ensemble.json", ENSEMBLE_FORMAT)
+                                 ["config"])
 
 
 class EnsembleAB:
@@ -137,13 +135,7 @@ class EnsembleAB:
 
     @classmethod
     def load(cls, run_dir: Path, expect: Config | None = None) -> EnsembleAB:
-        path = run_dir / "ensemble.json"
-        try:
-            meta = json.loads(path.read_text())
-        except (OSError, json.JSONDecodeError) as exc:
-            raise ValueError(f"{path}: not a readable trained run ({exc})") from exc
-        if meta.get("format") != ENSEMBLE_FORMAT:
-            raise ValueError(f"{path}: not a {ENSEMBLE_FORMAT} run")
+        meta = read_artifact(run_dir / "ensemble.json", ENSEMBLE_FORMAT)
         config = Config.model_validate(meta["config"])
         if expect is not None:
             diff = [f"{sec}.{k}" for sec in TRAINING_SECTIONS

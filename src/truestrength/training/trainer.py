@@ -176,9 +176,8 @@ def train_ranker(
                 penalty = section.score_l2 * (out.score[lmask] ** 2).mean()
                 (loss + penalty).backward()
                 for g, params in groups.items():
-                    grad_sums[g] += float(torch.sqrt(sum(
-                        (p.grad.detach() ** 2).sum() for p in params if p.grad is not None)
-                        + 0.0))
+                    norms = [p.grad.detach().norm() for p in params if p.grad is not None]
+                    grad_sums[g] += float(torch.stack(norms).norm()) if norms else 0.0
                 opt.step()
                 total += float(loss.detach()) * len(rows)
                 n_batches += 1
