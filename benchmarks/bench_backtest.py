@@ -14,10 +14,11 @@ from pathlib import Path
 import pandas as pd
 
 from truestrength.data.ingest import ingest_files
-from truestrength.data.league import LeagueData
+from truestrength.base.league import LeagueData
 from truestrength.data.store import Store
-from truestrength.evaluation.backtest import backtest, baseline_factories
-from truestrength.evaluation.baselines import BASELINES
+from truestrength.evaluation.backtest import backtest
+from truestrength.app.predictors import baseline_factories
+from truestrength.models.baselines import BASELINES
 
 from _common import peak_rss_mib, require_real_data
 
@@ -26,7 +27,7 @@ def main() -> None:
     nba = require_real_data()
     with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "b.duckdb") as store:
         ingest_files(store, [nba])
-        data = LeagueData.from_store(store)
+        data = store.league()
     t0 = time.perf_counter()
     result = backtest(data, baseline_factories(list(BASELINES)), n_boot=1000, progress=False)
     wall = time.perf_counter() - t0

@@ -16,12 +16,12 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import spearmanr
 
-from truestrength.config import Config, RosterSection
+from truestrength.base.config import Config, RosterSection
 from truestrength.data.ingest import ingest_files
-from truestrength.data.league import LeagueData
+from truestrength.base.league import LeagueData
 from truestrength.data.store import Store
-from truestrength.evaluation.targets import standings
-from truestrength.models.listmle import log_factorial
+from truestrength.base.targets import standings
+from truestrength.models.model_a.listmle import log_factorial
 from truestrength.training.folds import out_of_fold
 
 from _common import peak_rss_mib, require_real_data
@@ -31,7 +31,7 @@ def main() -> None:
     nba = require_real_data()
     with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "b.duckdb") as store:
         ingest_files(store, [nba])
-        data = LeagueData.from_store(store)
+        data = store.league()
     # No snapshot cache: the build time is one of the figures.
     config = Config(roster=RosterSection(cache_dir=None))
     t0 = time.perf_counter()

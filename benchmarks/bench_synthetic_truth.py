@@ -16,10 +16,11 @@ import pandas as pd
 
 from truestrength.cli import synth_input_paths
 from truestrength.data.ingest import ingest_files
-from truestrength.data.league import LeagueData
+from truestrength.base.league import LeagueData
 from truestrength.data.store import Store
-from truestrength.data.synth import SynthConfig, generate_league
-from truestrength.evaluation.backtest import predictor_factories
+from truestrength.base.config import SynthSection
+from truestrength.data.synth import generate_league
+from truestrength.app.predictors import predictor_factories
 from truestrength.evaluation.truth import agreement_with_truth, read_truth
 
 
@@ -29,10 +30,10 @@ def main() -> None:
         names.append("model_a")
     with tempfile.TemporaryDirectory() as tmp:
         league = Path(tmp) / "league"
-        generate_league(league, SynthConfig(n_seasons=5, seed=0))
+        generate_league(league, SynthSection(n_seasons=5, seed=0))
         with Store(Path(tmp) / "s.duckdb") as store:
             ingest_files(store, synth_input_paths(league))
-            data = LeagueData.from_store(store)
+            data = store.league()
         truth = read_truth(league)
     t0 = time.perf_counter()
     rows = agreement_with_truth(data, truth, predictor_factories(names), data.seasons[-2:])

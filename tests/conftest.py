@@ -41,18 +41,19 @@ def real_store(shared_nba, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def real_league(real_store):
-    from truestrength.data.league import LeagueData
+    from truestrength.base.league import LeagueData
 
-    return LeagueData.from_store(real_store)
+    return real_store.league()
 
 
 @pytest.fixture(scope="session")
 def synth_dir(tmp_path_factory) -> Path:
     """A three-season synthetic league (seed 0), written once per test session."""
-    from truestrength.data.synth import SynthConfig, generate_league
+    from truestrength.base.config import SynthSection
+    from truestrength.data.synth import generate_league
 
     out = tmp_path_factory.mktemp("synth") / "league"
-    generate_league(out, SynthConfig(n_seasons=3, seed=0))
+    generate_league(out, SynthSection(n_seasons=3, seed=0))
     return out
 
 
@@ -60,9 +61,9 @@ def synth_dir(tmp_path_factory) -> Path:
 def synth_league(synth_dir, tmp_path_factory):
     from truestrength.cli import synth_input_paths
     from truestrength.data.ingest import ingest_files
-    from truestrength.data.league import LeagueData
+    from truestrength.base.league import LeagueData
     from truestrength.data.store import Store
 
     with Store(tmp_path_factory.mktemp("synthdb") / "s.duckdb") as store:
         ingest_files(store, synth_input_paths(synth_dir))
-        return LeagueData.from_store(store)
+        return store.league()

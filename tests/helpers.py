@@ -9,7 +9,7 @@ import pandas as pd
 
 from truestrength.data.formats import GAMES_COLUMNS
 from truestrength.data.ingest import ingest_files
-from truestrength.data.league import LeagueData
+from truestrength.base.league import LeagueData
 from truestrength.data.store import Store
 
 # The small real files the ingest tests use: the first three regular-season games of 2022-23
@@ -86,4 +86,4 @@ def tiny_league(tmp_path: Path, teams: list[tuple[int, str, str]], games: list[t
     gf = write_games(tmp_path / "games.csv", games)
     with Store(tmp_path / "tiny.duckdb") as store:
         ingest_files(store, [tf, gf])
-        return LeagueData.from_store(store)
+        return store.league()

@@ -79,14 +79,14 @@ def test_demo_end_to_end(tmp_path):
     assert set(early["label"]) == {"Unrated"} and len(early) == 30
 
     # a season under way: the store ends at the date, so the odds use an expected schedule
-    from truestrength.config import Config
-    from truestrength.data.league import LeagueData
+    from truestrength.base.config import Config
+    from truestrength.base.league import LeagueData
     from truestrength.data.store import Store
     from truestrength.inference.predict import make_predictions
     from truestrength.training.ensemble import EnsembleAB
 
     with Store(db, read_only=True) as store:
-        data = LeagueData.from_store(store)
+        data = store.league()
     midseason = pd.Timestamp(sorted(games["game_date"])[len(games) // 3])
     preds = make_predictions(EnsembleAB.load(run), data.before(midseason), midseason, Config())
     assert preds.meta["schedule"] == "expected" and preds.meta["games_remaining"] > 300

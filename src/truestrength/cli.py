@@ -1,17 +1,24 @@
-"""The ``truestrength`` command line. Each command is a thin shell over a library call."""
+"""The ``truestrength`` command line: parse, call one application function, print.
+
+A :class:`TrueStrengthError` (bad data, configuration, model or run) becomes a one-line
+``error:`` message and exit code 1; any other exception is a bug and surfaces as one.
+"""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from functools import wraps
 from pathlib import Path
+from typing import TypeVar
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from truestrength.config import ConfigError, load_config
-from truestrength.data.errors import IngestError
-from truestrength.data.store import DB_ENV_VAR, Store, default_db_path
+from truestrength.base.config import Config, load_config
+from truestrength.base.errors import DataError, TrueStrengthError
+from truestrength.data.store import DB_ENV_VAR, default_db_path
 
 app = typer.Typer(
     add_completion=False,
@@ -27,17 +34,41 @@ DbOption = typer.Option(
 )
 ConfigOption = typer.Option(None, "--config", "-c", help="YAML configuration file.")
 
+F = TypeVar("F", bound=Callable)
+
+
+def _command(fn: F) -> F:
+    """Register a command whose project errors print as one line (exit 1)."""
+
+    @wraps(fn)
+    def run(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except TrueStrengthError as exc:
+            console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(code=1) from None
+
+    return app.command()(run)  # type: ignore[return-value]
+
 
 def _db(db: Path | None) -> Path:
     return db if db is not None else default_db_path()
 
 
-def _fail(message: str) -> None:
-    console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code=1)
+def _config(path: Path | None) -> Config:
+    return load_config(path)
 
 
-@app.command()
+def _table(title: str, columns: list[str], rows: list[list[str]], **kw) -> Table:
+    t = Table(title=title, **kw)
+    for col in columns:
+        t.add_column(col)
+    for r in rows:
+        t.add_row(*r)
+    return t
+
+
+@_command
 def ingest(
     paths: list[Path] = typer.Argument(..., help="Files or directories (.csv, .csv.gz)."),
     db: Path | None = DbOption,
@@ -47,27 +78,18 @@ def ingest(
     All files are validated before anything is written; any error leaves the store as it was.
     Ingesting the same files again changes nothing.
     """
-    from truestrength.data.ingest import ingest_parsed, parse_files
+    from truestrength.app import store as jobs
 
     try:
-        # Every file is parsed before the store is even opened: a bad file creates nothing.
-        with console.status("validating..."):
-            files = parse_files(paths)
-    except IngestError as exc:
-        _fail(f"{exc}\nNothing was written to {_db(db)}.")
-    with Store(_db(db)) as store:
-        try:
-            with console.status("ingesting..."):
-                report = ingest_parsed(store, files)
-        except IngestError as exc:
-            _fail(f"{exc}\nNothing was written to {store.path}.")
-    table = Table(title=f"ingested into {_db(db)}")
-    for col in ("file", "format", "rows", "seasons", "new rows"):
-        table.add_column(col)
-    for f in report.files:
-        table.add_row(str(f.path), f.format.value, str(f.rows), ", ".join(f.seasons),
-                      str(f.added) if f.format.value != "teams" else "-")
-    console.print(table)
+        with console.status("validating and ingesting..."):
+            report = jobs.ingest(paths, _db(db))
+    except DataError as exc:
+        raise DataError(f"{exc}\nNothing was written to {_db(db)}.") from exc
+    console.print(_table(f"ingested into {_db(db)}",
+                         ["file", "format", "rows", "seasons", "new rows"],
+                         [[str(f.path), f.format.value, str(f.rows), ", ".join(f.seasons),
+                           str(f.added) if f.format.value != "teams" else "-"]
+                          for f in report.files]))
     console.print(
         f"games added: {report.games_added} (upgraded from player logs: "
         f"{report.games_upgraded}); player rows added: {report.player_rows_added}; "
@@ -76,158 +98,106 @@ def ingest(
     )
 
 
-@app.command()
+@_command
 def info(db: Path | None = DbOption) -> None:
     """What the store holds: seasons, games by kind, players, dates."""
-    try:
-        store = Store(_db(db), read_only=True)
-    except FileNotFoundError as exc:
-        _fail(str(exc))
-    with store:
-        df = store.query("""
-            SELECT g.season,
-                   count(*) FILTER (WHERE kind = 'regular') AS regular,
-                   count(*) FILTER (WHERE kind = 'cup_final') AS cup_final,
-                   count(*) FILTER (WHERE kind = 'play_in') AS play_in,
-                   count(*) FILTER (WHERE kind = 'playoff') AS playoff,
-                   min(game_date)::VARCHAR AS first, max(game_date)::VARCHAR AS last,
-                   (SELECT count(*) FROM player_game_logs p WHERE p.season = g.season) AS rows,
-                   (SELECT count(DISTINCT player_id) FROM player_game_logs p
-                     WHERE p.season = g.season) AS players
-            FROM games g GROUP BY g.season ORDER BY g.season""")
-        counts = store.counts()
-        data_hash = store.content_hash()
-    table = Table(title=f"{store.path}  (data hash {data_hash})")
+    from truestrength.app import store as jobs
+
+    got = jobs.info(_db(db))
+    table = Table(title=f"{got.path}  (data hash {got.data_hash})")
     for col in ("season", "regular", "cup", "play-in", "playoff", "first", "last",
                 "rows", "players"):
         table.add_column(col, justify="right")
-    for r in df.itertuples(index=False):
+    for r in got.seasons.itertuples(index=False):
         table.add_row(r.season, *(str(x) for x in (r.regular, r.cup_final, r.play_in,
                       r.playoff)), str(r.first), str(r.last), str(r.rows), str(r.players))
     console.print(table)
-    console.print(f"teams: {counts['teams']}, players: {counts['players']}, games: "
-                  f"{counts['games']}, player rows: {counts['player_game_logs']}, playoff "
-                  f"series: {counts['playoff_series']}")
+    c = got.counts
+    console.print(f"teams: {c['teams']}, players: {c['players']}, games: {c['games']}, "
+                  f"player rows: {c['player_game_logs']}, playoff series: "
+                  f"{c['playoff_series']}")
 
 
-@app.command()
+@_command
 def standings(
     season: str | None = typer.Option(None, help="Season (default: the latest in the store)."),
     db: Path | None = DbOption,
 ) -> None:
     """Final (or current) regular-season standings by conference."""
-    from truestrength.data.league import LeagueData
-    from truestrength.evaluation.targets import standings as compute
+    from truestrength.app import store as jobs
 
-    try:
-        store = Store(_db(db), read_only=True)
-    except FileNotFoundError as exc:
-        _fail(str(exc))
-    with store:
-        seasons = store.seasons()
-        if not seasons:
-            _fail("the store holds no games")
-        season = season or seasons[-1]
-        if season not in seasons:
-            _fail(f"season {season} is not in the store (it has {', '.join(seasons)})")
-        data = LeagueData.from_store(store, [season])
-    print_standings(compute(data, season), season)
-
-
-def print_standings(table_df, season: str) -> None:
+    got = jobs.season_standings(_db(db), season)
     for conf, name in (("E", "East"), ("W", "West")):
-        t = Table(title=f"{season} {name}")
-        for col in ("#", "team", "W", "L", "win%", "margin"):
-            t.add_column(col, justify="right")
-        sub = table_df[table_df["conference"] == conf]
-        for r in sub.itertuples():
-            t.add_row(str(r.conference_rank), r.abbreviation, str(r.wins), str(r.losses),
-                      f"{r.win_pct:.3f}", f"{r.point_diff_per_game:+.1f}")
-        console.print(t)
+        sub = got.table[got.table["conference"] == conf]
+        console.print(_table(f"{got.season} {name}", ["#", "team", "W", "L", "win%", "margin"],
+                             [[str(r.conference_rank), r.abbreviation, str(r.wins),
+                               str(r.losses), f"{r.win_pct:.3f}",
+                               f"{r.point_diff_per_game:+.1f}"] for r in sub.itertuples()]))
 
 
-@app.command()
+@_command
 def synth(
     out_dir: Path = typer.Argument(..., help="Folder to write the synthetic league into."),
     seasons: int = typer.Option(3, "--seasons", min=1, max=30),
     seed: int = typer.Option(0, "--seed"),
     first_season: int = typer.Option(2015, "--first-season", help="Start year of season 1."),
+    config: Path | None = ConfigOption,
 ) -> None:
     """Write a synthetic league (known true strengths) in the real data's file formats."""
-    from truestrength.data.synth import SynthConfig, generate_league
+    from truestrength.app import store as jobs
 
+    cfg = _config(config)
+    cfg = cfg.model_copy(update={"synth": cfg.synth.model_copy(update={
+        "n_seasons": seasons, "seed": seed, "first_season": first_season})})
     with console.status(f"simulating {seasons} season(s)..."):
-        summary = generate_league(out_dir, SynthConfig(n_seasons=seasons, seed=seed,
-                                                       first_season=first_season))
-    console.print(f"wrote {summary.n_games} games and {summary.n_player_rows} player rows "
-                  f"for {', '.join(summary.seasons)} to {out_dir} (truth in {out_dir}/truth)")
-    console.print("ingest with: truestrength ingest "
-                  + " ".join(str(p) for p in synth_input_paths(out_dir)))
+        got = jobs.synth(out_dir, cfg)
+    s = got.summary
+    console.print(f"wrote {s.n_games} games and {s.n_player_rows} player rows "
+                  f"for {', '.join(s.seasons)} to {out_dir} (truth in {out_dir}/truth)")
+    console.print("ingest with: truestrength ingest " + " ".join(map(str, got.ingest_paths)))
 
 
-def synth_input_paths(league_dir: Path) -> list[Path]:
-    """The synthetic league's data files (its truth/ folder is for checking, not ingesting)."""
-    return [league_dir / "teams.csv", league_dir / "games", league_dir / "player_game_logs"]
-
-
-@app.command()
+@_command
 def fetch(
     seasons: str = typer.Option(..., "--seasons", help="e.g. 2015-16..2024-25 or 2023-24"),
     raw_dir: Path = typer.Option(Path("data/raw"), "--raw-dir", help="Where raw files go."),
     db: Path | None = DbOption,
     no_ingest: bool = typer.Option(False, "--no-ingest", help="Download only."),
+    config: Path | None = ConfigOption,
 ) -> None:
     """Download game logs with nba_api (rate-limited, retried, resumable), then ingest them."""
-    from truestrength.data.fetch import FetchConfig, FetchError, fetch_seasons, parse_seasons
-    from truestrength.data.ingest import ingest_files
+    from truestrength.app import store as jobs
+    from truestrength.base.seasons import parse_seasons
 
-    try:
-        result = fetch_seasons(FetchConfig(raw_dir=raw_dir, seasons=parse_seasons(seasons)))
-    except (FetchError, ValueError) as exc:
-        _fail(str(exc))
-    console.print(f"downloaded {len(result.downloaded)} response(s), "
-                  f"{len(result.skipped)} already present; files: {len(result.files)}")
-    if not no_ingest and result.files:
-        with Store(_db(db)) as store:
-            try:
-                report = ingest_files(store, result.files)
-            except IngestError as exc:
-                _fail(f"{exc}\nNothing was written to {store.path}.")
-        console.print(f"ingested: {report.games_added} games, {report.player_rows_added} "
-                      "player rows")
+    got = jobs.fetch(parse_seasons(seasons), raw_dir, _db(db), _config(config),
+                     ingest_files_too=not no_ingest)
+    r = got.result
+    console.print(f"downloaded {len(r.downloaded)} response(s), {len(r.skipped)} already "
+                  f"present; files: {len(r.files)}")
+    if got.report is not None:
+        console.print(f"ingested: {got.report.games_added} games, "
+                      f"{got.report.player_rows_added} player rows")
 
 
-@app.command()
+@_command
 def backtest(
     seasons: str | None = typer.Option(
         None, "--seasons", help="Test seasons, e.g. 2021-22..2023-24 (default: last three)."),
     predictors: str | None = typer.Option(
         None, "--predictors", help="Comma list (default: config's; baselines: win_pct, "
-        "point_diff, srs, elo, prev_rank)."),
+        "point_diff, srs, elo, prev_rank; models: model_a, model_b, model_ab)."),
     out: Path = typer.Option(Path("runs/backtest"), "--out", help="Folder for the report."),
     db: Path | None = DbOption,
     config: Path | None = ConfigOption,
 ) -> None:
     """Walk-forward backtest: fit on seasons before each test season, score on it."""
-    from truestrength.data.fetch import parse_seasons
-    from truestrength.evaluation.backtest import backtest as run_backtest
-    from truestrength.evaluation.backtest import predictor_factories
+    from truestrength.app.evaluate import run_backtest
+    from truestrength.app.store import load_data
 
-    cfg = _config(config)
-    data = _load_data(db)
-    try:
-        test = parse_seasons(seasons) if seasons else cfg.backtest.test_seasons
-        names = predictors.split(",") if predictors else cfg.backtest.predictors
-        factories = predictor_factories([n.strip() for n in names], cfg)
-        result = run_backtest(data, factories, test, n_boot=cfg.backtest.n_boot,
-                              seed=cfg.backtest.seed)
-    except ValueError as exc:
-        _fail(str(exc))
-    js, md = result.write(out, reference=cfg.backtest.reference
-                          if cfg.backtest.reference in result.meta["predictors"] else None)
+    result, js, md = run_backtest(load_data(_db(db)), _config(config), seasons, predictors, out)
     t = result.table().T
-    table = Table(title=f"backtest {', '.join(result.meta['test_seasons'])}: mean over test "
-                  f"seasons ({result.meta['seconds']} s)")
+    table = Table(title=f"backtest {', '.join(result.meta.test_seasons)}: mean over test "
+                  f"seasons ({result.meta.seconds} s)")
     table.add_column("metric")
     for name in t.columns:
         table.add_column(name, justify="right")
@@ -237,7 +207,7 @@ def backtest(
     console.print(f"wrote {js} and {md}")
 
 
-@app.command()
+@_command
 def verify(
     db: Path | None = DbOption,
     config: Path | None = ConfigOption,
@@ -246,14 +216,13 @@ def verify(
 ) -> None:
     """Check that Model A learns: on the synthetic league (known answer), then on one real
     season from the store. Prints PASS or FAIL with the figures; exits 1 on any FAIL."""
-    from truestrength.training.diagnostics import NotLearningError
-    from truestrength.training.verify import run_verify
+    from truestrength.app.evaluate import verify as run_verify
+    from truestrength.models.model_a.diagnostics import NotLearningError
 
-    cfg = _config(config)
     store_path = None if synthetic_only else _db(db)
     try:
         with console.status("training Model A briefly on the synthetic league and the store..."):
-            checks = run_verify(store_path, cfg)
+            checks = run_verify(store_path, _config(config))
     except NotLearningError as exc:
         console.print(f"FAIL  Model A is not learning.\n{exc}", highlight=False)
         raise typer.Exit(code=1) from exc
@@ -266,68 +235,7 @@ def verify(
         raise typer.Exit(code=1)
 
 
-def _load_data(db: Path | None):
-    from truestrength.data.league import LeagueData
-
-    try:
-        store = Store(_db(db), read_only=True)
-    except FileNotFoundError as exc:
-        _fail(str(exc))
-    with store:
-        return LeagueData.from_store(store)
-
-
-def _config(path: Path | None):
-    try:
-        return load_config(path)
-    except ConfigError as exc:
-        _fail(str(exc))
-
-
-def train_run(data, cfg, up_to: str | None, out: Path, quiet: bool = False) -> Path:
-    """Fit A, B and the stacker on the seasons up to ``up_to``; write runs/<run_id>/."""
-    import json
-    from datetime import UTC, datetime
-
-    from truestrength.data.teams import season_start_year
-    from truestrength.manifest import write_manifest
-    from truestrength.training.diagnostics import NotLearningError
-    from truestrength.training.ensemble import EnsembleAB
-
-    seasons = data.seasons
-    last = up_to or seasons[-1]
-    if last not in seasons:
-        _fail(f"season {last} is not in the store (it has {', '.join(seasons)})")
-    data = data.restrict_seasons([s for s in seasons
-                                  if season_start_year(s) <= season_start_year(last)])
-    run_dir = out / (datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + f"-train-{last}")
-    try:
-        with console.status(f"training Model A, Model B and the stacker on "
-                            f"{data.seasons[0]}..{last}..."):
-            ensemble = EnsembleAB(cfg).fit(data)
-    except NotLearningError as exc:
-        _fail(f"Model A is not learning; nothing was saved.\n{exc}")
-    except ValueError as exc:
-        _fail(str(exc))
-    ensemble.save(run_dir)
-    fa = ensemble.model_a.fitted
-    (run_dir / "train_history.json").write_text(json.dumps(
-        {"model_a": {"holdout_season": fa.holdout_season, "holdout_run": fa.holdout_history,
-                     "final_run": fa.history},
-         "model_b": ensemble.model_b.selection}, indent=2, default=str))
-    write_manifest(run_dir / "run_manifest.json", config=cfg, data_hash=data.data_hash,
-                   seeds={"model_a": cfg.model_a.seed, "model_b": cfg.model_b.seed},
-                   command="train", train_seasons=data.seasons)
-    if not quiet:
-        console.print(f"Model A: {len(fa.history)} epochs on {len(fa.train_seasons)} seasons "
-                      f"(hold-out {fa.holdout_season}); Model B objective "
-                      f"{ensemble.model_b.selection.get('chosen')}")
-        console.print(f"stacker {ensemble.fit_.stacker.describe()}")
-        console.print(f"run written to {run_dir}")
-    return run_dir
-
-
-@app.command()
+@_command
 def train(
     up_to: str | None = typer.Option(None, "--up-to", help="Last season to train on "
                                      "(default: the latest in the store)."),
@@ -337,57 +245,55 @@ def train(
 ) -> None:
     """Fit Model A, Model B and the ridge stacker; writes runs/<run_id>/ (checkpoints,
     stacker weights, train_history.json, run_manifest.json)."""
-    train_run(_load_data(db), _config(config), up_to, out)
+    from truestrength.app.runs import train as train_run
+    from truestrength.app.store import load_data
+
+    data = load_data(_db(db))
+    with console.status("training Model A, Model B and the stacker..."):
+        got = train_run(data, _config(config), up_to, out)
+    fa = got.ensemble.model_a.fitted_
+    console.print(f"Model A: {len(fa.history.final_run)} epochs on {len(fa.train_seasons)} "
+                  f"seasons (hold-out {fa.history.holdout_season}); Model B objective "
+                  f"{got.ensemble.model_b.selection.chosen}")
+    console.print(f"stacker {got.ensemble.fit_.stacker.describe()}")
+    console.print(f"run written to {got.run_dir}")
 
 
-def _latest_run(runs: Path) -> Path:
-    found = sorted(p.parent for p in runs.glob("*/ensemble.json"))
-    if not found:
-        _fail(f"no trained run under {runs}: run `truestrength train` first")
-    return found[-1]
+@_command
+def predict(
+    date: str = typer.Option(..., "--date", help="Predict from games before this date "
+                             "(YYYY-MM-DD)."),
+    run: Path | None = typer.Option(None, "--run", help="Trained run (default: latest)."),
+    runs: Path = typer.Option(Path("runs"), "--runs", help="Runs folder."),
+    db: Path | None = DbOption,
+    config: Path | None = ConfigOption,
+) -> None:
+    """Ranks, strengths, playoff and title odds, labels and driving players at a date."""
+    from truestrength.app.runs import predict as predict_run
+    from truestrength.app.runs import resolve_run
+    from truestrength.app.store import load_data
 
-
-def predict_run(data, cfg, run: Path, date: str, out: Path, quiet: bool = False) -> Path:
-    import pandas as pd
-
-    from truestrength.inference.predict import make_predictions
-    from truestrength.manifest import write_manifest
-    from truestrength.report.plots import write_plots
-    from truestrength.training.ensemble import EnsembleAB
-
-    try:
-        ensemble = EnsembleAB.load(run, expect=cfg)
-        when = pd.Timestamp(date)
-        preds = make_predictions(ensemble, data, when, cfg)
-    except ValueError as exc:
-        _fail(str(exc))
-    trained = ensemble.model_a.fitted.train_seasons
-    if preds.meta["schedule"] == "expected":
+    # no --config: predict under the configuration the run was trained with
+    cfg = _config(config) if config is not None else None
+    got = predict_run(load_data(_db(db)), cfg, resolve_run(run, runs), date, runs)
+    preds = got.predictions
+    if preds.meta.schedule == "expected":
         console.print(f"[yellow]note:[/] the store has no games of {preds.season} after "
-                      f"{when:%Y-%m-%d}; odds use an expected schedule of "
-                      f"{preds.meta['games_remaining']} games (right count per team, not the "
+                      f"{preds.date:%Y-%m-%d}; odds use an expected schedule of "
+                      f"{preds.meta.games_remaining} games (right count per team, not the "
                       "real opponents)")
-    if preds.season in trained:
+    if got.in_sample:
         console.print(f"[yellow]note:[/] {preds.season} is one of the run's training seasons; "
                       "these are in-sample predictions, not forecasts")
-    out_dir = out / f"{run.name}-predict-{when:%Y%m%d}"
-    files = preds.write(out_dir)
-    files += write_plots(preds.table, out_dir, f"{preds.season} at {when:%Y-%m-%d}")
-    write_manifest(out_dir / "run_manifest.json", config=ensemble.config,
-                   data_hash=data.data_hash, seeds={"simulation": cfg.predict.seed},
-                   command="predict", date=str(when.date()), trained_run=str(run),
-                   train_seasons=trained)
-    if not quiet:
-        print_predictions(preds)
-        console.print(f"wrote {', '.join(str(f.name) for f in files)} and run_manifest.json "
-                      f"to {out_dir}")
-    return out_dir
+    print_predictions(preds)
+    console.print(f"wrote {', '.join(f.name for f in got.files)} and run_manifest.json "
+                  f"to {got.out_dir}")
 
 
 def print_predictions(preds) -> None:
-    st = preds.meta["stacker"]
-    weights = ", ".join(f"{m} {w:+.2f}" for m, w in zip(st["models"], st["weights"],
-                                                          strict=True))
+    weights = ", ".join(f"{m} {w:+.2f}" for m, w in zip(preds.meta.stacker_models,
+                                                        preds.meta.stacker_weights,
+                                                        strict=True))
     t = Table(title=f"TrueStrength {preds.season} at {preds.date:%Y-%m-%d} "
               f"(stacker: {weights})")
     for col in ("#", "team", "conf", "W-L", "strength", "conf #", "stand #", "playoffs",
@@ -395,7 +301,8 @@ def print_predictions(preds) -> None:
         t.add_column(col, justify="left" if col in ("team", "label", "top driver") else "right",
                      no_wrap=True)
     for r in preds.table.itertuples():
-        driver = r.drivers[0]["player"] if r.drivers else "-"
+        drivers = preds.drivers.get(r.team_id, [])
+        driver = drivers[0].player if drivers else "-"
         t.add_row(str(r.league_rank), r.team, r.conference, f"{r.wins}-{r.losses}",
                   f"{r.strength:.1f}", str(r.conference_rank), str(r.standings_rank),
                   f"{r.p_playoffs:.0%}", f"{r.p_finals:.0%}", f"{r.p_title:.1%}",
@@ -407,26 +314,7 @@ def print_predictions(preds) -> None:
     console.print(t)
 
 
-@app.command()
-def predict(
-    date: str = typer.Option(..., "--date", help="Predict from games before this date."),
-    run: Path | None = typer.Option(None, "--run", help="Trained run (default: latest)."),
-    runs: Path = typer.Option(Path("runs"), "--runs", help="Runs folder."),
-    db: Path | None = DbOption,
-    config: Path | None = ConfigOption,
-) -> None:
-    """Ranks, strengths, playoff and title odds, labels and driving players at a date."""
-    cfg = _config(config)
-    run_dir = run or _latest_run(runs)
-    if config is None:
-        # no --config: predict under the configuration the run was trained with
-        from truestrength.training.ensemble import run_config
-
-        cfg = run_config(run_dir)
-    predict_run(_load_data(db), cfg, run_dir, date, runs)
-
-
-@app.command()
+@_command
 def demo(
     out: Path = typer.Option(Path("demo"), "--out", help="Folder for the demo's files."),
     seasons: int = typer.Option(4, "--seasons", min=3, max=30),
@@ -436,70 +324,21 @@ def demo(
     """The whole pipeline, offline, on the built-in synthetic league: simulate, ingest,
     train A+B+stacker on all seasons but the last, predict the last season from its 41-game
     mark, and backtest every predictor on that season."""
-    import time
-
-    from truestrength.data.ingest import ingest_files
-    from truestrength.data.league import LeagueData
-    from truestrength.data.synth import SynthConfig, generate_league
-    from truestrength.evaluation.backtest import backtest as run_backtest
-    from truestrength.evaluation.backtest import predictor_factories
-    from truestrength.evaluation.targets import as_of_points
-    from truestrength.evaluation.truth import agreement_with_truth, read_truth
-    from truestrength.training.ensemble import EnsembleAB
+    from truestrength.app.demo import demo as run_demo
 
     cfg = _config(config)
-    started = time.perf_counter()
-    league_dir, db_path, runs = out / "league", out / "truestrength.duckdb", out / "runs"
-    db_path.unlink(missing_ok=True)
-    with console.status("1/5 simulating the synthetic league..."):
-        summary = generate_league(league_dir, SynthConfig(n_seasons=seasons, seed=seed))
-    console.print(f"[bold]1/5[/] synthetic league: {summary.n_games} games, "
-                  f"{summary.n_player_rows} player rows, true strengths -> {league_dir}")
-    with Store(db_path) as store, console.status("2/5 ingesting..."):
-        report = ingest_files(store, synth_input_paths(league_dir))
-        data = LeagueData.from_store(store)
-    console.print(f"[bold]2/5[/] ingested {report.games_added} games and "
-                  f"{report.player_rows_added} player rows into {db_path}")
-    test = data.seasons[-1]
-    run = train_run(data, cfg, data.seasons[-2], runs, quiet=True)
-    ensemble = EnsembleAB.load(run, expect=cfg)
-    console.print(f"[bold]3/5[/] trained A+B on {', '.join(data.seasons[:-1])}: "
-                  f"{ensemble.fit_.stacker.describe()} -> {run}")
-    point = next(p for p in as_of_points(data, test) if p.label == "g41")
-    pred_dir = predict_run(data, cfg, run, str(point.date.date()), runs, quiet=True)
-    console.print(f"[bold]4/5[/] predictions for {test} at its 41-game mark "
-                  f"({point.date:%Y-%m-%d}) -> {pred_dir}")
-    import pandas as pd
-
-    table = pd.read_csv(pred_dir / "predictions.csv")
-    t = Table(title=f"{test} at {point.date:%Y-%m-%d} (synthetic league)")
-    for col in ("#", "team", "W-L", "strength", "title", "label"):
-        t.add_column(col)
-    for r in table.head(10).itertuples():
-        t.add_row(str(r.league_rank), r.team, f"{r.wins}-{r.losses}", f"{r.strength:.1f}",
-                  f"{r.p_title:.1%}", r.label)
-    console.print(t)
-
-    class Prefitted:
-        """The ensemble trained in step 3, for the one test season it was trained for."""
-
-        name = "model_ab"
-
-        def fit(self, history):
-            if history.seasons != ensemble.model_a.fitted.train_seasons:
-                raise ValueError("the demo's ensemble was trained on other seasons")
-            return ensemble
-
-    names = [*cfg.backtest.predictors, "model_a"]
-    factories = {**predictor_factories(names, cfg), "model_ab": Prefitted}
-    with console.status(f"5/5 backtesting {len(factories)} predictors on {test}..."):
-        result = run_backtest(data, factories, [test], n_boot=cfg.backtest.n_boot,
-                              progress=False)
-        truth = agreement_with_truth(data, read_truth(league_dir), factories, [test])
-    bt_dir = out / "backtest"
-    result.write(bt_dir, reference="win_pct")
-    tt = result.table().T
-    agree = truth.pivot_table(index="predictor", columns="point", values="spearman_truth")
+    cfg = cfg.model_copy(update={"synth": cfg.synth.model_copy(update={
+        "n_seasons": seasons, "seed": seed})})
+    got = run_demo(out, cfg, on_step=lambda line: console.print(line, highlight=False))
+    preds = got.predicted.predictions
+    test = preds.season
+    console.print(_table(f"{test} at {got.point.date:%Y-%m-%d} (synthetic league)",
+                         ["#", "team", "W-L", "strength", "title", "label"],
+                         [[str(r.league_rank), r.team, f"{r.wins}-{r.losses}",
+                           f"{r.strength:.1f}", f"{r.p_title:.1%}", r.label]
+                          for r in preds.table.head(10).itertuples()]))
+    tt = got.backtest.table().T
+    agree = got.truth.pivot_table(index="predictor", columns="point", values="spearman_truth")
     bt = Table(title=f"5/5 backtest on {test} (fitted on earlier seasons only)")
     bt.add_column("metric")
     for name in tt.columns:
@@ -510,8 +349,9 @@ def demo(
             bt.add_row(metric, *(f"{v:.3f}" for v in tt.loc[metric].to_numpy()))
     bt.add_row("truth ρ @g41", *(f"{agree.loc[n, 'g41']:.3f}" for n in tt.columns))
     console.print(bt)
-    console.print(f"done in {time.perf_counter() - started:.0f} s. Outputs in {out.resolve()}:"
-                  f" predictions and plots {pred_dir}, backtest {bt_dir}, store {db_path}")
+    console.print(f"done in {got.seconds:.0f} s. Outputs in {out.resolve()}: predictions and "
+                  f"plots {got.predicted.out_dir}, backtest {got.backtest_dir}, store "
+                  f"{got.db_path}")
 
 
 def main() -> None:  # pragma: no cover

@@ -30,8 +30,8 @@ from truestrength.data.fetch import (
     FetchError,
     build_games,
     fetch_seasons,
-    parse_seasons,
 )
+from truestrength.base.seasons import parse_seasons
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "nba_api"
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "nba"

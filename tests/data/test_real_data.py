@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from truestrength.evaluation.targets import standings
+from truestrength.base.targets import standings
 
 pytestmark = pytest.mark.realdata
 

@@ -13,11 +13,11 @@ from truestrength.data.synth import (
     GAMES_COLUMNS,
     PLAYER_LOG_COLUMNS,
     TEAMS_COLUMNS,
-    SynthConfig,
     SynthSummary,
     age_curve,
     generate_league,
 )
+from truestrength.base.config import SynthSection
 from truestrength.data.teams import nba_team_season
 
 REAL = Path(__file__).resolve().parents[3] / "shared" / "data" / "nba"
@@ -26,12 +26,12 @@ COUNTS = ["MIN", "FGM", "FGA", "FG3M", "FG3A", "FTM", "FTA", "OREB", "DREB", "RE
 BOX = ["fgm", "fga", "fg3m", "fg3a", "ftm", "fta", "oreb", "dreb", "reb", "ast", "stl", "blk",
        "tov", "pf"]  # fmt: skip
 PCTS = [("FG_PCT", "FGM", "FGA"), ("FG3_PCT", "FG3M", "FG3A"), ("FT_PCT", "FTM", "FTA")]
-HOME_ADVANTAGE = SynthConfig().home_advantage
+HOME_ADVANTAGE = SynthSection().home_advantage
 
 
 @pytest.fixture(scope="module")
 def league(tmp_path_factory: pytest.TempPathFactory) -> SynthSummary:
-    return generate_league(tmp_path_factory.mktemp("league"), SynthConfig(n_seasons=2, seed=0))
+    return generate_league(tmp_path_factory.mktemp("league"), SynthSection(n_seasons=2, seed=0))
 
 
 @pytest.fixture(scope="module")
@@ -530,10 +530,10 @@ def _tree_bytes(root: Path) -> dict[str, bytes]:
 
 
 def test_same_seed_gives_identical_bytes_and_another_seed_differs(tmp_path: Path) -> None:
-    cfg = SynthConfig(n_seasons=1, seed=7)
+    cfg = SynthSection(n_seasons=1, seed=7)
     a = _tree_bytes(generate_league(tmp_path / "a", cfg).out_dir)
     b = _tree_bytes(generate_league(tmp_path / "b", cfg).out_dir)
-    c = _tree_bytes(generate_league(tmp_path / "c", SynthConfig(n_seasons=1, seed=8)).out_dir)
+    c = _tree_bytes(generate_league(tmp_path / "c", SynthSection(n_seasons=1, seed=8)).out_dir)
     assert a.keys() == b.keys() == c.keys()
     assert a == b
     assert a["games/2015-16.csv.gz"] != c["games/2015-16.csv.gz"]
@@ -546,8 +546,8 @@ def test_same_seed_gives_identical_bytes_and_another_seed_differs(tmp_path: Path
 
 def test_config_is_validated() -> None:
     with pytest.raises(ValueError):
-        SynthConfig(n_teams=28)
+        SynthSection(n_teams=28)
     with pytest.raises(ValueError):
-        SynthConfig(n_seasons=0)
+        SynthSection(n_seasons=0)
     with pytest.raises(ValueError):
-        SynthConfig(team_noise_sd=0.0)
+        SynthSection(team_noise_sd=0.0)

@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from truestrength.data.league import LeagueData
-from truestrength.evaluation.backtest import backtest, baseline_factories
-from truestrength.evaluation.predictor import Prediction
+from truestrength.base.league import LeagueData
+from truestrength.evaluation.backtest import backtest
+from truestrength.app.predictors import baseline_factories
+from truestrength.base.predictor import Prediction
 
 
 class Spy:

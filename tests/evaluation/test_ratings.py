@@ -1,4 +1,4 @@
-"""Known-answer tests for truestrength.evaluation.ratings.
+"""Known-answer tests for truestrength.base.ratings.
 
 Every expected number below is derived by hand in the comments, not recomputed with the code
 under test.
@@ -14,13 +14,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from truestrength.evaluation.ratings import (
-    EloConfig,
+from truestrength.base.config import EloSection
+from truestrength.base.ratings import (
     elo_history,
     elo_ratings_before,
     elo_ratings_from_history,
     elo_win_prob,
-    fit_logistic_win_model,
     mov_multiplier,
     point_diff_per_game,
     record,
@@ -28,6 +27,7 @@ from truestrength.evaluation.ratings import (
     srs_fit,
     win_pct,
 )
+from truestrength.base.game_model import fit_logistic_win_model
 
 A, B, C, D = 101, 102, 103, 104  # synthetic ids (not NBA ids)
 
@@ -297,7 +297,7 @@ def test_elo_kinds_configurable_and_same_date_sequential():
     # post == pre.
     g = make_games([("2021-05-30", A, B, 110, 100, False, "playoff")])
     assert elo_history(g).loc[0, "elo_home_post"] > 1500.0
-    h = elo_history(g, EloConfig(kinds=("regular",)))
+    h = elo_history(g, EloSection(kinds=("regular",)))
     assert not h.loc[0, "updates_elo"]
     assert h.loc[0, "elo_home_post"] == 1500.0
     assert h.loc[0, "prob_home"] == pytest.approx(0.6400649998028851)
@@ -310,7 +310,7 @@ def test_elo_kinds_configurable_and_same_date_sequential():
 
 def test_elo_custom_config():
     # K = 40 doubles the first-game change: 2 * 6.917094966803579 = 13.834189933607158.
-    h = elo_history(make_games([("2020-12-22", A, B, 110, 100)]), EloConfig(k=40.0))
+    h = elo_history(make_games([("2020-12-22", A, B, 110, 100)]), EloSection(k=40.0))
     assert h.loc[0, "elo_home_post"] == pytest.approx(1513.834189933607158, abs=1e-9)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from truestrength.evaluation.targets import (
+from truestrength.base.targets import (
     as_of_points,
     playoff_finish_rank,
     rest_of_season_win_pct,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from truestrength.evaluation.backtest import baseline_factories
+from truestrength.app.predictors import baseline_factories
 from truestrength.evaluation.truth import agreement_with_truth, read_truth
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from truestrength.data.formats import BOX_COUNTS
-from truestrength.data.league import LeagueData
+from truestrength.base.league import LeagueData
 
 # Synthetic team ids (not NBA ids) and their conferences.
 TEAMS = {1: "E", 2: "E", 3: "W", 4: "W"}

@@ -11,13 +11,8 @@ import pytest
 
 from features.league_factory import TEAMS, Game, Line, make_league, random_league, season_of
 from truestrength.features.player_stats import FEATURE_NAMES
-from truestrength.features.roster import (
-    KEY_COLUMNS,
-    RosterConfig,
-    RosterSnapshots,
-    build_snapshots,
-    check_finite,
-)
+from truestrength.features.roster import KEY_COLUMNS, RosterSnapshots, build_snapshots, check_finite
+from truestrength.base.config import RosterSection
 from truestrength.features.scaling import FeatureScaler
 
 F = {name: i for i, name in enumerate(FEATURE_NAMES)}
@@ -137,7 +132,7 @@ def test_playoff_logs_do_not_enter_features() -> None:
     base = [Game("2021-10-20", 1, 2, (Line(1, 1, pts=10), Line(2, 2))),
             Game("2021-10-22", 1, 2, (Line(1, 1, pts=20), Line(2, 2)))]
     po = base + [Game("2021-10-24", 1, 2, (Line(1, 1, pts=90), Line(2, 2)), kind="playoff")]
-    cfg = RosterConfig(prior_games=1e-9)
+    cfg = RosterSection(prior_games=1e-9)
     a = build_snapshots(make_league(base), [S1], cfg, dates=["2021-10-30"])
     b = build_snapshots(make_league(po), [S1], cfg, dates=["2021-10-30"])
     np.testing.assert_array_equal(a.x, b.x)
@@ -179,7 +174,7 @@ def _roster_league() -> list[Game]:
 
 
 def test_ordering_by_recent_minutes_top_p_and_padding() -> None:
-    cfg = RosterConfig(max_players=5, recent_games=2)
+    cfg = RosterSection(max_players=5, recent_games=2)
     snaps = build_snapshots(make_league(_roster_league()), [S1], cfg, dates=["2021-10-25"])
     r1, r2 = row(snaps, "2021-10-25", 1), row(snaps, "2021-10-25", 2)
     # Recent (last 2 games) minutes: 6 -> 35, 2 -> 30, 3 -> 20, 4 -> 10, 5 -> 5, 1 -> 2.
@@ -242,7 +237,7 @@ def test_season_to_date_points_and_ts_by_hand() -> None:
                                   Line(2, 2))),
         Game("2021-10-24", 1, 2, (Line(1, 1, min=40, pts=50, fga=20, fta=10), Line(2, 2))),
     ]
-    cfg = RosterConfig(prior_games=1e-9, recent_prior_games=1e-9)
+    cfg = RosterSection(prior_games=1e-9, recent_prior_games=1e-9)
     snaps = build_snapshots(make_league(games), [S1], cfg, dates=["2021-10-24"])
     v = player_vec(snaps, "2021-10-24", 1, 1)
     assert v[F["sea_pts_pg"]] == pytest.approx(15.0, rel=1e-6)
@@ -271,7 +266,7 @@ def test_prior_blend_by_hand() -> None:
     cur = [Game("2022-10-20", 1, 2, (Line(1, 1, min=20, pts=12, fga=9, fta=2),
                                      Line(7, 1, min=20, pts=0, fga=3, fta=0),
                                      Line(3, 2, min=5)))]
-    cfg = RosterConfig(prior_games=k)
+    cfg = RosterSection(prior_games=k)
     snaps = build_snapshots(make_league(prev + cur), [S2], cfg, dates=["2022-10-21"])
     v = player_vec(snaps, "2022-10-21", 1, 1)
     prior_pts = (4 + 8 + k * 20) / (2 + k)
@@ -312,7 +307,7 @@ def test_zero_attempts_and_zero_minutes_fall_back_to_the_prior() -> None:
 
 
 def test_availability_and_games_missed() -> None:
-    cfg = RosterConfig(recent_games=3)
+    cfg = RosterSection(recent_games=3)
     games = []
     for i in range(5):
         lines = [Line(1, 1, min=30), Line(2, 2)]
@@ -369,14 +364,14 @@ def test_select_keeps_rows_aligned() -> None:
 
 
 def test_config_roundtrip_hash_and_validation() -> None:
-    cfg = RosterConfig(max_players=12, prior_games=10.0)
-    assert RosterConfig.from_dict(cfg.to_dict()) == cfg
-    assert cfg.config_hash() == RosterConfig.from_dict(cfg.to_dict()).config_hash()
-    assert cfg.config_hash() != RosterConfig().config_hash()
+    cfg = RosterSection(max_players=12, prior_games=10.0)
+    assert RosterSection.from_dict(cfg.to_dict()) == cfg
+    assert cfg.config_hash() == RosterSection.from_dict(cfg.to_dict()).config_hash()
+    assert cfg.config_hash() != RosterSection().config_hash()
     with pytest.raises(ValueError, match="prior_games"):
-        RosterConfig(prior_games=0.0)
+        RosterSection(prior_games=0.0)
     with pytest.raises(ValueError, match="unknown"):
-        RosterConfig.from_dict({"bogus": 1})
+        RosterSection.from_dict({"bogus": 1})
 
 
 # -- real data -------------------------------------------------------------------------------

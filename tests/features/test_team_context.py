@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from features.league_factory import make_league, random_league
-from truestrength.data.league import LeagueData
-from truestrength.evaluation import ratings
+from truestrength.base.league import LeagueData
+from truestrength.base import ratings
 from truestrength.features.team_context import (
     CONTINUITY_FALLBACK,
     FEATURE_NAMES,
@@ -110,7 +110,7 @@ def test_first_season_without_any_history_is_finite(tiny):
     ctx = build_team_context(tiny, [S0])
     x = _at(ctx, "2029-10-20")
     assert (x["efg"] == LEAGUE_FALLBACK["efg"]).all() and (x["prev_win_pct"] == 0.5).all()
-    assert (x["elo"] == ratings.EloConfig().initial).all()
+    assert (x["elo"] == ratings.EloSection().initial).all()
 
 
 def test_dates_inside_the_previous_season_are_refused(tiny):

@@ -15,7 +15,6 @@ from truestrength.inference import simulate as sim
 from truestrength.inference.simulate import (
     REACHED,
     SeasonState,
-    SimConfig,
     elo_win_prob_fn,
     logistic_win_prob,
     play_in,
@@ -23,6 +22,7 @@ from truestrength.inference.simulate import (
     simulate_outcomes,
     simulate_season,
 )
+from truestrength.base.config import SimulationSection
 
 TEAMS = np.arange(1001, 1031, dtype=np.int64)
 CONF = np.array(["E"] * 15 + ["W"] * 15)
@@ -207,7 +207,7 @@ def _check_table(t: pd.DataFrame) -> None:
 
 def test_invariants_mid_season():
     state, wp = mid_state(), random_model()
-    out = simulate_outcomes(state, wp, SimConfig(n_sims=3000, seed=1))
+    out = simulate_outcomes(state, wp, SimulationSection(n_sims=3000, seed=1))
     _check_invariants(state, out)
     t = sim.summarise_outcomes(out)
     _check_table(t)
@@ -217,7 +217,7 @@ def test_invariants_mid_season():
 def test_mean_wins_is_current_wins_plus_expected_wins_of_remaining_games():
     state, wp = mid_state(), random_model()
     n = 4000
-    t = simulate_season(state, wp, SimConfig(n_sims=n, seed=2)).table
+    t = simulate_season(state, wp, SimulationSection(n_sims=n, seed=2)).table
     rem = state.remaining
     p = wp(rem["home_team_id"].to_numpy(), rem["road_team_id"].to_numpy(),
            rem["neutral_site"].to_numpy())
@@ -235,7 +235,7 @@ def test_end_of_season_seeds_are_fixed_and_follow_the_tie_break():
     pdiff = rng.integers(-400, 400, 30)
     pdiff[[0, 1, 2]] = [50, 120, 50]
     state = end_state(wins, pdiff)
-    out = simulate_outcomes(state, random_model(), SimConfig(n_sims=2000))
+    out = simulate_outcomes(state, random_model(), SimulationSection(n_sims=2000))
     _check_invariants(state, out)
     expected = conference_seeds(wins, pdiff)
     seeds = np.array([expected[t] for t in TEAMS])
@@ -257,7 +257,7 @@ def test_home_court_goes_to_the_better_record_in_every_round_and_across_conferen
     wins[TEAMS == 1030] = 70  # best record, in the West, highest id
     state = end_state(wins)
     home_always = logistic_win_prob(pd.Series(0.0, index=TEAMS), 1e4, 1.0)
-    t = simulate_season(state, home_always, SimConfig(n_sims=500)).table.set_index("team_id")
+    t = simulate_season(state, home_always, SimulationSection(n_sims=500)).table.set_index("team_id")
     seeds = conference_seeds(wins, np.zeros(30))
     seed = t.index.map(seeds)
     assert (t.loc[seed <= 8, "p_playoffs"] == 1).all()
@@ -280,7 +280,7 @@ def test_bracket_pairings_with_certain_outcomes():
     for k, s in strength.items():
         scores[1000 + k] = s
     wp = logistic_win_prob(scores, 0.0, 1e4)
-    t = simulate_season(end_state(wins), wp, SimConfig(n_sims=50)).table.set_index("team_id")
+    t = simulate_season(end_state(wins), wp, SimulationSection(n_sims=50)).table.set_index("team_id")
     east = t.loc[TEAMS[:10]]
     level = (east[P_COLS] == 1).sum(axis=1)  # 0 missed ... 5 champion
     assert level.to_dict() == {1001: 1, 1002: 1, 1003: 1, 1004: 3, 1005: 1, 1006: 2,
@@ -292,14 +292,14 @@ def test_a_team_that_beats_everyone_wins_every_title():
     scores = pd.Series(np.random.default_rng(0).normal(0, 1, 30), index=TEAMS)
     scores[1007] = 1e4
     wp = logistic_win_prob(scores, 0.3, 1.0)
-    t = simulate_season(mid_state(), wp, SimConfig(n_sims=2000)).table.set_index("team_id")
+    t = simulate_season(mid_state(), wp, SimulationSection(n_sims=2000)).table.set_index("team_id")
     assert t.loc[1007, "p_title"] == 1
     # even from the 10th seed at the end of the season, through the play-in
     wins = np.arange(30, 60)  # East: 1001 (30 wins) is 15th ... 1015 first; 1006 is 10th
     assert conference_seeds(wins, np.zeros(30))[1006] == 10
     scores[1007], scores[1006] = 0.0, 1e4  # now 1006 is the unbeatable one
     wp = logistic_win_prob(scores, 0.3, 1.0)
-    t = simulate_season(end_state(wins), wp, SimConfig(n_sims=2000)).table.set_index("team_id")
+    t = simulate_season(end_state(wins), wp, SimulationSection(n_sims=2000)).table.set_index("team_id")
     assert t.loc[1006, "p_play_in"] == 1
     assert t.loc[1006, "p_playoffs"] == 1 and t.loc[1006, "p_title"] == 1
 
@@ -308,7 +308,7 @@ def test_equal_teams_split_every_series_evenly():
     n = 20_000
     coin = logistic_win_prob(pd.Series(0.0, index=TEAMS), 0.0, 1.0)
     state = end_state(np.arange(30, 60))
-    t = simulate_season(state, coin, SimConfig(n_sims=n, seed=7)).table
+    t = simulate_season(state, coin, SimulationSection(n_sims=n, seed=7)).table
     seeds = np.array([conference_seeds(np.arange(30, 60), np.zeros(30))[x] for x in TEAMS])
     top = t[seeds <= 6]
     for col, p in [("p_second_round", 0.5), ("p_conf_finals", 0.25), ("p_finals", 0.125),
@@ -324,9 +324,9 @@ def test_equal_teams_split_every_series_evenly():
 # --------------------------------------------------------------------------------------------
 def test_deterministic_by_seed_and_seeds_differ_slightly():
     state, wp = mid_state(), random_model()
-    a = simulate_season(state, wp, SimConfig(n_sims=3000, seed=11)).table
-    b = simulate_season(state, wp, SimConfig(n_sims=3000, seed=11)).table
-    c = simulate_season(state, wp, SimConfig(n_sims=3000, seed=12)).table
+    a = simulate_season(state, wp, SimulationSection(n_sims=3000, seed=11)).table
+    b = simulate_season(state, wp, SimulationSection(n_sims=3000, seed=11)).table
+    c = simulate_season(state, wp, SimulationSection(n_sims=3000, seed=12)).table
     pd.testing.assert_frame_equal(a, b)
     diff = (a[P_COLS] - c[P_COLS]).abs().to_numpy()
     assert diff.max() > 0
@@ -335,7 +335,7 @@ def test_deterministic_by_seed_and_seeds_differ_slightly():
 
 def test_results_do_not_depend_on_the_block_size(monkeypatch):
     state, wp = mid_state(), random_model()
-    cfg = SimConfig(n_sims=1000, seed=3)
+    cfg = SimulationSection(n_sims=1000, seed=3)
     ref = simulate_outcomes(state, wp, cfg)
     monkeypatch.setattr(sim, "_CHUNK", 333)
     other = simulate_outcomes(state, wp, cfg)
@@ -345,9 +345,9 @@ def test_results_do_not_depend_on_the_block_size(monkeypatch):
 def test_speed_ten_thousand_sims_from_the_season_start():
     state, wp = full_schedule_state(), random_model()
     assert len(state.remaining) == 1230
-    simulate_season(state, wp, SimConfig(n_sims=100))  # warm-up
+    simulate_season(state, wp, SimulationSection(n_sims=100))  # warm-up
     t0 = time.perf_counter()
-    res = simulate_season(state, wp, SimConfig(n_sims=10_000))
+    res = simulate_season(state, wp, SimulationSection(n_sims=10_000))
     wall = time.perf_counter() - t0
     print(f"\n10,000 sims, 1,230 games remaining: {wall:.3f} s")
     assert wall < 20
@@ -360,7 +360,7 @@ def test_rejects_a_win_model_that_returns_invalid_probabilities():
         return np.full(np.shape(h), 1.5)
 
     with pytest.raises(ValueError, match=r"outside \[0, 1\]"):
-        simulate_season(mid_state(), bad, SimConfig(n_sims=10))
+        simulate_season(mid_state(), bad, SimulationSection(n_sims=10))
 
 
 def test_state_validation():
@@ -375,7 +375,7 @@ def test_state_validation():
 
 
 def test_elo_win_prob_fn_matches_the_ratings_module():
-    from truestrength.evaluation.ratings import elo_win_prob
+    from truestrength.base.ratings import elo_win_prob
 
     elo = pd.Series(np.random.default_rng(0).normal(1500, 100, 30), index=TEAMS)
     wp = elo_win_prob_fn(elo)
@@ -391,7 +391,7 @@ def test_elo_win_prob_fn_matches_the_ratings_module():
 # SeasonState from a league
 # --------------------------------------------------------------------------------------------
 def test_state_from_synthetic_league_mid_season(synth_league):
-    from truestrength.evaluation.targets import as_of_points, standings
+    from truestrength.base.targets import as_of_points, standings
 
     season = synth_league.seasons[-1]
     as_of = next(p.date for p in as_of_points(synth_league, season) if p.label == "g41")
@@ -421,7 +421,7 @@ def test_state_from_synthetic_league_mid_season(synth_league):
                                 as_of, schedule=schedule)
 
     scores = pd.Series(np.linspace(-1, 1, state.teams.size), index=state.teams)
-    res = simulate_season(state, logistic_win_prob(scores, 0.3, 1.0), SimConfig(n_sims=2000))
+    res = simulate_season(state, logistic_win_prob(scores, 0.3, 1.0), SimulationSection(n_sims=2000))
     _check_table(res.table)
 
 
@@ -430,15 +430,15 @@ def test_state_from_synthetic_league_mid_season(synth_league):
 # --------------------------------------------------------------------------------------------
 @pytest.mark.realdata
 def test_end_of_2022_23_with_elo(real_league):
-    from truestrength.evaluation.ratings import elo_ratings_before
-    from truestrength.evaluation.targets import as_of_points, standings
+    from truestrength.base.ratings import elo_ratings_before
+    from truestrength.base.targets import as_of_points, standings
 
     season = "2022-23"
     end = next(p.date for p in as_of_points(real_league, season) if p.label == "end")
     state = SeasonState.from_league(real_league, season, end)
     assert state.remaining.empty and (state.wins + state.losses == 82).all()
     elo = elo_ratings_before(real_league.games, end, season)
-    res = simulate_season(state, elo_win_prob_fn(elo), SimConfig(n_sims=10_000))
+    res = simulate_season(state, elo_win_prob_fn(elo), SimulationSection(n_sims=10_000))
     print(f"\n2022-23 end, Elo, 10,000 sims: {res.seconds:.3f} s")
     t = res.table.set_index("team_id")
     _check_table(res.table)
@@ -460,7 +460,7 @@ def test_end_of_2022_23_with_elo(real_league):
 
 @pytest.mark.realdata
 def test_start_of_2022_23_speed_with_elo(real_league):
-    from truestrength.evaluation.ratings import elo_ratings_before
+    from truestrength.base.ratings import elo_ratings_before
 
     season = "2022-23"
     g = real_league.games
@@ -468,7 +468,7 @@ def test_start_of_2022_23_speed_with_elo(real_league):
     state = SeasonState.from_league(real_league, season, start)
     assert len(state.remaining) == 1230 and state.wins.sum() == 0
     elo = elo_ratings_before(real_league.games, start, season)
-    res = simulate_season(state, elo_win_prob_fn(elo), SimConfig(n_sims=10_000))
+    res = simulate_season(state, elo_win_prob_fn(elo), SimulationSection(n_sims=10_000))
     print(f"\n2022-23 start, 1,230 games, Elo, 10,000 sims: {res.seconds:.3f} s")
     assert res.seconds < 20
     _check_table(res.table)

@@ -8,7 +8,7 @@ import math
 import pytest
 import torch
 
-from truestrength.models.listmle import listmle_loss, log_factorial, mean_log_factorial
+from truestrength.models.model_a.listmle import listmle_loss, log_factorial, mean_log_factorial
 
 torch.set_num_threads(1)
 

@@ -8,15 +8,12 @@ import pandas as pd
 import pytest
 from scipy.stats import spearmanr
 
-from truestrength.evaluation.targets import as_of_points, rest_of_season_win_pct
+from truestrength.base.targets import as_of_points, rest_of_season_win_pct
 from truestrength.features.team_context import FEATURE_NAMES, build_team_context
 from truestrength.models import model_b as mb
-from truestrength.models.model_b import (
-    ModelB,
-    ModelBSection,
-    mean_list_spearman,
-    out_of_fold_model_b,
-)
+from truestrength.models.model_b import ModelB, ModelBSection
+from truestrength.base.stats import mean_list_spearman
+from truestrength.training.folds import out_of_fold_model_b
 
 FAST = ModelBSection(n_estimators=60, early_stopping_rounds=10, trees_without_holdout=20)
 

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from truestrength.models.player_vocab import PAD_INDEX, UNK_INDEX, PlayerVocab
+from truestrength.models.model_a.vocab import PAD_INDEX, UNK_INDEX, PlayerVocab
 
 
 def test_layout_pad_unknown_then_sorted_ids() -> None:

@@ -8,14 +8,14 @@ import time
 import pytest
 import torch
 
-from truestrength.models.listmle import listmle_loss, log_factorial
-from truestrength.models.roster_model import (
+from truestrength.models.model_a.listmle import listmle_loss, log_factorial
+from truestrength.models.model_a.network import (
     RosterModelConfig,
     RosterOutput,
     RosterSetRanker,
     score_lists,
 )
-from truestrength.training.diagnostics import attention_stats, make_toy_ranking_problem
+from truestrength.models.model_a.diagnostics import attention_stats, make_toy_ranking_problem
 
 torch.set_num_threads(1)  # 2 threads + a busy core = OpenMP spin-wait stalls
 

@@ -8,9 +8,9 @@ import math
 import pytest
 import torch
 
-from truestrength.models.listmle import listmle_loss, log_factorial
-from truestrength.models.roster_model import RosterModelConfig, RosterSetRanker, score_lists
-from truestrength.training.diagnostics import (
+from truestrength.models.model_a.listmle import listmle_loss, log_factorial
+from truestrength.models.model_a.network import RosterModelConfig, RosterSetRanker, score_lists
+from truestrength.models.model_a.diagnostics import (
     Diagnosis,
     NotLearningError,
     PlateauGuard,

@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 import torch
 
-from truestrength.config import Config, ModelASection
+from truestrength.base.config import Config, ModelASection
 from truestrength.features.roster import build_snapshots
-from truestrength.training.model_a import FittedModelA, ModelA
+from truestrength.models.model_a.predictor import FittedModelA, ModelA
 
 torch.set_num_threads(1)
 FAST = Config(model_a=ModelASection(epochs=3, threads=1, refit_on_all=False))

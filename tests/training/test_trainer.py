@@ -7,12 +7,12 @@ import pandas as pd
 import pytest
 import torch
 
-from truestrength.config import ModelASection
-from truestrength.models.listmle import log_factorial
-from truestrength.models.player_vocab import PlayerVocab
-from truestrength.training.diagnostics import NotLearningError
-from truestrength.training.lists import ListSet
-from truestrength.training.trainer import TensorData, train_ranker
+from truestrength.base.config import ModelASection
+from truestrength.models.model_a.listmle import log_factorial
+from truestrength.models.model_a.vocab import PlayerVocab
+from truestrength.models.model_a.diagnostics import NotLearningError
+from truestrength.models.model_a.lists import ListSet
+from truestrength.models.model_a.trainer import TensorData, train_ranker
 
 torch.set_num_threads(1)
 
@@ -71,7 +71,7 @@ def test_early_stopping_restores_best_weights():
                           va, progress=False)
     best = min(r["val_loss"] for r in result.history)
     assert result.history[result.best_epoch - 1]["val_loss"] == best
-    from truestrength.training.trainer import _evaluate
+    from truestrength.models.model_a.trainer import _evaluate
 
     vloss, *_ = _evaluate(result.model, *va, 8, 0)
     assert vloss == pytest.approx(best, rel=1e-5)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from truestrength.config import Config
-from truestrength.training.verify import verify_real, verify_synthetic
+from truestrength.base.config import Config
+from truestrength.evaluation.verify import verify_real, verify_synthetic
 
 torch.set_num_threads(2)
 

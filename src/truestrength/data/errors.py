@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from truestrength.base.errors import DataError
 
-class IngestError(ValueError):
+
+class IngestError(DataError):
     """A file that cannot be ingested. ``line`` is the 1-based line in the file (header = 1)."""
 
     def __init__(

@@ -19,7 +19,7 @@ What the team log cannot tell us, and how the games file says it:
 * The cup final has its own ``006`` id and is written as ``nba_cup_final`` with
   ``neutral_site`` True (it is always played in Las Vegas). NBA.com serves it under the season
   type ``IST``, not ``Regular Season``; it is fetched only when ``"IST"`` is in
-  ``FetchConfig.season_types`` (it does not count toward the standings either way).
+  ``FetchSection.season_types`` (it does not count toward the standings either way).
 * Every other game is written with ``neutral_site`` False: the log names a home team for
   every game, and neutral courts (e.g. the 2020 bubble) are not marked in it.
 """
@@ -30,10 +30,7 @@ import contextlib
 import errno
 import gzip
 import json
-import os
-import re
 import socket
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -48,7 +45,10 @@ from nba_api.stats.library.http import NBAStatsHTTP, NBAStatsResponse
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from truestrength.data.teams import season_label, season_start_year
+from truestrength.base.config import FetchSection
+from truestrength.base.errors import DataError
+from truestrength.base.io import atomic_write
+from truestrength.base.seasons import season_start_year
 
 HOST = "stats.nba.com"
 
@@ -98,7 +98,7 @@ _OFFLINE_HINT = (
 )
 
 
-class FetchError(RuntimeError):
+class FetchError(DataError):
     """A download that could not complete; the message says what to do about it.
 
     ``offline`` is True when the host could not be reached at all, so a caller (the CLI) can
@@ -108,44 +108,6 @@ class FetchError(RuntimeError):
     def __init__(self, message: str, *, offline: bool = False) -> None:
         super().__init__(message)
         self.offline = offline
-
-
-@dataclass(frozen=True)
-class FetchConfig:
-    """What to download and how politely.
-
-    ``retries`` counts attempts after the first; the n-th retry waits ``backoff_s * 2**(n-1)``.
-    ``refresh`` re-downloads responses that are already saved (for a season still in progress:
-    a saved response never changes on its own).
-    """
-
-    raw_dir: Path
-    seasons: list[str]
-    season_types: tuple[str, ...] = ("Regular Season", "PlayIn", "Playoffs")
-    min_interval_s: float = 1.0
-    retries: int = 4
-    backoff_s: float = 2.0
-    timeout_s: float = 30.0
-    refresh: bool = False
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "raw_dir", Path(self.raw_dir))
-        if isinstance(self.seasons, str):
-            raise ValueError("seasons must be a list of seasons; use parse_seasons() on a spec")
-        if not self.seasons:
-            raise ValueError("no seasons to fetch")
-        for s in self.seasons:
-            season_start_year(s)
-        object.__setattr__(self, "season_types", tuple(self.season_types))
-        unknown = [t for t in self.season_types if t not in GAME_TYPE_BY_SEASON_TYPE]
-        if unknown or not self.season_types:
-            raise ValueError(
-                f"unknown season type(s) {unknown}; known: {list(GAME_TYPE_BY_SEASON_TYPE)}"
-            )
-        if self.retries < 0 or self.min_interval_s < 0 or self.backoff_s < 0:
-            raise ValueError("retries, min_interval_s and backoff_s must not be negative")
-        if self.timeout_s <= 0:
-            raise ValueError("timeout_s must be positive")
 
 
 @dataclass(frozen=True)
@@ -167,45 +129,6 @@ class HTTPSession(Protocol):
 # --------------------------------------------------------------------------- seasons
 
 
-_SEASON_RE = re.compile(r"\d{4}-\d{2}")
-
-
-def parse_seasons(spec: str) -> list[str]:
-    """``"2015-16..2024-25"``, ``"2022-23"`` or ``"2021-22,2023-24"`` (items may be ranges).
-
-    Returned in the order given, without duplicates.
-    """
-    if not isinstance(spec, str) or not spec.strip():
-        raise ValueError("no seasons given; expected e.g. 2022-23, 2015-16..2024-25 or "
-                         "2021-22,2023-24")  # fmt: skip
-    out: list[str] = []
-    for item in spec.split(","):
-        item = item.strip()
-        if not item:
-            raise ValueError(f"empty item in season list {spec!r}")
-        if ".." in item:
-            first, _, last = item.partition("..")
-            start, end = _one_season(first.strip(), spec), _one_season(last.strip(), spec)
-            if end < start:
-                raise ValueError(f"season range {item!r} runs backwards; write "
-                                 f"{season_label(end)}..{season_label(start)}")  # fmt: skip
-            seasons = [season_label(y) for y in range(start, end + 1)]
-        else:
-            seasons = [season_label(_one_season(item, spec))]
-        out += [s for s in seasons if s not in out]
-    return out
-
-
-def _one_season(text: str, spec: str) -> int:
-    if not _SEASON_RE.fullmatch(text):
-        raise ValueError(
-            f"{text!r} in {spec!r} is not a season; seasons look like 2022-23 "
-            "(ranges: 2015-16..2024-25, lists: 2021-22,2023-24)"
-        )
-    try:
-        return season_start_year(text)
-    except ValueError as exc:
-        raise ValueError(f"{text!r} in {spec!r}: {exc}") from None
 
 
 # --------------------------------------------------------------------------- requests
@@ -238,7 +161,7 @@ class _Downloader:
     """Spaces requests (monotonic clock), retries transient failures, fails fast offline."""
 
     def __init__(
-        self, config: FetchConfig, sleep: Callable[[float], None], clock: Callable[[], float]
+        self, config: FetchSection, sleep: Callable[[float], None], clock: Callable[[], float]
     ) -> None:
         self.config = config
         self.sleep = sleep
@@ -408,20 +331,6 @@ def _load_cached(path: Path, req: _Request) -> pd.DataFrame | None:
     return frame
 
 
-def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Write through a temp file in the same folder, so a crash never leaves half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 def _iso_dates(dates: pd.Series) -> pd.Series:
     text = dates.astype(str)
     if text.str.fullmatch(r"\d{4}-\d{2}-\d{2}").all():
@@ -521,15 +430,18 @@ def _write_csv_gz(frame: pd.DataFrame, path: Path) -> None:
     # gzip.compress with mtime=0 stores neither a time nor the (temporary) file name, so the
     # same responses always give byte-identical files.
     data = gzip.compress(frame.to_csv(index=False).encode("utf-8"), mtime=0)
-    _atomic_write(path, lambda tmp: tmp.write_bytes(data))
+    atomic_write(path, lambda tmp: tmp.write_bytes(data))
 
 
 # --------------------------------------------------------------------------- fetch
 
 
 def fetch_seasons(
-    config: FetchConfig,
+    raw_dir: Path,
+    seasons: Sequence[str],
+    config: FetchSection | None = None,
     *,
+    refresh: bool = False,
     client: HTTPSession | None = None,
     progress: bool = True,
     sleep: Callable[[float], None] = time.sleep,
@@ -541,14 +453,22 @@ def fetch_seasons(
     serves recorded responses); None keeps nba_api's own. ``sleep``/``clock`` are injectable
     so tests can check the spacing and backoff without waiting.
 
+    ``refresh`` re-downloads responses that are already saved (for a season still in
+    progress: a saved response never changes on its own).
+
     Raises FetchError naming the failed request; seasons finished before it keep their CSVs,
     the failed season gets none, and re-running the same call resumes from the saved
     responses.
     """
-    raw_dir = config.raw_dir
+    config = config or FetchSection()
+    raw_dir = Path(raw_dir)
+    if isinstance(seasons, str) or not seasons:
+        raise ValueError("seasons must be a non-empty list of seasons; use parse_seasons()")
+    for s in seasons:
+        season_start_year(s)
     requests_by_season = {
         season: [_Request(season, st, who) for st in config.season_types for who in ("P", "T")]
-        for season in config.seasons
+        for season in seasons
     }
     total = sum(len(r) for r in requests_by_season.values())
     downloader = _Downloader(config, sleep, clock)
@@ -571,7 +491,7 @@ def fetch_seasons(
             for req in reqs:
                 bar.update(task, description=req.label)
                 path = req.cache_path(raw_dir)
-                cached = None if config.refresh else _load_cached(path, req)
+                cached = None if refresh else _load_cached(path, req)
                 if cached is not None:
                     frames[req] = cached
                     skipped.append(req.label)
@@ -580,7 +500,7 @@ def fetch_seasons(
                         text = downloader.download(req)
                     except FetchError as exc:
                         raise _with_resume_note(exc, season, raw_dir) from None
-                    _atomic_write(path, lambda tmp, t=text: tmp.write_text(t, encoding="utf-8"))
+                    atomic_write(path, lambda tmp, t=text: tmp.write_text(t, encoding="utf-8"))
                     frames[req] = _parse_response(text)
                     downloaded.append(req.label)
                 bar.advance(task)

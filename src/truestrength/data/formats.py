@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from truestrength.base.seasons import season_label, season_start_year
 from truestrength.data.errors import IngestError
-from truestrength.data.teams import season_label, season_start_year
 
 # Box counts kept for every team and player row. Rates (FG%, TS%) are derived later from these.
 BOX_COUNTS = (

@@ -16,6 +16,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from truestrength.base.errors import DataError
+from truestrength.base.league import TABLES as LEAGUE_TABLES
+from truestrength.base.league import LeagueData
 from truestrength.data.formats import BOX_COUNTS
 
 DEFAULT_DB = Path("data/truestrength.duckdb")
@@ -113,13 +116,17 @@ TABLES = (
 )  # fmt: skip
 
 
+class StoreNotFoundError(DataError, FileNotFoundError):
+    """A store opened for reading that does not exist."""
+
+
 class Store:
     """A TrueStrength DuckDB file. Use as a context manager, or call :meth:`close`."""
 
     def __init__(self, path: Path | str, *, read_only: bool = False) -> None:
         self.path = Path(path)
         if read_only and not self.path.exists():
-            raise FileNotFoundError(
+            raise StoreNotFoundError(
                 f"no store at {self.path}: run `truestrength ingest PATH` or "
                 "`truestrength demo` first (or pass --db / set TRUESTRENGTH_DB)"
             )
@@ -160,6 +167,34 @@ class Store:
         return {
             t: self.con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES
         }
+
+    def season_summary(self) -> pd.DataFrame:
+        """Per season: games by kind, first and last date, player rows and players."""
+        return self.query("""
+            SELECT g.season,
+                   count(*) FILTER (WHERE kind = 'regular') AS regular,
+                   count(*) FILTER (WHERE kind = 'cup_final') AS cup_final,
+                   count(*) FILTER (WHERE kind = 'play_in') AS play_in,
+                   count(*) FILTER (WHERE kind = 'playoff') AS playoff,
+                   min(game_date)::VARCHAR AS first, max(game_date)::VARCHAR AS last,
+                   (SELECT count(*) FROM player_game_logs p WHERE p.season = g.season) AS rows,
+                   (SELECT count(DISTINCT player_id) FROM player_game_logs p
+                     WHERE p.season = g.season) AS players
+            FROM games g GROUP BY g.season ORDER BY g.season""")
+
+    def league(self, seasons: list[str] | None = None) -> LeagueData:
+        """The store (or only ``seasons`` of it) as an in-memory :class:`LeagueData`."""
+        where, params = "", []
+        if seasons is not None:
+            where, params = "WHERE season IN (SELECT unnest(?::VARCHAR[]))", [list(seasons)]
+        frames = {}
+        for name, (table, order) in LEAGUE_TABLES.items():
+            w, p = ("", []) if name == "players" else (where, params)
+            df = self.query(f"SELECT * FROM {table} {w} ORDER BY {order}", p)
+            if "game_date" in df:
+                df["game_date"] = pd.to_datetime(df["game_date"])
+            frames[name] = df
+        return LeagueData(frames, self.content_hash())
 
     def content_hash(self) -> str:
         """A hash of every base row, so a run can record exactly which data it used."""

@@ -58,7 +58,7 @@ on every date, and the expected home margin of a game is
 Strength moves during a season only through injuries, returns and trades; abilities are constant
 within a season.
 
-Everything is drawn from one ``numpy.random.Generator`` seeded with ``SynthConfig.seed`` and gzip
+Everything is drawn from one ``numpy.random.Generator`` seeded with ``SynthSection.seed`` and gzip
 members carry no timestamp or name, so a configuration always produces byte-identical files.
 """
 
@@ -72,16 +72,22 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from truestrength.data.teams import season_label
+from truestrength.base.config import SynthSection
+from truestrength.base.league import LeagueData
+from truestrength.base.seasons import season_label
+from truestrength.data.ingest import IngestReport, ingest_files
+from truestrength.data.store import Store
 
 __all__ = [
     "GAMES_COLUMNS",
     "PLAYER_LOG_COLUMNS",
     "TEAMS_COLUMNS",
-    "SynthConfig",
     "SynthSummary",
+    "SyntheticStore",
     "age_curve",
     "generate_league",
+    "input_paths",
+    "synthetic_store",
 ]
 
 PLAYER_LOG_COLUMNS: list[str] = [
@@ -169,33 +175,6 @@ _STYLE = (
     "tov", "pf", "pos",
 )  # fmt: skip
 _PCT = np.array([repr(i / 1000) for i in range(1001)], dtype=object)  # "0.4", "0.333", "1.0"
-
-
-@dataclass(frozen=True)
-class SynthConfig:
-    """What to generate. Only the NBA's 30-team, 82-game format is implemented."""
-
-    n_seasons: int = 3
-    seed: int = 0
-    first_season: int = 2015  # start year of the first season ("2015-16")
-    n_teams: int = 30  # two conferences of 15
-    home_advantage: float = 2.5  # expected home margin between equal teams, points
-    team_noise_sd: float = 8.5  # per-team score noise; the game margin sd is sqrt(2) times this
-    pace_sd: float = 6.0  # shared shock to both scores: moves totals, not margins
-    injury_rate: float = 1.0  # multiplier on the base daily injury hazard
-    trades_per_season: float = 6.0  # mean number of mid-season two-player trades
-
-    def __post_init__(self) -> None:
-        if self.n_teams != 30:
-            raise ValueError("only the 30-team league (two conferences of 15) is implemented")
-        if self.n_seasons < 1:
-            raise ValueError("n_seasons must be at least 1")
-        if not 1950 <= self.first_season <= 2090:
-            raise ValueError("first_season must be a start year between 1950 and 2090")
-        if self.team_noise_sd <= 0 or self.pace_sd < 0 or self.injury_rate < 0:
-            raise ValueError("noise sds and injury_rate must be non-negative (team_noise_sd > 0)")
-        if self.trades_per_season < 0:
-            raise ValueError("trades_per_season must be non-negative")
 
 
 @dataclass(frozen=True)
@@ -516,7 +495,7 @@ class _Season:
     style: dict[str, np.ndarray]
     rot: np.ndarray  # (days, teams, R) local player index by rotation rank, -1 = empty
     era: _Era
-    cfg: SynthConfig
+    cfg: SynthSection
 
 
 def _injuries(
@@ -869,7 +848,7 @@ class _SeasonResult:
 
 
 def _simulate_season(
-    rng: np.random.Generator, pool: _Pool, year: int, cfg: SynthConfig
+    rng: np.random.Generator, pool: _Pool, year: int, cfg: SynthSection
 ) -> _SeasonResult:
     n_teams = cfg.n_teams
     yy = f"{year % 100:02d}"
@@ -1168,9 +1147,9 @@ def _season_frames(
     return games, pd.concat(log_frames, ignore_index=True)
 
 
-def generate_league(out_dir: Path, config: SynthConfig | None = None) -> SynthSummary:
+def generate_league(out_dir: Path, config: SynthSection | None = None) -> SynthSummary:
     """Simulate ``config.n_seasons`` seasons and write them (and the truth) under ``out_dir``."""
-    cfg = config if config is not None else SynthConfig()
+    cfg = config if config is not None else SynthSection()
     out_dir = Path(out_dir)
     for sub in ("games", "player_game_logs", "truth"):
         (out_dir / sub).mkdir(parents=True, exist_ok=True)
@@ -1240,3 +1219,27 @@ def generate_league(out_dir: Path, config: SynthConfig | None = None) -> SynthSu
     )
     files += [teams_path, strength_path, players_path]
     return SynthSummary(out_dir, seasons, n_games, n_rows, files)
+
+
+def input_paths(league_dir: Path) -> list[Path]:
+    """The synthetic league's data files (its truth/ folder is for checking, not ingesting)."""
+    return [league_dir / "teams.csv", league_dir / "games", league_dir / "player_game_logs"]
+
+
+@dataclass(frozen=True)
+class SyntheticStore:
+    summary: SynthSummary
+    report: IngestReport
+    data: LeagueData
+
+
+def synthetic_store(league_dir: Path, db_path: Path,
+                    config: SynthSection | None = None) -> SyntheticStore:
+    """Generate a league into ``league_dir``, ingest it into a new store at ``db_path`` and
+    read it back: the offline starting point of ``demo``, ``verify`` and the tests."""
+    summary = generate_league(league_dir, config)
+    Path(db_path).unlink(missing_ok=True)
+    with Store(db_path) as store:
+        report = ingest_files(store, input_paths(league_dir))
+        data = store.league()
+    return SyntheticStore(summary, report, data)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from truestrength.base.seasons import season_start_year
+
 
 @dataclass(frozen=True)
 class TeamSeason:
@@ -56,20 +58,6 @@ _FRANCHISES: dict[int, tuple[str, list[tuple[int, str, str]]]] = {
 }
 
 FIRST_REGISTRY_SEASON = 2004
-
-
-def season_start_year(season: str) -> int:
-    """``"2015-16"`` -> 2015. Raises ValueError on anything else."""
-    if len(season) != 7 or season[4] != "-" or not (season[:4] + season[5:]).isdigit():
-        raise ValueError(f"season {season!r} is not of the form YYYY-YY")
-    start = int(season[:4])
-    if (start + 1) % 100 != int(season[5:]):
-        raise ValueError(f"season {season!r}: second year must follow the first")
-    return start
-
-
-def season_label(start_year: int) -> str:
-    return f"{start_year}-{(start_year + 1) % 100:02d}"
 
 
 def nba_team_season(team_id: int, season: str) -> TeamSeason | None:

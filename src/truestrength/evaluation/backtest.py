@@ -14,27 +14,25 @@ Targets are computed here from the full season, never handed to a predictor.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from functools import partial
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from rich.progress import Progress
 
-from truestrength.data.league import LeagueData
-from truestrength.data.teams import season_start_year
+from truestrength.base.config import BacktestSection, SimulationSection
+from truestrength.base.errors import DataError, ModelError
+from truestrength.base.io import write_json
+from truestrength.base.league import LeagueData
+from truestrength.base.manifest import code_version
+from truestrength.base.predictor import Predictor
+from truestrength.base.targets import as_of_points, playoff_finish_rank, rest_of_season_win_pct
+from truestrength.base.walkforward import walk_forward
 from truestrength.evaluation import metrics as m
-from truestrength.evaluation.predictor import Predictor
-from truestrength.evaluation.targets import (
-    as_of_points,
-    playoff_finish_rank,
-    rest_of_season_win_pct,
-)
-from truestrength.manifest import code_version
+from truestrength.inference.simulate import SeasonState, simulate_season
 
 PredictorFactory = Callable[[], Predictor]
 
@@ -44,7 +42,32 @@ END_METRICS = ("po_spearman", "po_spearman16", "po_rank_mae", "po_ndcg4", "champ
 GAME_METRICS = ("game_log_loss", "game_brier")
 LOWER_IS_BETTER = {"po_rank_mae", "champion_rank", "game_log_loss", "game_brier",
                    "title_log_loss", "title_brier"}
-TITLE_SIMS = 10_000
+# A uniform guess over 30 teams, for the title odds: ln 30 and (29/30)^2 + 29/900.
+UNIFORM_TITLE_LOG_LOSS = float(np.log(30))
+UNIFORM_TITLE_BRIER = float((29 / 30) ** 2 + 29 / 900)
+
+
+@dataclass(frozen=True)
+class BacktestMeta:
+    """What a backtest ran on and how, so its numbers can be reproduced."""
+
+    test_seasons: list[str]
+    predictors: list[str]
+    seasons_in_data: list[str]
+    data_hash: str
+    code_version: str
+    settings: BacktestSection
+    simulation: SimulationSection
+    seconds: float
+    as_of_points: dict[str, dict[str, str]]  # season -> point label -> date
+    uniform_title_log_loss: float = UNIFORM_TITLE_LOG_LOSS
+    uniform_title_brier: float = UNIFORM_TITLE_BRIER
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["settings"] = self.settings.model_dump(mode="json")
+        d["simulation"] = self.simulation.model_dump(mode="json")
+        return d
 
 
 @dataclass
@@ -54,12 +77,11 @@ class BacktestResult:
 
     scores: pd.DataFrame
     games: pd.DataFrame
-    meta: dict = field(default_factory=dict)
+    meta: BacktestMeta
     # per (season, predictor, point, team): the predicted score and the true rank it faced
     team_scores: pd.DataFrame = field(default_factory=pd.DataFrame)
 
-    def paired(self, reference: str, points: tuple[str, ...] = ("g20", "g41"),
-               n_boot: int = 2000, seed: int = 0) -> pd.DataFrame:
+    def paired(self, reference: str, points: tuple[str, ...] = ("g20", "g41")) -> pd.DataFrame:
         """Paired bootstrap over teams of Spearman(predictor) - Spearman(reference) with
         rest-of-season win%, per season and point: the same resampled teams for both."""
         ts = self.team_scores
@@ -72,15 +94,17 @@ class BacktestResult:
                 h = h.set_index("team_id").reindex(ref.index)
                 d = m.paired_bootstrap_diff(m.spearman, h["score"].to_numpy(float),
                                             ref["score"].to_numpy(float),
-                                            ref["true_rank"].to_numpy(float), n_boot=n_boot,
-                                            seed=seed)
+                                            ref["true_rank"].to_numpy(float),
+                                            n_boot=self.meta.settings.n_boot_paired,
+                                            seed=self.meta.settings.seed)
                 rows.append({"season": season, "point": point, "predictor": name,
                              "reference": reference, "diff": d.point, "low": d.low,
                              "high": d.high, "share_not_better": d.share_a_le_b})
         return pd.DataFrame(rows)
 
-    def summary(self, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
+    def summary(self) -> pd.DataFrame:
         """Mean over test seasons per (predictor, point, metric), with a CI over seasons."""
+        n_boot, seed = self.meta.settings.n_boot, self.meta.settings.seed
         rows = []
         for (pred, point, metric), g in self.scores.groupby(["predictor", "point", "metric"],
                                                             sort=False):
@@ -102,20 +126,19 @@ class BacktestResult:
                                s["metric"] + "@" + s["point"])
         t = s.pivot(index="predictor", columns="column", values="mean")
         order = [c for c in headline_columns() if c in t.columns]
-        return t[order].reindex(self.meta.get("predictors", list(t.index)))
+        return t[order].reindex(self.meta.predictors)
 
     def write(self, out_dir: Path, reference: str | None = None) -> tuple[Path, Path]:
         out_dir.mkdir(parents=True, exist_ok=True)
         summary = self.summary()
         paired = self.paired(reference) if reference else pd.DataFrame()
-        js = out_dir / "backtest.json"
         # NaN (an undefined CI) is written as null: bare NaN is not JSON.
-        js.write_text(json.dumps(_nan_to_null({
-            "meta": self.meta,
+        js = write_json(out_dir / "backtest.json", _nan_to_null({
+            "meta": self.meta.to_dict(),
             "summary": summary.to_dict("records"),
             "per_season": self.scores.to_dict("records"),
             "paired_vs_reference": paired.to_dict("records"),
-        }), indent=2, default=str, allow_nan=False))
+        }))
         md = out_dir / "backtest.md"
         md.write_text(self.to_markdown(paired))
         if not self.team_scores.empty:
@@ -126,10 +149,10 @@ class BacktestResult:
     def to_markdown(self, paired: pd.DataFrame | None = None) -> str:
         t = self.table()
         lines = [
-            f"# Backtest: test seasons {', '.join(self.meta.get('test_seasons', []))}",
+            f"# Backtest: test seasons {', '.join(self.meta.test_seasons)}",
             "",
-            f"code {self.meta.get('code_version')}, data hash {self.meta.get('data_hash')}, "
-            f"seed {self.meta.get('seed')}. Each predictor fitted only on seasons before each "
+            f"code {self.meta.code_version}, data hash {self.meta.data_hash}, "
+            f"seed {self.meta.settings.seed}. Each predictor fitted only on seasons before each "
             "test season; predictions use games strictly before each as-of date.",
             "",
             "Mean over test seasons (ros = rest-of-season win%, po = playoff-finish rank at "
@@ -197,7 +220,7 @@ def default_test_seasons(data: LeagueData, n: int = 3) -> list[str]:
     done = series.groupby("season")["winner_id"].agg(lambda w: len(w) == 15 and w.notna().all())
     complete = [s for s in data.seasons[1:] if done.get(s, False)]
     if not complete:
-        raise ValueError("no complete season (regular season and playoffs) after the first "
+        raise DataError("no complete season (regular season and playoffs) after the first "
                          f"in the data ({', '.join(data.seasons) or 'empty'}): nothing to "
                          "backtest on")
     return complete[-n:]
@@ -206,60 +229,51 @@ def default_test_seasons(data: LeagueData, n: int = 3) -> list[str]:
 def backtest(
     data: LeagueData,
     predictors: dict[str, PredictorFactory],
-    test_seasons: list[str] | None = None,
+    settings: BacktestSection | None = None,
+    simulation: SimulationSection | None = None,
     *,
-    n_boot: int = 1000,
-    seed: int = 0,
     score_games: bool = True,
     progress: bool = True,
 ) -> BacktestResult:
-    test_seasons = test_seasons or default_test_seasons(data)
+    """Fit every predictor on the seasons before each test season, score it on that season
+    (``settings.test_seasons``, or the last three complete seasons)."""
+    settings = settings or BacktestSection()
+    simulation = simulation or SimulationSection()
+    test_seasons = settings.test_seasons or default_test_seasons(data)
     unknown = [s for s in test_seasons if s not in data.seasons]
     if unknown:
-        raise ValueError(f"test season(s) {unknown} not in the data ({data.seasons})")
+        raise DataError(f"test season(s) {unknown} not in the data ({data.seasons})")
     started = time.perf_counter()
     score_rows: list[dict] = []
     game_rows: list[pd.DataFrame] = []
     team_rows: list[pd.DataFrame] = []
     with Progress(disable=not progress, transient=True) as bar:
         task = bar.add_task("backtest", total=len(test_seasons) * len(predictors))
-        for season in test_seasons:
-            start = season_start_year(season)
-            train = data.restrict_seasons([s for s in data.seasons
-                                           if season_start_year(s) < start])
-            if not train.seasons:
-                raise ValueError(f"{season}: no earlier season to fit on")
-            upto = data.restrict_seasons([s for s in data.seasons
-                                          if season_start_year(s) <= start])
+        for fold in walk_forward(data, test_seasons):
+            season, upto = fold.season, fold.upto
             points = as_of_points(upto, season)
             for name, factory in predictors.items():
                 bar.update(task, description=f"{season} {name}")
-                predictor = factory().fit(train)
-                rows, teams = _score_points(predictor, name, upto, season, points, n_boot, seed)
+                predictor = factory().fit(fold.train)
+                rows, teams = _score_points(predictor, name, upto, season, points, settings,
+                                            simulation)
                 score_rows += rows
                 team_rows += teams
                 if score_games:
-                    games, rows = _score_games(predictor, name, upto, season)
+                    games, rows = _score_games(predictor, name, upto, season, settings)
                     game_rows.append(games)
                     score_rows += rows
                 bar.advance(task)
     scores = pd.DataFrame(score_rows)
     games = pd.concat(game_rows, ignore_index=True) if game_rows else pd.DataFrame()
-    meta = {
-        "test_seasons": test_seasons,
-        "predictors": list(predictors),
-        "seasons_in_data": data.seasons,
-        "data_hash": data.data_hash,
-        "code_version": code_version(),
-        "n_boot": n_boot,
-        "seed": seed,
-        "seconds": round(time.perf_counter() - started, 2),
-        # A uniform guess over 30 teams, for the title odds: ln 30 and (29/30)^2 + 29/900.
-        "uniform_title_log_loss": float(np.log(30)),
-        "uniform_title_brier": float((29 / 30) ** 2 + 29 / 900),
-        "as_of_points": {s: {p.label: str(p.date.date()) for p in as_of_points(
+    meta = BacktestMeta(
+        test_seasons=list(test_seasons), predictors=list(predictors),
+        seasons_in_data=data.seasons, data_hash=data.data_hash, code_version=code_version(),
+        settings=settings, simulation=simulation,
+        seconds=round(time.perf_counter() - started, 2),
+        as_of_points={s: {p.label: str(p.date.date()) for p in as_of_points(
             data.restrict_seasons([s]), s)} for s in test_seasons},
-    }
+    )
     team_scores = pd.concat(team_rows, ignore_index=True) if team_rows else pd.DataFrame()
     return BacktestResult(scores, games, meta, team_scores)
 
@@ -270,7 +284,9 @@ def _row(season, predictor, point, metric, value, ci: m.Interval | None = None) 
             "high": float("nan") if ci is None else ci.high}
 
 
-def _score_points(predictor, name, data, season, points, n_boot, seed):
+def _score_points(predictor, name, data, season, points, settings: BacktestSection,
+                  simulation: SimulationSection):
+    n_boot, seed = settings.n_boot, settings.seed
     rows, teams = [], []
     for point in points:
         pred = predictor.predict(data.before(point.date), season, point.date)
@@ -291,7 +307,7 @@ def _score_points(predictor, name, data, season, points, n_boot, seed):
                      m.champion_predicted_rank(scores, rank)),
             ]
             if pred.win_prob is not None:
-                rows += _score_title(pred, data, season, point.date, truth, name)
+                rows += _score_title(pred, data, season, point.date, truth, name, simulation)
         else:
             ros = rest_of_season_win_pct(data, season, point.date)
             s = pred.scores.reindex(ros.index)
@@ -309,14 +325,13 @@ def _score_points(predictor, name, data, season, points, n_boot, seed):
     return rows, teams
 
 
-def _score_title(pred, data, season, date, truth, name) -> list[dict]:
+def _score_title(pred, data, season, date, truth, name,
+                 simulation: SimulationSection) -> list[dict]:
     """Title odds from a playoff simulation (play-in and four rounds) with the predictor's
     own game probabilities, scored against the real champion."""
-    from truestrength.inference.simulate import SeasonState, SimConfig, simulate_season
-
     empty = pd.DataFrame({"home_team_id": [], "road_team_id": [], "neutral_site": []})
     state = SeasonState.from_league(data.before(date), season, date, schedule=empty)
-    odds = simulate_season(state, pred.win_prob, SimConfig(n_sims=TITLE_SIMS, seed=0)).table
+    odds = simulate_season(state, pred.win_prob, simulation).table
     p = odds.set_index("team_id")["p_title"].reindex(truth.index).to_numpy(float)
     champ = int(np.flatnonzero(truth.to_numpy() == 1)[0])
     return [_row(season, name, "end", "title_log_loss", m.title_log_loss(p, champ)),
@@ -325,11 +340,12 @@ def _score_title(pred, data, season, date, truth, name) -> list[dict]:
 
 def _require_complete(s: pd.Series, name: str, season: str, label: str) -> None:
     if s.isna().any():
-        raise ValueError(f"{name} gave no score for teams {s[s.isna()].index.tolist()} "
+        raise ModelError(f"{name} gave no score for teams {s[s.isna()].index.tolist()} "
                          f"in {season} at {label}")
 
 
-def _score_games(predictor, name, data, season) -> tuple[pd.DataFrame, list[dict]]:
+def _score_games(predictor, name, data, season,
+                 settings: BacktestSection) -> tuple[pd.DataFrame, list[dict]]:
     g = data.games[data.games["season"] == season]
     parts = []
     for date, day in g.groupby("game_date", sort=True):
@@ -346,30 +362,7 @@ def _score_games(predictor, name, data, season) -> tuple[pd.DataFrame, list[dict
         }))
     games = pd.concat(parts, ignore_index=True)
     p, y = games["p_home"].to_numpy(), games["home_won"].to_numpy(float)
-    ll = m.bootstrap_ci(m.log_loss, p, y, n_boot=200, seed=0)
-    br = m.bootstrap_ci(m.brier, p, y, n_boot=200, seed=0)
+    ll = m.bootstrap_ci(m.log_loss, p, y, n_boot=settings.n_boot_games, seed=settings.seed)
+    br = m.bootstrap_ci(m.brier, p, y, n_boot=settings.n_boot_games, seed=settings.seed)
     return games, [_row(season, name, "all", "game_log_loss", ll.point, ll),
                    _row(season, name, "all", "game_brier", br.point, br)]
-
-
-def baseline_factories(names: list[str]) -> dict[str, PredictorFactory]:
-    return predictor_factories(names)
-
-
-def predictor_factories(names: list[str], config=None) -> dict[str, PredictorFactory]:
-    """Fresh-predictor factories by name: the baselines, and the models when available."""
-    from truestrength.config import Config
-    from truestrength.evaluation.baselines import BASELINES
-    from truestrength.models.model_b import ModelB
-    from truestrength.training.ensemble import EnsembleAB
-    from truestrength.training.model_a import ModelA
-
-    cfg = config or Config()
-    known: dict[str, PredictorFactory] = {n: partial(cls) for n, cls in BASELINES.items()}
-    known["model_a"] = partial(ModelA, cfg)
-    known["model_b"] = partial(ModelB, cfg.model_b)
-    known["model_ab"] = partial(EnsembleAB, cfg)
-    unknown = [n for n in names if n not in known]
-    if unknown:
-        raise ValueError(f"unknown predictor(s) {unknown} (known: {sorted(known)})")
-    return {n: known[n] for n in names}

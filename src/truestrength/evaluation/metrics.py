@@ -34,6 +34,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
+from truestrength.base.stats import scores_to_ranks, spearman_rows
+
 __all__ = [
     "Interval",
     "PairedDiff",
@@ -147,13 +149,7 @@ def _eps(eps: float) -> float:
 
 
 def _spearman_rows(scores: FloatArray, true_rank: FloatArray) -> FloatArray:
-    a = stats.rankdata(scores, axis=1)
-    b = stats.rankdata(-true_rank, axis=1)
-    a -= a.mean(axis=1, keepdims=True)
-    b -= b.mean(axis=1, keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rho = (a * b).sum(axis=1) / np.sqrt((a * a).sum(axis=1) * (b * b).sum(axis=1))
-    return np.clip(rho, -1.0, 1.0)  # rounding can land at 1 + 1e-16
+    return spearman_rows(scores, -true_rank)
 
 
 # Pairwise sign matrices are O(n^2); past this many pairs scipy's O(n log n) is used per row.
@@ -259,14 +255,6 @@ def _one(core: Callable[..., FloatArray], *arrays: FloatArray, **kwargs: object)
 
 
 # -------------------------------------------------------------------------- ranking
-
-
-def scores_to_ranks(scores: ArrayLike) -> FloatArray:
-    """Ranks from higher-is-better scores: 1 = highest score, ties get their average rank.
-
-    ``rank_i = 1 + #{j : s_j > s_i} + (#{j != i : s_j = s_i}) / 2``.
-    """
-    return stats.rankdata(-_vector(scores, "scores"), method="average")
 
 
 def spearman(scores: ArrayLike, true_rank: ArrayLike) -> float:

@@ -11,17 +11,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from truestrength.data.league import LeagueData
-from truestrength.data.teams import season_start_year
+from truestrength.base.errors import DataError
+from truestrength.base.league import LeagueData
+from truestrength.base.targets import as_of_points
+from truestrength.base.walkforward import walk_forward
 from truestrength.evaluation import metrics as m
 from truestrength.evaluation.backtest import PredictorFactory
-from truestrength.evaluation.targets import as_of_points
 
 
 def read_truth(league_dir: Path) -> pd.DataFrame:
     path = Path(league_dir) / "truth" / "team_strength.csv"
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: no truth file (is this a synthetic league folder?)")
+        raise DataError(f"{path}: no truth file (is this a synthetic league folder?)")
     return pd.read_csv(path, parse_dates=["game_date"])
 
 
@@ -31,13 +32,11 @@ def agreement_with_truth(data: LeagueData, truth: pd.DataFrame,
     """Spearman between each predictor's scores and the true strengths at each as-of point
     (predictors fitted on earlier seasons only). One row per (season, predictor, point)."""
     rows = []
-    for season in test_seasons:
-        start = season_start_year(season)
-        train = data.restrict_seasons([s for s in data.seasons if season_start_year(s) < start])
-        upto = data.restrict_seasons([s for s in data.seasons if season_start_year(s) <= start])
+    for fold in walk_forward(data, test_seasons):
+        season, upto = fold.season, fold.upto
         season_truth = truth[truth["season"] == season]
         for name, factory in predictors.items():
-            predictor = factory().fit(train)
+            predictor = factory().fit(fold.train)
             for point in as_of_points(upto, season):
                 # the truth on the last game date before the point: the strength the team
                 # carried into the as-of date

@@ -10,33 +10,32 @@ parquet first, then the npz by atomic rename, so an npz on disk means a complete
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from truestrength.data.league import LeagueData
-from truestrength.features.player_stats import to_days
+from truestrength.base.config import RosterSection
+from truestrength.base.io import atomic_write
+from truestrength.base.league import LeagueData
+from truestrength.base.seasons import to_days
 from truestrength.features.roster import (
     SCHEMA_VERSION,
-    RosterConfig,
     RosterSnapshots,
     build_snapshots,
     check_finite,
     resolve_seasons,
 )
 
-__all__ = ["cache_key", "load_or_build"]
+__all__ = ["cache_key", "snapshots"]
 
 log = logging.getLogger(__name__)
-DEFAULT_CACHE_DIR = Path("data/cache/features")
 
 
-def cache_key(data: LeagueData, seasons: list[str] | None, config: RosterConfig,
+def cache_key(data: LeagueData, seasons: list[str] | None, config: RosterSection,
               dates: str | list = "game_dates") -> str:
     spec = {
         "schema": SCHEMA_VERSION,
@@ -47,7 +46,7 @@ def cache_key(data: LeagueData, seasons: list[str] | None, config: RosterConfig,
         "seasons": resolve_seasons(data, seasons),
         "seasons_given": seasons is not None,  # changes how explicit dates are paired
         "dates": dates if isinstance(dates, str) else to_days(list(dates)).tolist(),
-        "config": config.config_hash(),
+        "config": config.model_dump(mode="json", exclude={"cache_dir"}),
     }
     blob = json.dumps(spec, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(blob.encode()).hexdigest()[:24]
@@ -57,18 +56,19 @@ def _paths(cache_dir: Path, key: str) -> tuple[Path, Path]:
     return cache_dir / f"roster-{key}.npz", cache_dir / f"roster-{key}.keys.parquet"
 
 
-def load_or_build(
+def snapshots(
     data: LeagueData,
-    seasons: list[str] | None = None,
-    config: RosterConfig = RosterConfig(),
-    cache_dir: Path | str = DEFAULT_CACHE_DIR,
+    seasons: list[str] | None,
+    config: RosterSection,
     dates: str | list = "game_dates",
 ) -> RosterSnapshots:
-    """The snapshots ``build_snapshots(data, seasons, config, dates)`` would return, from the
-    cache when an entry for exactly these inputs exists; built and stored otherwise."""
-    cache_dir = Path(cache_dir)
+    """The snapshots ``build_snapshots(data, seasons, config, dates)`` returns, from the cache
+    in ``config.cache_dir`` when an entry for exactly these inputs exists (built and stored
+    otherwise); with ``cache_dir`` None, simply built."""
+    if config.cache_dir is None:
+        return build_snapshots(data, seasons, config, dates)
     key = cache_key(data, seasons, config, dates)
-    npz_path, keys_path = _paths(cache_dir, key)
+    npz_path, keys_path = _paths(Path(config.cache_dir), key)
     if npz_path.exists() and keys_path.exists():
         try:
             return _load(npz_path, keys_path)
@@ -91,18 +91,13 @@ def _load(npz_path: Path, keys_path: Path) -> RosterSnapshots:
 
 
 def _save(snaps: RosterSnapshots, npz_path: Path, keys_path: Path) -> None:
-    npz_path.parent.mkdir(parents=True, exist_ok=True)
-    for path, write in (
-        (keys_path, lambda f: snaps.keys.to_parquet(f, index=False)),
-        (npz_path, lambda f: np.savez(
-            f, x=snaps.x, player_ids=snaps.player_ids, minutes=snaps.minutes, mask=snaps.mask,
-            feature_names=np.array(snaps.feature_names))),
-    ):
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                write(f)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+    # The keys first, the arrays last: an npz on disk means a complete entry.
+    atomic_write(keys_path, lambda tmp: snaps.keys.to_parquet(tmp, index=False))
+    atomic_write(npz_path, lambda tmp: tmp.write_bytes(_npz_bytes(snaps)))
+
+
+def _npz_bytes(snaps: RosterSnapshots) -> bytes:
+    buf = io.BytesIO()
+    np.savez(buf, x=snaps.x, player_ids=snaps.player_ids, minutes=snaps.minutes,
+             mask=snaps.mask, feature_names=np.array(snaps.feature_names))
+    return buf.getvalue()

@@ -26,15 +26,12 @@ rate, exactly (see ``roster.py`` for the feature list).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from truestrength.data.teams import season_label, season_start_year
-
-if TYPE_CHECKING:
-    from truestrength.features.roster import RosterConfig
+from truestrength.base.config import RosterSection
+from truestrength.base.seasons import previous_season, to_days
 
 STATS = ("pts", "oreb", "dreb", "ast", "stl", "blk", "tov", "pf", "pm")
 COUNTS = ("min", *STATS, "tsa", "use", "team_use", "team_min")
@@ -52,21 +49,6 @@ _DENOMINATORS = ("min", "tsa", "use", "team_use", "team_min")
 _REGULAR_KINDS = ("regular", "cup_final")
 
 _SPAN = np.int64(1 << 20)  # > any day number since 1970 we will meet; keys = group * _SPAN + day
-
-
-def to_days(dates: pd.Series | pd.DatetimeIndex | np.ndarray | list) -> np.ndarray:
-    """Dates as int64 days since 1970-01-01 (the time of day is dropped)."""
-    values = pd.to_datetime(pd.Series(dates)).to_numpy().astype("datetime64[D]")
-    return values.astype(np.int64)
-
-
-def from_days(days: np.ndarray) -> pd.DatetimeIndex:
-    return pd.DatetimeIndex(np.asarray(days, dtype=np.int64).astype("datetime64[D]")).astype(
-        "datetime64[us]")
-
-
-def previous_season(season: str) -> str:
-    return season_label(season_start_year(season) - 1)
 
 
 def regular_player_logs(player_logs: pd.DataFrame, games: pd.DataFrame) -> pd.DataFrame:
@@ -201,7 +183,7 @@ class SeasonIndex:
         return i_hi - i_lo, self.pt_cum_min[i_hi] - self.pt_cum_min[i_lo]
 
     # -- newcomer baseline -----------------------------------------------------------------
-    def baseline(self, days: np.ndarray, config: RosterConfig) -> np.ndarray:
+    def baseline(self, days: np.ndarray, config: RosterSection) -> np.ndarray:
         """Per-game counts [M, N_COUNTS] of a low-end rotation player of this season, as the
         league stood before each day.
 
@@ -222,7 +204,7 @@ class SeasonIndex:
             out[i] = self._baselines[key]
         return out[inverse]
 
-    def _baseline_at(self, rows: int, config: RosterConfig) -> np.ndarray:
+    def _baseline_at(self, rows: int, config: RosterSection) -> np.ndarray:
         if rows == 0:
             raise ValueError(f"{self.season}: no games before the date, no baseline exists")
         # The state after `rows` rows is the state strictly before the day after the last one.
@@ -298,7 +280,7 @@ class Prior:
 class LeagueState:
     """SeasonIndex per season, and the prior and feature computations that span seasons."""
 
-    def __init__(self, logs: pd.DataFrame, config: RosterConfig) -> None:
+    def __init__(self, logs: pd.DataFrame, config: RosterSection) -> None:
         self.config = config
         self.index: dict[str, SeasonIndex] = {
             s: SeasonIndex(s, g) for s, g in logs.groupby("season", sort=True)}

@@ -75,30 +75,24 @@ feature) is the raw mean minutes over the last ``recent_games`` games, the order
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import asdict, dataclass, fields
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from truestrength.data.league import LeagueData
-from truestrength.data.teams import season_start_year
+from truestrength.base.config import RosterSection
+from truestrength.base.league import LeagueData
+from truestrength.base.seasons import from_days, previous_season, season_start_year, to_days
 from truestrength.features.player_stats import (
     FEATURE_NAMES,
     LeagueState,
     SeasonIndex,
-    from_days,
-    previous_season,
     regular_player_logs,
-    to_days,
 )
 
 __all__ = [
     "FEATURE_NAMES",
     "SCHEMA_VERSION",
-    "RosterConfig",
     "RosterSnapshots",
     "build_snapshots",
     "check_finite",
@@ -109,48 +103,6 @@ __all__ = [
 SCHEMA_VERSION = 1
 
 KEY_COLUMNS = ("season", "date", "team_id", "conference", "n_players", "from_previous_season")
-
-
-@dataclass(frozen=True)
-class RosterConfig:
-    max_players: int = 15  # P: roster slots per snapshot
-    recent_games: int = 10  # the recent window, in the player's (and team's) games
-    prior_games: float = 20.0  # k: prior strength in pseudo-games (season blend and prior)
-    recent_prior_games: float = 2.0  # kr: pseudo-games of the season rate in the recent block
-    rotation_min_minutes: float = 15.0  # newcomer baseline: who counts as a rotation player
-    rotation_min_games: int = 20
-    newcomer_quantile: float = 0.25
-
-    def __post_init__(self) -> None:
-        if self.max_players < 1:
-            raise ValueError(f"max_players must be >= 1, got {self.max_players}")
-        if self.recent_games < 1:
-            raise ValueError(f"recent_games must be >= 1, got {self.recent_games}")
-        # Both pseudo-game counts must be > 0: they are what keeps every denominator positive.
-        if not self.prior_games > 0:
-            raise ValueError(f"prior_games must be > 0, got {self.prior_games}")
-        if not self.recent_prior_games > 0:
-            raise ValueError(f"recent_prior_games must be > 0, got {self.recent_prior_games}")
-        if self.rotation_min_minutes < 0 or self.rotation_min_games < 1:
-            raise ValueError("rotation_min_minutes must be >= 0 and rotation_min_games >= 1")
-        if not 0.0 <= self.newcomer_quantile <= 1.0:
-            raise ValueError(f"newcomer_quantile must be in [0, 1], got {self.newcomer_quantile}")
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> RosterConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = set(d) - known
-        if unknown:
-            raise ValueError(f"unknown RosterConfig field(s): {sorted(unknown)}")
-        return cls(**d)
-
-    def config_hash(self) -> str:
-        """Stable across processes and field order (sorted JSON, not ``hash()``)."""
-        blob = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -194,7 +146,7 @@ class RosterSnapshots:
 def resolve_seasons(data: LeagueData, seasons: list[str] | None) -> list[str]:
     """The seasons to build: as given (validated, in order), or every season with player rows."""
     if seasons is None:
-        return sorted(data.player_logs["season"].unique())
+        return data.seasons_with_players
     for s in seasons:
         season_start_year(s)
     return list(dict.fromkeys(seasons))
@@ -227,7 +179,7 @@ def snapshot_days(data: LeagueData, seasons: list[str] | None, resolved: list[st
 def build_snapshots(
     data: LeagueData,
     seasons: list[str] | None = None,
-    config: RosterConfig = RosterConfig(),
+    config: RosterSection = RosterSection(),
     dates: str | list = "game_dates",
 ) -> RosterSnapshots:
     """Snapshots of every team of each season at each date (see the module docstring)."""

@@ -23,10 +23,10 @@ Remaining schedule (``games_remaining``, ``sos_remaining_srs``, ``sos_remaining_
 who plays whom, never a score, from one of two sources:
 
 * ``schedule="expected"`` (default, and what Model B uses): the season's planned length ``N``
-  (``PLANNED_GAMES``; 82 unless the league announced otherwise before the season) and the
-  NBA's conference structure: ``2N/82`` games against each team of the other conference, the
-  rest spread evenly over the own conference. Remaining games against an opponent are that
-  expectation minus the games already played against it (at least 0), and
+  (``base.seasons.planned_games``; 82 unless the league announced otherwise before the
+  season) and the NBA's conference structure: ``2N/82`` games against each team of the other
+  conference, the rest spread evenly over the own conference. Remaining games against an
+  opponent are that expectation minus the games already played against it (at least 0), and
   ``games_remaining = max(N - games_played, 0)``. It needs nothing after ``d``, so rows built
   from ``data.before(d)`` (what a predictor receives) equal rows built from the full data:
   training and prediction see the same feature.
@@ -58,7 +58,7 @@ Features (float64; counts are standings games before ``d`` of the season):
   played for the team in the previous season
 
 Zero-game priors (never NaN): win% 0.5, margins, SRS and net rating 0, last-10 likewise, rest
-``REST_CAP_DAYS`` and no back-to-backs, Elo its carried-over value (``EloConfig.initial`` for a
+``REST_CAP_DAYS`` and no back-to-backs, Elo its carried-over value (``EloSection.initial`` for a
 team never seen). Four factors and pace: the league's previous-season value (sums over every
 standings game of it), or ``LEAGUE_FALLBACK`` (round 2015-24 NBA values) when the data has no
 previous season. A ratio whose denominator is zero after some games (only in hand-made data)
@@ -78,18 +78,18 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from truestrength.data.league import LeagueData
-from truestrength.data.teams import season_start_year
-from truestrength.evaluation import ratings
-from truestrength.evaluation.ratings import EloConfig, elo_history
-from truestrength.features.player_stats import from_days, previous_season, to_days
+from truestrength.base import ratings
+from truestrength.base.config import EloSection
+from truestrength.base.league import LeagueData
+from truestrength.base.ratings import elo_history
+from truestrength.base.seasons import from_days, previous_season, season_start_year, to_days
+from truestrength.base.seasons import planned_games as default_planned
 from truestrength.features.roster import snapshot_days
 
 __all__ = [
     "CONTINUITY_FALLBACK",
     "FEATURE_NAMES",
     "LEAGUE_FALLBACK",
-    "PLANNED_GAMES",
     "REST_CAP_DAYS",
     "SCHEDULE_FEATURES",
     "TeamContext",
@@ -113,10 +113,6 @@ SCHEDULE_FEATURES: tuple[str, ...] = ("games_remaining", "sos_remaining_srs",
                                       "sos_remaining_elo")
 KEY_COLUMNS = ("season", "date", "team_id", "conference")
 
-# Planned regular-season lengths announced before the season (lockout 2011-12, pandemic
-# 2020-21). 2019-20 was planned at 82: its cut was not known in advance, so it is not here.
-PLANNED_GAMES: dict[str, int] = {"2011-12": 66, "2020-21": 72}
-DEFAULT_PLANNED_GAMES = 82
 REST_CAP_DAYS = 7.0  # beyond a week (All-Star break, season start) rest says nothing more
 LEAGUE_FALLBACK: dict[str, float] = {"efg": 0.52, "tov_pct": 0.13, "orb_pct": 0.24,
                                      "ft_rate": 0.20, "pace": 100.0}
@@ -159,13 +155,18 @@ class TeamContext:
 # --------------------------------------------------------------------------------------------
 # dates
 # --------------------------------------------------------------------------------------------
+def default_seasons(data: LeagueData) -> list[str]:
+    """The seasons team context is built for by default, and Model B trains on: those with
+    player rows (Model A's), or every season with games when there are none."""
+    return data.seasons_with_players or data.seasons
+
+
 def _resolve_seasons(data: LeagueData, seasons: list[str] | None) -> list[str]:
     if seasons is not None:
         for s in seasons:
             season_start_year(s)
         return list(dict.fromkeys(seasons))
-    with_players = sorted(data.player_logs["season"].unique())
-    return with_players or data.seasons
+    return default_seasons(data)
 
 
 # --------------------------------------------------------------------------------------------
@@ -177,7 +178,7 @@ class _EloLookup:
     Same rule as ``ratings.elo_ratings_from_history``, vectorised over (team, day) pairs.
     """
 
-    def __init__(self, games: pd.DataFrame, config: EloConfig) -> None:
+    def __init__(self, games: pd.DataFrame, config: EloSection) -> None:
         self.config = config
         hist = elo_history(games, config)
         n = len(hist)
@@ -363,18 +364,14 @@ def _build_season(data: LeagueData, season: str, days: np.ndarray, teams: pd.Dat
     year = season_start_year(season)
     prev = previous_season(season)
 
-    g_all = data.games
-    games = g_all.loc[(g_all["season"] == season) & g_all["counts_for_standings"], _GAME_COLS]
-    prev_games = g_all.loc[(g_all["season"] == prev) & g_all["counts_for_standings"],
-                           _GAME_COLS]
+    games = data.standings_games(season)[_GAME_COLS]
+    prev_games = data.standings_games(prev)[_GAME_COLS]
     if len(prev_games) and to_days(prev_games["game_date"]).max() >= days.min():
         raise ValueError(f"team_context: {season} date "
                          f"{pd.Timestamp(from_days(days[:1])[0]).date()} is not after the last "
                          f"game of {prev}; its carry-over features would read the future")
-    tg_all = data.team_games
-    standing = tg_all["counts_for_standings"]
-    tg = tg_all[(tg_all["season"] == season) & standing]
-    prev_tg = tg_all[(tg_all["season"] == prev) & standing]
+    tg = data.standings_team_games(season)
+    prev_tg = data.standings_team_games(prev)
 
     def codes(ids: np.ndarray, what: str) -> np.ndarray:
         c = np.minimum(np.searchsorted(team_ids, ids), max(n_t - 1, 0))
@@ -404,8 +401,7 @@ def _build_season(data: LeagueData, season: str, days: np.ndarray, teams: pd.Dat
     cols["opp_poss"] = _possessions(cols, "opp_")
     cols["b2b"] = b2b
     standings_ids = set(games["game_id"]) | set(prev_games["game_id"]) | set(
-        g_all.loc[(g_all["season"] == previous_season(prev)) & g_all["counts_for_standings"],
-                  "game_id"])
+        data.standings_games(previous_season(prev))["game_id"])
     ret_min, tot_min, cont_prior, cont_defined = _continuity_minutes(
         data, season, standings_ids, tg[["game_id", "team_id"]])
     cols["ret_min"], cols["tot_min"] = ret_min, tot_min
@@ -500,18 +496,18 @@ def build_team_context(
     *,
     schedule: Literal["expected", "data"] = "expected",
     planned_games: dict[str, int] | None = None,
-    elo_config: EloConfig = EloConfig(),
+    elo_config: EloSection = EloSection(),
 ) -> TeamContext:
     """Team-context rows of every team of each season at each date (module docstring).
 
     ``seasons=None``: every season with player rows (Model A's seasons), or every season with
-    games if there are none. ``planned_games`` overrides ``PLANNED_GAMES`` per season.
+    games if there are none. ``planned_games`` overrides ``base.seasons.planned_games`` per season.
     """
     if schedule not in ("expected", "data"):
         raise ValueError(f"schedule must be 'expected' or 'data', got {schedule!r}")
     resolved = _resolve_seasons(data, seasons)
     by_season = snapshot_days(data, seasons, resolved, dates)
-    planned = {**PLANNED_GAMES, **(planned_games or {})}
+    planned = planned_games or {}
     last_year = max((season_start_year(s) for s in by_season), default=None)
     g = data.games
     if last_year is not None:
@@ -527,7 +523,7 @@ def build_team_context(
         if teams.empty:
             raise ValueError(f"team_context: no teams are known for season {season}")
         parts.append(_build_season(data, season, by_season[season], teams, elo, schedule,
-                                   planned.get(season, DEFAULT_PLANNED_GAMES)))
+                                   planned.get(season, default_planned(season))))
     if parts:
         frame = pd.concat(parts, ignore_index=True)
     else:

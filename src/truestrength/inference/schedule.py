@@ -15,18 +15,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from truestrength.data.league import LeagueData
-from truestrength.features.team_context import DEFAULT_PLANNED_GAMES, PLANNED_GAMES
-
-
-def planned_games(season: str) -> int:
-    return PLANNED_GAMES.get(season, DEFAULT_PLANNED_GAMES)
+from truestrength.base.league import LeagueData
+from truestrength.base.seasons import planned_games
 
 
 def games_left(known: LeagueData, season: str) -> pd.Series:
     """Standings games each team of the season still has to play (index team_id)."""
-    tg = known.team_games
-    tg = tg[(tg["season"] == season) & tg["counts_for_standings"]]
+    tg = known.standings_team_games(season)
     played = tg.groupby("team_id").size()
     teams = known.teams_of_season(season)
     return (planned_games(season) - played.reindex(teams, fill_value=0)).clip(lower=0)
@@ -39,8 +34,7 @@ def expected_schedule(known: LeagueData, season: str, seed: int = 0) -> pd.DataF
     teams = left.index.to_numpy()
     remaining = left.to_numpy().copy()
     pos = {t: i for i, t in enumerate(teams)}
-    tg = known.team_games
-    tg = tg[(tg["season"] == season) & tg["counts_for_standings"]]
+    tg = known.standings_team_games(season)
     met = np.zeros((len(teams), len(teams)))
     for t, o in zip(tg["team_id"], tg["opponent_id"], strict=True):
         if t in pos and o in pos:

@@ -12,7 +12,7 @@ everything is a numpy array of shape ``[n_sims, ...]``, with no Python loop over
 2. **Standings.** Per conference by win% (final wins over final games; with a complete
    schedule every team plays the same number of games, so this is ranking by wins). Ties in
    win% are broken by the point differential per game *at the as-of date*, then by team id —
-   the rule of :func:`truestrength.evaluation.targets.standings`, so at the end of the regular
+   the rule of :func:`truestrength.base.targets.standings`, so at the end of the regular
    season the simulated seeds are exactly the real standings. Game margins are not
    simulated, so mid-season the current margin stands in for the final one; it is a proxy
    correlated with strength, which a coin flip would not be. The NBA's own tie-breakers
@@ -27,7 +27,7 @@ everything is a numpy array of shape ``[n_sims, ...]``, with no Python loop over
 All postseason games are at a home court (never neutral). Postseason games already played
 before ``as_of`` are not conditioned on: from the end of the regular season on, the whole
 play-in and playoffs are simulated afresh. Determinism: the regular season and
-the postseason draw from two independent streams spawned from ``SimConfig.seed``; the result
+the postseason draw from two independent streams spawned from ``SimulationSection.seed``; the result
 depends only on (state, win model, seed, n_sims). Monte Carlo standard error of a probability
 p is sqrt(p(1-p)/n_sims), at most 0.005 for 10,000 simulations.
 """
@@ -42,14 +42,14 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
-from truestrength.data.league import LeagueData
-from truestrength.evaluation.predictor import WinProb
+from truestrength.base.config import SimulationSection
+from truestrength.base.league import LeagueData
+from truestrength.base.predictor import WinProb
 
 __all__ = [
     "CONFERENCES",
     "REACHED",
     "SeasonState",
-    "SimConfig",
     "SimOutcomes",
     "SimResult",
     "elo_win_prob_fn",
@@ -71,21 +71,6 @@ _MIN_CONFERENCE = 10  # seeds 1-6 plus the four play-in seeds
 # Blocks consume the stream in row order, so the draws do not depend on the block size.
 _CHUNK = 2048
 _SCHEDULE = ["home_team_id", "road_team_id", "neutral_site"]
-
-
-@dataclass(frozen=True)
-class SimConfig:
-    """How many simulations and which random stream. Home advantage is not here: the win
-    model carries it, so the simulator cannot disagree with the model about it."""
-
-    n_sims: int = 10_000
-    seed: int = 0
-
-    def __post_init__(self) -> None:
-        if int(self.n_sims) != self.n_sims or self.n_sims < 1:
-            raise ValueError(f"n_sims must be a positive integer, got {self.n_sims!r}")
-        if int(self.seed) != self.seed or self.seed < 0:
-            raise ValueError(f"seed must be a non-negative integer, got {self.seed!r}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -200,8 +185,7 @@ class SeasonState:
             raise ValueError(f"{season}: teams without a conference: "
                              f"{conf[conf.isna()].index.tolist()[:5]}")
 
-        g = data.before(as_of).games
-        g = g[(g["season"] == season) & g["counts_for_standings"]]
+        g = data.before(as_of).standings_games(season)
         h = _positions(teams, g["home_team_id"].to_numpy(np.int64), "played games")
         r = _positions(teams, g["road_team_id"].to_numpy(np.int64), "played games")
         margin = (g["home_pts"] - g["road_pts"]).to_numpy(np.int64)
@@ -212,9 +196,8 @@ class SeasonState:
         point_diff = np.bincount(h, margin, n) - np.bincount(r, margin, n)
 
         if schedule is None:
-            fut = data.games
-            fut = fut[(fut["season"] == season) & fut["counts_for_standings"]
-                      & (fut["game_date"] >= as_of)]
+            fut = data.standings_games(season)
+            fut = fut[fut["game_date"] >= as_of]
         else:
             fut = schedule
             if "season" in fut.columns:
@@ -261,7 +244,7 @@ def logistic_win_prob(scores: pd.Series, home_advantage_logit: float, slope: flo
     """A win model from strengths: P(home wins) = sigmoid(slope * (s_home - s_road) +
     home_advantage_logit * (not neutral)).
 
-    The same form as :class:`truestrength.evaluation.ratings.LogisticWinModel`, so a fitted
+    The same form as :class:`truestrength.base.ratings.LogisticWinModel`, so a fitted
     model's ``home_advantage`` and ``slope`` plug straight in. ``expit`` saturates to exactly
     0 and 1 without overflow warnings, which lets tests build certain outcomes.
     """
@@ -425,13 +408,13 @@ def _regular_season(state: SeasonState, p: np.ndarray, n_sims: int,
 
 
 def simulate_outcomes(state: SeasonState, win_prob: WinProb,
-                      config: SimConfig | None = None) -> SimOutcomes:
+                      config: SimulationSection | None = None) -> SimOutcomes:
     """Simulate the rest of ``state.season`` ``config.n_sims`` times; see the module docstring.
 
     ``win_prob(home_ids, road_ids, neutral)`` -> P(home wins) is called twice in total: once
     for all remaining games, once for every ordered pair of teams (the postseason).
     """
-    config = config or SimConfig()
+    config = config or SimulationSection()
     n, teams = config.n_sims, state.teams
     n_teams = teams.size
     season_rng, post_rng = (np.random.default_rng(s)
@@ -505,9 +488,9 @@ def summarise_outcomes(outcomes: SimOutcomes) -> pd.DataFrame:
 
 
 def simulate_season(state: SeasonState, win_prob: WinProb,
-                    config: SimConfig | None = None) -> SimResult:
+                    config: SimulationSection | None = None) -> SimResult:
     """Playoff odds for every team of ``state.season`` from ``state.as_of`` on."""
-    config = config or SimConfig()
+    config = config or SimulationSection()
     t0 = time.perf_counter()
     table = summarise_outcomes(simulate_outcomes(state, win_prob, config))
     return SimResult(table=table, n_sims=config.n_sims, seconds=time.perf_counter() - t0)

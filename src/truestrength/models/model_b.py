@@ -48,10 +48,9 @@ feature. Seeds are fixed and XGBoost runs on ``nthread`` threads.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -59,88 +58,58 @@ import numpy as np
 import pandas as pd
 import xgboost as xgb
 
-from truestrength.config import ModelBSection
-from truestrength.data.league import LeagueData
-from truestrength.data.teams import season_start_year
-from truestrength.evaluation.predictor import Prediction
-from truestrength.evaluation.ratings import (
-    LogisticWinModel,
-    fit_win_model_on_scores,
-    score_spread,
-)
-from truestrength.features.team_context import TeamContext, build_team_context
-from truestrength.manifest import read_artifact
-from truestrength.training.lists import team_targets
+from truestrength.base.config import ModelBSection, check_same_settings
+from truestrength.base.errors import ModelError, check_is_fitted
+from truestrength.base.game_model import LogisticWinModel, fit_game_model
+from truestrength.base.io import read_artifact, write_json
+from truestrength.base.league import LeagueData
+from truestrength.base.predictor import Prediction
+from truestrength.base.stats import mean_list_spearman
+from truestrength.base.targets import team_targets
+from truestrength.features.team_context import TeamContext, build_team_context, default_seasons
 
-__all__ = ["ModelB", "ModelBSection", "mean_list_spearman", "out_of_fold_model_b",
-           "training_seasons"]
+__all__ = ["ModelB", "ModelBSelection", "ObjectiveTrial"]
 
 Objective = Literal["rank", "regression"]
-MODEL_B_FORMAT = "truestrength-model-b/1"
+MODEL_B_FORMAT = "truestrength-model-b/2"
 
 
-def training_seasons(data: LeagueData) -> list[str]:
-    """Seasons Model B trains on and OOF folds over: those with player rows (Model A's), or
-    every season with games when there are none."""
-    with_players = sorted(data.player_logs["season"].unique())
-    return with_players or data.seasons
+@dataclass(frozen=True)
+class ObjectiveTrial:
+    """One objective early-stopped on the held-out season."""
+
+    val_spearman: float | None
+    n_trees: int
+
+
+@dataclass(frozen=True)
+class ModelBSelection:
+    """What the held-out season decided: the objective and the tree count."""
+
+    holdout_season: str | None
+    chosen: Objective
+    n_trees: int
+    trials: dict[str, ObjectiveTrial] = field(default_factory=dict)
+    note: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> ModelBSelection:
+        trials = {k: ObjectiveTrial(**v) for k, v in d["trials"].items()}
+        return cls(d["holdout_season"], d["chosen"], int(d["n_trees"]), trials, d["note"])
 
 
 def _check_allowed(names: Sequence[str], forbidden: Sequence[str]) -> None:
     for name in names:
         if name in forbidden:
-            raise ValueError(f"feature {name!r} is forbidden by model_b.forbidden_features")
+            raise ModelError(f"feature {name!r} is forbidden by model_b.forbidden_features")
 
 
 # --------------------------------------------------------------------------------------------
-# lists and the per-list Spearman
+# training rows
 # --------------------------------------------------------------------------------------------
-def _grouped_ranks(values: np.ndarray, group: np.ndarray) -> np.ndarray:
-    """Average ranks (1-based, ties share their mean rank) of ``values`` within each group."""
-    n = len(values)
-    order = np.lexsort((values, group))
-    v, g = values[order], group[order]
-    new_group = np.ones(n, dtype=bool)
-    new_group[1:] = g[1:] != g[:-1]
-    new_tie = new_group.copy()
-    new_tie[1:] |= v[1:] != v[:-1]
-    pos = np.arange(n)
-    group_start = np.maximum.accumulate(np.where(new_group, pos, 0))
-    tie_id = np.cumsum(new_tie) - 1
-    tie_start = pos[new_tie]
-    tie_len = np.diff(np.append(tie_start, n))
-    # ranks in a tie block run from start+1 to start+len: their mean is start + (len + 1) / 2
-    avg = tie_start + (tie_len + 1) / 2.0
-    out = np.empty(n)
-    out[order] = avg[tie_id] - group_start
-    return out
-
-
-def mean_list_spearman(pred: np.ndarray, target: np.ndarray, list_id: np.ndarray) -> float:
-    """Mean over lists of Spearman(pred, target) with average ranks.
-
-    Lists whose target is constant are left out (nothing to order); a constant prediction in
-    a list counts as 0 (it orders nothing), which keeps the first boosting rounds defined.
-    Plain numpy because it runs after every boosting round during early stopping.
-    """
-    pred = np.asarray(pred, dtype=np.float64)
-    target = np.asarray(target, dtype=np.float64)
-    _, gid = np.unique(np.asarray(list_id), return_inverse=True)
-    if len(gid) == 0:
-        return float("nan")
-    count = np.bincount(gid).astype(np.float64)
-    rp, rt = _grouped_ranks(pred, gid), _grouped_ranks(target, gid)
-    a = rp - (np.bincount(gid, rp) / count)[gid]
-    b = rt - (np.bincount(gid, rt) / count)[gid]
-    aa, bb, ab = np.bincount(gid, a * a), np.bincount(gid, b * b), np.bincount(gid, a * b)
-    valid = bb > 1e-12
-    if not valid.any():
-        return float("nan")
-    aa, bb, ab = aa[valid], bb[valid], ab[valid]
-    rho = np.where(aa > 1e-12, ab / np.sqrt(np.where(aa > 1e-12, aa, 1.0) * bb), 0.0)
-    return float(rho.mean())
-
-
 @dataclass(frozen=True)
 class _Rows:
     """Rows ready for XGBoost: sorted by list id (XGBoost's qid must be contiguous)."""
@@ -260,7 +229,7 @@ class ModelB:
         self.feature_names: list[str] = []
         self.objective: Objective | None = None
         self.n_trees = 0
-        self.selection: dict[str, Any] = {}
+        self.selection: ModelBSelection | None = None
         self.train_seasons: list[str] = []
         self.holdout_season: str | None = None
         self.fit_seconds = 0.0
@@ -268,17 +237,16 @@ class ModelB:
     # -- persistence -------------------------------------------------------------------------
     def save(self, folder: Path) -> Path:
         """XGBoost's own JSON model file plus everything else needed to use it."""
-        booster = self._require_fitted()
+        check_is_fitted(self, "booster", "win_model", "selection")
         folder.mkdir(parents=True, exist_ok=True)
-        booster.save_model(folder / "booster.json")
-        wm = self.win_model
-        (folder / "model_b.json").write_text(json.dumps({
+        self.booster.save_model(folder / "booster.json")
+        write_json(folder / "model_b.json", {
             "format": MODEL_B_FORMAT, "section": self.section.model_dump(mode="json"),
             "feature_names": list(self.feature_names), "objective": self.objective,
-            "n_trees": self.n_trees, "selection": self.selection,
+            "n_trees": self.n_trees, "selection": self.selection.to_dict(),
             "train_seasons": self.train_seasons, "holdout_season": self.holdout_season,
-            "win_model": wm.to_dict(),
-        }, indent=2, default=str))
+            "win_model": self.win_model.to_dict(),
+        })
         return folder
 
     @classmethod
@@ -286,18 +254,15 @@ class ModelB:
         path = folder / "model_b.json"
         meta = read_artifact(path, MODEL_B_FORMAT)
         section = ModelBSection.model_validate(meta["section"])
-        if expect is not None and expect != section:
-            diff = sorted(k for k, v in section.model_dump().items()
-                          if expect.model_dump()[k] != v)
-            raise ValueError(f"{path} was trained under a different model_b configuration "
-                             f"({', '.join(diff)} differ)")
+        if expect is not None:
+            check_same_settings(path, "model_b", section, expect)
         out = cls(section)
         out.booster = xgb.Booster()
         out.booster.load_model(folder / "booster.json")
         out.feature_names = list(meta["feature_names"])
         out.objective = meta["objective"]
         out.n_trees = int(meta["n_trees"])
-        out.selection = meta["selection"]
+        out.selection = ModelBSelection.from_dict(meta["selection"])
         out.train_seasons = list(meta["train_seasons"])
         out.holdout_season = meta["holdout_season"]
         out.win_model = LogisticWinModel.from_dict(meta["win_model"])
@@ -311,9 +276,9 @@ class ModelB:
         to use (default: every context feature not in ``forbidden_features``)."""
         t0 = time.perf_counter()
         sec = self.section
-        seasons = training_seasons(history)
+        seasons = default_seasons(history)
         if not seasons:
-            raise ValueError("model_b: no training seasons in the history")
+            raise ModelError("model_b: no training seasons in the history")
         if context is None:
             context = build_team_context(history, seasons)
         got = sorted(context.keys["season"].unique())
@@ -325,7 +290,7 @@ class ModelB:
         features = list(features)
         unknown = [f for f in features if f not in context.feature_names]
         if unknown:
-            raise ValueError(f"model_b: unknown feature(s) {unknown}")
+            raise ModelError(f"model_b: unknown feature(s) {unknown}")
         _check_allowed(features, sec.forbidden_features)
 
         if len(seasons) == 1:
@@ -333,10 +298,12 @@ class ModelB:
                          else sec.objective)
             rows = _rows(context, history, sec.target, features, sec.date_stride)
             final = _train(sec, objective, rows, None, n_trees=sec.trees_without_holdout)
-            self.win_model = _fit_win_model(final, history, seasons[0], context, features)
-            self.selection = {"holdout_season": None, "chosen": objective,
-                              "n_trees": final.n_trees,
-                              "note": "one training season: fixed tree count, no selection"}
+            self.win_model = fit_game_model(
+                _scores_by_date(final, context, features), history.standings_games(seasons[0]),
+                f"model_b ({seasons[0]})")
+            self.selection = ModelBSelection(None, objective, final.n_trees,
+                                             note="one training season: fixed tree count, "
+                                                  "no selection")
             self.holdout_season = None
         else:
             holdout = seasons[-1]
@@ -347,30 +314,22 @@ class ModelB:
             candidates: list[Objective] = (["rank", "regression"] if sec.objective == "auto"
                                            else [sec.objective])
             trials = {obj: _train(sec, obj, tr, va) for obj in candidates}
+
             def merit(o: Objective) -> tuple[float, bool]:
                 v = trials[o].val_spearman
                 return (-np.inf if v is None else v, o == "rank")  # ties go to rank
 
             objective = max(candidates, key=merit)
             held = trials[objective]
-            self.selection = {
-                "holdout_season": holdout, "chosen": objective,
-                **{obj: {"val_spearman": t.val_spearman, "n_trees": t.n_trees}
-                   for obj, t in trials.items()},
-            }
-            self.win_model = _fit_win_model(held, history, holdout,
-                                            context.select(in_hold), features)
             all_rows = _rows(context, history, sec.target, features, sec.date_stride)
             final = _train(sec, objective, all_rows, None, n_trees=held.n_trees)
-            # The game model was fitted on the held-out booster's scores: carry its slope to
-            # the final booster's scale by the ratio of score spreads on the held-out season.
             hold_ctx = context.select(in_hold)
-            dm = xgb.DMatrix(hold_ctx.X[features].to_numpy(np.float64),
-                             feature_names=features, nthread=1)
-            dates = hold_ctx.keys["date"]
-            ratio = (score_spread(held.booster.predict(dm), dates)
-                     / score_spread(final.booster.predict(dm), dates))
-            self.win_model = self.win_model.rescaled(ratio)
+            self.win_model = fit_game_model(
+                _scores_by_date(held, hold_ctx, features), history.standings_games(holdout),
+                f"model_b ({holdout})", refit_scores=_scores_by_date(final, hold_ctx, features))
+            self.selection = ModelBSelection(
+                holdout, objective, held.n_trees,
+                {obj: ObjectiveTrial(t.val_spearman, t.n_trees) for obj, t in trials.items()})
             self.holdout_season = holdout
         self.booster, self.n_trees, self.objective = final.booster, final.n_trees, objective
         self.feature_names = features
@@ -381,85 +340,34 @@ class ModelB:
     # -- predict -----------------------------------------------------------------------------
     def score_context(self, ctx: TeamContext) -> np.ndarray:
         """Scores of prebuilt rows (higher = stronger)."""
-        booster = self._require_fitted()
+        check_is_fitted(self, "booster")
         _check_allowed(self.feature_names, self.section.forbidden_features)
         dm = xgb.DMatrix(ctx.X[self.feature_names].to_numpy(np.float64),
                          feature_names=self.feature_names, nthread=1)
-        return booster.predict(dm).astype(np.float64)
+        return self.booster.predict(dm).astype(np.float64)
 
     def predict(self, known: LeagueData, season: str, as_of: pd.Timestamp) -> Prediction:
-        self._require_fitted()
+        check_is_fitted(self, "booster", "win_model")
         as_of = pd.Timestamp(as_of).normalize()
         ctx = build_team_context(known, [season], dates=[as_of])
         teams = known.teams_of_season(season)
         scores = pd.Series(self.score_context(ctx), index=ctx.keys["team_id"].to_numpy())
         missing = sorted(set(teams) - set(scores.index))
         if missing:
-            raise ValueError(f"model_b: no features for team(s) {missing} in {season}")
+            raise ModelError(f"model_b: no features for team(s) {missing} in {season}")
         scores = scores.reindex(teams).rename("model_b")
-        wm = self.win_model
-        assert wm is not None
-
-        def win_prob(home: np.ndarray, road: np.ndarray, neutral: np.ndarray) -> np.ndarray:
-            return wm.predict_proba(scores.reindex(home).to_numpy()
-                                    - scores.reindex(road).to_numpy(), neutral)
-
-        return Prediction(scores, win_prob)
+        return Prediction(scores, self.win_model.win_prob(scores))
 
     def feature_importance(self, importance_type: str = "gain") -> pd.Series:
         """Per-feature importance of the final booster (0 for features never split on)."""
-        booster = self._require_fitted()
-        got = booster.get_score(importance_type=importance_type)
+        check_is_fitted(self, "booster")
+        got = self.booster.get_score(importance_type=importance_type)
         return (pd.Series(got, dtype=np.float64).reindex(self.feature_names, fill_value=0.0)
                 .sort_values(ascending=False).rename(importance_type))
 
-    def _require_fitted(self) -> xgb.Booster:
-        if self.booster is None:
-            raise RuntimeError("model_b: call fit() before predict()")
-        return self.booster
 
-
-def _fit_win_model(trained: _Trained, data: LeagueData, season: str, ctx: TeamContext,
-                   features: list[str]) -> LogisticWinModel:
-    """Logistic P(home wins) on the pre-game score difference over ``season``'s games."""
-    rows = ctx.select((ctx.keys["season"] == season).to_numpy())
-    dm = xgb.DMatrix(rows.X[features].to_numpy(np.float64), feature_names=features, nthread=1)
+def _scores_by_date(trained: _Trained, ctx: TeamContext, features: list[str]) -> pd.Series:
+    """A booster's scores of context rows, indexed by (date, team_id)."""
+    dm = xgb.DMatrix(ctx.X[features].to_numpy(np.float64), feature_names=features, nthread=1)
     scores = trained.booster.predict(dm).astype(np.float64)
-    by = pd.Series(scores, index=pd.MultiIndex.from_frame(rows.keys[["date", "team_id"]]))
-    g = data.games[(data.games["season"] == season) & data.games["counts_for_standings"]]
-    return fit_win_model_on_scores(by, g, f"model_b ({season})")
-
-
-# --------------------------------------------------------------------------------------------
-# out of fold
-# --------------------------------------------------------------------------------------------
-def out_of_fold_model_b(data: LeagueData, section: ModelBSection | None = None, *,
-                        context: TeamContext | None = None) -> pd.DataFrame:
-    """Out-of-fold scores by forward-chaining seasons: fold k is fitted on the training seasons
-    before season k (its history holds no game of season k or later; earlier team-only seasons
-    stay for Elo and carry-over) and scores every (team, date) row of season k.
-
-    Rows are built once from all the data (a row at d reads only games before d, and
-    ``schedule="expected"`` reads no future game at all), so each fold sees exactly the rows it
-    would have built from its own history. Columns: season, date, team_id, conference, score,
-    fold; ``attrs["train_seasons"]`` maps each scored season to its fold's training seasons.
-    """
-    section = section or ModelBSection()
-    seasons = training_seasons(data)
-    if len(seasons) < 2:
-        raise ValueError(f"out-of-fold scores need at least two seasons, got {seasons}")
-    ctx = context if context is not None else build_team_context(data, seasons)
-    parts, trained_on = [], {}
-    for k, season in enumerate(seasons[1:], start=1):
-        start = season_start_year(season)
-        history = data.restrict_seasons([s for s in data.seasons
-                                         if season_start_year(s) < start])
-        train = seasons[:k]
-        in_train = ctx.keys["season"].isin(train).to_numpy()
-        model = ModelB(section).fit(history, context=ctx.select(in_train))
-        target = ctx.select((ctx.keys["season"] == season).to_numpy())
-        parts.append(target.keys.assign(score=model.score_context(target), fold=k))
-        trained_on[season] = list(model.train_seasons)
-    out = pd.concat(parts, ignore_index=True)
-    out.attrs["train_seasons"] = trained_on
-    return out
+    return pd.Series(scores, index=pd.MultiIndex.from_frame(ctx.keys[["date", "team_id"]]))

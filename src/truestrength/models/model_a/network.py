@@ -31,6 +31,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from truestrength.base.config import ModelASection
+
 __all__ = [
     "RosterModelConfig",
     "RosterOutput",
@@ -42,20 +44,31 @@ __all__ = [
 
 @dataclass(frozen=True)
 class RosterModelConfig:
-    """Hyper-parameters of :class:`RosterSetRanker` (round-trips through ``to_dict``)."""
+    """The network's shape: the data's sizes plus the architecture fields of ``model_a``.
+
+    No defaults here: they live in ``ModelASection``; a checkpoint stores this record so
+    the weights load into exactly the network they were trained in.
+    """
 
     n_features: int
     n_players_vocab: int
-    embed_dim: int = 16  # 0 disables the player embedding
-    hidden_dim: int = 64  # D; must be divisible by n_heads
-    n_heads: int = 4
-    n_seeds: int = 1  # PMA seed queries; z has n_seeds * hidden_dim entries
-    dropout: float = 0.1
-    minutes_bias: bool = True  # add w_h * log1p(minutes) to the attention logits
-    minutes_bias_init: float = 1.0  # > 0: start minutes-weighted
-    query_init_std: float = 0.02  # small: initial attention driven by minutes, not by q.k
-    embed_init_std: float = 0.1  # small: embeddings must not swamp box-score features at init
-    scorer_residual: bool = True
+    embed_dim: int  # 0 disables the player embedding
+    hidden_dim: int  # D; must be divisible by n_heads
+    n_heads: int
+    n_seeds: int  # PMA seed queries; z has n_seeds * hidden_dim entries
+    dropout: float
+    minutes_bias: bool  # add w_h * log1p(minutes) to the attention logits
+    minutes_bias_init: float  # > 0: start minutes-weighted
+    query_init_std: float  # small: initial attention driven by minutes, not by q.k
+    embed_init_std: float  # small: embeddings must not swamp box-score features at init
+    scorer_residual: bool
+
+    @classmethod
+    def from_section(cls, section: ModelASection, n_features: int,
+                     n_players_vocab: int) -> RosterModelConfig:
+        arch = {f.name: getattr(section, f.name) for f in fields(cls)
+                if f.name not in ("n_features", "n_players_vocab")}
+        return cls(n_features=n_features, n_players_vocab=n_players_vocab, **arch)
 
     def __post_init__(self) -> None:
         if self.n_features < 1:

@@ -19,21 +19,21 @@ import numpy as np
 import torch
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from scipy.stats import spearmanr
 
-from truestrength.config import ModelASection
+from truestrength.base.config import ModelASection
+from truestrength.base.stats import mean_list_spearman
 from truestrength.features.roster import RosterSnapshots
-from truestrength.models.listmle import listmle_loss, mean_log_factorial
-from truestrength.models.player_vocab import UNK_INDEX, PlayerVocab
-from truestrength.models.roster_model import RosterModelConfig, RosterSetRanker, score_lists
-from truestrength.training.diagnostics import (
+from truestrength.models.model_a.diagnostics import (
     Diagnosis,
     NotLearningError,
     PlateauGuard,
     attention_stats,
     diagnose,
 )
-from truestrength.training.lists import ListSet
+from truestrength.models.model_a.listmle import listmle_loss, mean_log_factorial
+from truestrength.models.model_a.lists import ListSet
+from truestrength.models.model_a.network import RosterModelConfig, RosterSetRanker, score_lists
+from truestrength.models.model_a.vocab import UNK_INDEX, PlayerVocab
 
 # Diagnosis codes that mean "this plateau is fine: the model learnt and then converged".
 HEALTHY_CODES = {"plateau_scores_vary", "no_degeneracy"}
@@ -70,9 +70,30 @@ class TensorData:
 
 
 @dataclass
+class EpochRecord:
+    """One epoch of a training run (what ``train_history.json`` lists)."""
+
+    epoch: int
+    train_loss: float
+    train_loss_over_ln_lfact: float  # 1.0 = no better than constant scores
+    lr: float
+    grad_norm_encoder: float  # mean over batches of each group's gradient norm
+    grad_norm_attention: float
+    grad_norm_scorer: float
+    attn_grad_norm: float  # = grad_norm_attention, under the name the attention debug uses
+    val_loss: float | None = None  # with a held-out season only
+    val_spearman: float | None = None
+    attn_sum_mean: float | None = None  # attention figures on the held-out season
+    attn_padding_mass: float | None = None
+    attn_max_mean: float | None = None
+    attn_entropy_mean: float | None = None
+    attn_entropy_share: float | None = None
+
+
+@dataclass
 class TrainResult:
     model: RosterSetRanker
-    history: list[dict] = field(default_factory=list)
+    history: list[EpochRecord] = field(default_factory=list)
     best_epoch: int = 0
     stop_reason: str = ""
     diagnosis: Diagnosis | None = None
@@ -81,20 +102,12 @@ class TrainResult:
 
 
 def make_model(section: ModelASection, n_features: int, vocab: PlayerVocab) -> RosterSetRanker:
-    cfg = RosterModelConfig(
-        n_features=n_features, n_players_vocab=len(vocab), embed_dim=section.embed_dim,
-        hidden_dim=section.hidden_dim, n_heads=section.n_heads, dropout=section.dropout,
-        minutes_bias=section.minutes_bias, minutes_bias_init=section.minutes_bias_init,
-    )
-    return RosterSetRanker(cfg)
+    return RosterSetRanker(RosterModelConfig.from_section(section, n_features, len(vocab)))
 
 
 def _list_spearman(scores: np.ndarray, rel: np.ndarray, mask: np.ndarray) -> float:
-    vals = []
-    for s, r, m in zip(scores, rel, mask, strict=True):
-        if m.sum() >= 3 and np.ptp(r[m]) > 0 and np.ptp(s[m]) > 0:
-            vals.append(spearmanr(s[m], r[m]).statistic)
-    return float(np.mean(vals)) if vals else float("nan")
+    rows, cols = np.nonzero(mask)
+    return mean_list_spearman(scores[rows, cols], rel[rows, cols], rows)
 
 
 def _evaluate(model, data: TensorData, lists: ListSet, batch: int, gen_seed: int):
@@ -182,25 +195,26 @@ def train_ranker(
                 total += float(loss.detach()) * len(rows)
                 n_batches += 1
             train_loss = total / len(tlists)
-            row = {"epoch": epoch, "train_loss": train_loss,
-                   "train_loss_over_ln_lfact": train_loss / lnf,
-                   "lr": opt.param_groups[0]["lr"],
-                   **{f"grad_norm_{g}": v / n_batches for g, v in grad_sums.items()}}
-            row["attn_grad_norm"] = row["grad_norm_attention"]
+            row = EpochRecord(epoch=epoch, train_loss=train_loss,
+                              train_loss_over_ln_lfact=train_loss / lnf,
+                              lr=opt.param_groups[0]["lr"],
+                              attn_grad_norm=grad_sums["attention"] / n_batches,
+                              **{f"grad_norm_{g}": v / n_batches for g, v in grad_sums.items()})
             if val is not None:
                 vloss, vrho, astats, _ = _evaluate(model, *val, section.batch_lists, 0)
-                row.update(val_loss=vloss, val_spearman=vrho)
+                row.val_loss, row.val_spearman = vloss, vrho
                 if section.attention_debug:
-                    row.update({k: v for k, v in astats.items()})
+                    for k, v in astats.items():
+                        setattr(row, k, v)
             result.history.append(row)
             info = f"train {train_loss:.4f} (ln L! {lnf:.4f})"
             if val is not None:
-                info += f"  val {row['val_loss']:.4f}  ρ {row['val_spearman']:.3f}"
+                info += f"  val {row.val_loss:.4f}  ρ {row.val_spearman:.3f}"
             bar.update(task, advance=1, info=info)
             console.print(f"{label} epoch {epoch:3d}  {info}", highlight=False)
             if val is not None:
-                if row["val_loss"] < best_val - 1e-6:
-                    best_val, best_state, bad_epochs = row["val_loss"], copy.deepcopy(
+                if row.val_loss < best_val - 1e-6:
+                    best_val, best_state, bad_epochs = row.val_loss, copy.deepcopy(
                         model.state_dict()), 0
                     result.best_epoch = epoch
                 else:

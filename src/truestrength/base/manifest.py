@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import platform
 import subprocess
 from datetime import UTC, datetime
@@ -10,11 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from truestrength import __version__
+from truestrength.base.io import write_json
 
 
 def code_version() -> str:
     """Package version plus the git commit (``+dirty`` when the work tree has changes)."""
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]  # the repository (src/truestrength/base/)
     try:
         sha = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=root,
                              capture_output=True, text=True, check=True, timeout=5).stdout.strip()
@@ -39,18 +39,4 @@ def manifest(config: Any, data_hash: str, seeds: dict[str, int], **extra: Any) -
 
 
 def write_manifest(path: Path, **kwargs: Any) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(manifest(**kwargs), indent=2, default=str))
-    return path
-
-
-def read_artifact(path: Path, fmt: str) -> dict:
-    """A saved JSON artifact (run, checkpoint) of format ``fmt``, or a ValueError saying why
-    it cannot be used."""
-    try:
-        meta = json.loads(Path(path).read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{path}: not a readable {fmt} file ({exc})") from exc
-    if not isinstance(meta, dict) or meta.get("format") != fmt:
-        raise ValueError(f"{path}: not a {fmt} file")
-    return meta
+    return write_json(path, manifest(**kwargs))

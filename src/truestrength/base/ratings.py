@@ -1,5 +1,6 @@
-"""Simple team ratings over a games frame: record, point differential, SRS, Elo, and a
-logistic model that turns a rating difference into P(home wins).
+"""Simple team ratings over a games frame: record, point differential, SRS and Elo.
+
+The logistic model that turns a rating difference into P(home wins) is ``game_model``.
 
 Every function takes a games frame in the shape of ``docs/contracts.md`` ("Games frame") and
 is pure: it never filters by season, kind or date on the caller's behalf (except Elo, whose
@@ -18,26 +19,22 @@ Conventions
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from sklearn.linear_model import LogisticRegression
 
-from truestrength.data.teams import season_start_year
+from truestrength.base.config import EloSection
+from truestrength.base.seasons import season_start_year
 
 __all__ = [
-    "ELO_KINDS",
-    "EloConfig",
-    "LogisticWinModel",
     "SRSResult",
     "elo_history",
     "elo_ratings_before",
     "elo_ratings_from_history",
     "elo_win_prob",
-    "fit_logistic_win_model",
     "mov_multiplier",
     "point_diff_per_game",
     "record",
@@ -229,33 +226,14 @@ def srs(games: pd.DataFrame, home_advantage: bool = True) -> pd.Series:
 # --------------------------------------------------------------------------------------------
 # Elo (FiveThirtyEight's NBA Elo)
 # --------------------------------------------------------------------------------------------
-ELO_KINDS: tuple[str, ...] = ("regular", "cup_final", "play_in", "playoff")
-
-
-@dataclass(frozen=True)
-class EloConfig:
-    """Parameters of FiveThirtyEight's NBA Elo.
-
-    ``kinds``: game kinds that update ratings (538 updated on playoff games too). Games of
-    other kinds still get a pre-game rating and probability in :func:`elo_history`.
-    """
-
-    k: float = 20.0
-    home_advantage: float = 100.0
-    carryover: float = 0.75
-    mean: float = 1505.0
-    initial: float = 1500.0
-    kinds: tuple[str, ...] = ELO_KINDS
-
-
-_DEFAULT_ELO = EloConfig()
+_DEFAULT_ELO = EloSection()
 
 
 def elo_win_prob(
     elo_home: ArrayLike,
     elo_road: ArrayLike,
     neutral: ArrayLike = False,
-    config: EloConfig = _DEFAULT_ELO,
+    config: EloSection = _DEFAULT_ELO,
 ) -> np.ndarray | float:
     """P(home wins) = 1 / (1 + 10 ** (-(elo_home + hfa - elo_road) / 400)).
 
@@ -296,7 +274,7 @@ _ELO_COLUMNS = (
 )
 
 
-def elo_history(games: pd.DataFrame, config: EloConfig = _DEFAULT_ELO) -> pd.DataFrame:
+def elo_history(games: pd.DataFrame, config: EloSection = _DEFAULT_ELO) -> pd.DataFrame:
     """Run Elo through the games in (game_date, game_id) order; one output row per game.
 
     Per game (ratings exclude home advantage; ``hfa = 0`` on neutral courts)::
@@ -414,7 +392,7 @@ def elo_ratings_from_history(
     history: pd.DataFrame,
     as_of: pd.Timestamp,
     season: str,
-    config: EloConfig = _DEFAULT_ELO,
+    config: EloSection = _DEFAULT_ELO,
 ) -> pd.Series:
     """Ratings of every team seen in ``history`` (from :func:`elo_history`) in games with
     ``game_date < as_of`` (strictly before; ``as_of`` is normalised to midnight), regressed
@@ -467,7 +445,7 @@ def elo_ratings_before(
     games: pd.DataFrame,
     as_of: pd.Timestamp,
     season: str,
-    config: EloConfig = _DEFAULT_ELO,
+    config: EloSection = _DEFAULT_ELO,
 ) -> pd.Series:
     """Elo of every team seen in games with ``game_date < as_of`` (strictly before), with the
     season carry-over applied if ``season`` (the season ``as_of`` belongs to) is after the last
@@ -478,115 +456,3 @@ def elo_ratings_before(
     as_of = pd.Timestamp(as_of).normalize()
     before = games[games["game_date"] < as_of]
     return elo_ratings_from_history(elo_history(before, config), as_of, season, config)
-
-
-# --------------------------------------------------------------------------------------------
-# logistic win model
-# --------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class LogisticWinModel:
-    """P(home wins) = sigmoid(a * (not neutral) + b * rating_diff).
-
-    ``home_advantage`` is ``a`` (log-odds), ``slope`` is ``b`` (log-odds per rating unit),
-    ``rating_diff`` is home rating minus road rating in whatever unit it was fitted on.
-    """
-
-    home_advantage: float
-    slope: float
-    n_games: int
-
-    def to_dict(self) -> dict[str, float]:
-        return {"home_advantage": self.home_advantage, "slope": self.slope,
-                "n_games": self.n_games}
-
-    @classmethod
-    def from_dict(cls, d: dict) -> LogisticWinModel:
-        return cls(float(d["home_advantage"]), float(d["slope"]), int(d["n_games"]))
-
-    def rescaled(self, factor: float) -> LogisticWinModel:
-        """The same model for ratings on another scale: ``rating_new = rating / factor``
-        gives ``slope_new = slope * factor``."""
-        if not np.isfinite(factor) or factor <= 0:
-            raise ValueError(f"rescale factor must be finite and > 0, got {factor}")
-        return LogisticWinModel(self.home_advantage, self.slope * factor, self.n_games)
-
-    def predict_proba(self, rating_diff: ArrayLike, neutral: ArrayLike = False) -> np.ndarray:
-        """P(home wins) for each game, as a float64 array."""
-        diff = np.asarray(rating_diff, dtype=np.float64)
-        home = ~np.asarray(neutral, dtype=bool)
-        z = self.home_advantage * home + self.slope * diff
-        return np.atleast_1d(1.0 / (1.0 + np.exp(-z)))
-
-
-def fit_win_model_on_scores(scores: pd.Series, games: pd.DataFrame, what: str,
-                            min_games: int = 20) -> LogisticWinModel:
-    """Logistic P(home wins) on the pre-game score difference.
-
-    ``scores`` is indexed by (date, team_id) and holds each team's score at the start of
-    that date; ``games`` is a games frame. Games without a score for both teams are left out
-    (and counted: fewer than ``min_games`` is an error naming ``what``).
-    """
-    home = scores.reindex(pd.MultiIndex.from_arrays([games["game_date"], games["home_team_id"]]))
-    road = scores.reindex(pd.MultiIndex.from_arrays([games["game_date"], games["road_team_id"]]))
-    ok = np.isfinite(home.to_numpy(float)) & np.isfinite(road.to_numpy(float))
-    if ok.sum() < min_games:
-        raise ValueError(f"{what}: only {int(ok.sum())} games have scores for both teams; "
-                         "cannot fit the game-probability model")
-    return fit_logistic_win_model(home.to_numpy(float)[ok] - road.to_numpy(float)[ok],
-                                  (games["home_pts"] > games["road_pts"]).to_numpy()[ok],
-                                  games["neutral_site"].to_numpy(bool)[ok])
-
-
-def score_spread(scores: ArrayLike, groups: ArrayLike) -> float:
-    """Mean within-group standard deviation of ``scores`` (groups: e.g. the date)."""
-    frame = pd.DataFrame({"s": np.asarray(scores, dtype=np.float64), "g": np.asarray(groups)})
-    return float(frame.groupby("g")["s"].std(ddof=0).mean())
-
-
-def fit_logistic_win_model(
-    rating_diff: ArrayLike | Sequence[float],
-    home_won: ArrayLike | Sequence[bool],
-    neutral: ArrayLike | Sequence[bool] | None = None,
-) -> LogisticWinModel:
-    """Fit :class:`LogisticWinModel` by unpenalised maximum likelihood (scikit-learn
-    ``LogisticRegression(C=inf, fit_intercept=False)`` on ``[not neutral, rating_diff]``).
-
-    The home term is a column rather than the intercept so that neutral games carry no home
-    edge. ``rating_diff`` is standardised for the solver and the slope mapped back, because
-    Elo-sized differences (hundreds) make L-BFGS stop early. If every game is neutral the home
-    term cannot be estimated and is 0. Perfectly separable data has no finite MLE; scikit-learn
-    then warns that it did not converge.
-    """
-    diff = np.asarray(rating_diff, dtype=np.float64).ravel()
-    won = np.asarray(home_won).ravel()
-    n = diff.size
-    home = np.ones(n, dtype=bool) if neutral is None else ~np.asarray(neutral, dtype=bool).ravel()
-    if won.size != n or home.size != n:
-        raise ValueError(
-            f"fit_logistic_win_model: lengths differ (rating_diff {n}, home_won {won.size}, "
-            f"neutral {home.size})"
-        )
-    if n == 0:
-        raise ValueError("fit_logistic_win_model: no games")
-    if not np.isfinite(diff).all():
-        raise ValueError("fit_logistic_win_model: rating_diff has NaN or inf")
-    if not np.isin(won, [0, 1]).all():
-        raise ValueError("fit_logistic_win_model: home_won must be 0/1 or bool")
-    y = won.astype(np.int64)
-    if y.min() == y.max():
-        raise ValueError("fit_logistic_win_model: home_won has a single class")
-    scale = float(diff.std())
-    if scale == 0.0:
-        raise ValueError("fit_logistic_win_model: rating_diff is constant; slope undefined")
-
-    fit_home = bool(home.any())
-    columns = [diff / scale]
-    if fit_home:
-        columns.insert(0, home.astype(np.float64))
-    x = np.column_stack(columns)
-    model = LogisticRegression(C=np.inf, fit_intercept=False, max_iter=1000)
-    model.fit(x, y)
-    coef = model.coef_.ravel()
-    a = float(coef[0]) if fit_home else 0.0
-    b = float(coef[-1]) / scale
-    return LogisticWinModel(home_advantage=a, slope=b, n_games=n)

@@ -14,18 +14,17 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 from rich.console import Console
-from scipy.stats import spearmanr
 
-from truestrength.config import Config
-from truestrength.data.ingest import ingest_files
-from truestrength.data.league import LeagueData
+from truestrength.base.config import Config, SynthSection
+from truestrength.base.league import LeagueData
+from truestrength.base.stats import mean_list_spearman
 from truestrength.data.store import Store
-from truestrength.data.synth import SynthConfig, generate_league
+from truestrength.data.synth import synthetic_store
+from truestrength.evaluation.truth import read_truth
 from truestrength.features.roster import build_snapshots
-from truestrength.training.model_a import FittedModelA, fit_model_a, snapshot_seasons
+from truestrength.models.model_a.predictor import FittedModelA, fit_model_a
+from truestrength.models.model_a.trainer import EpochRecord
 
 # "Well below ln(L!)": the held-out loss must be at most this share of it.
 MAX_LOSS_RATIO = 0.9
@@ -49,20 +48,27 @@ class Check:
 
 
 def _training_check(name: str, fitted: FittedModelA) -> Check:
-    hist = fitted.holdout_history or fitted.history
+    h = fitted.history
+    hist = h.holdout_run or h.final_run
     first = hist[0]
-    best = min(hist, key=lambda r: r.get("val_loss", r["train_loss"]))
-    lnf = best["train_loss"] / best["train_loss_over_ln_lfact"]
-    loss = best.get("val_loss", best["train_loss"])
+    nan = float("nan")
+
+    def held(r: EpochRecord) -> float:
+        return r.val_loss if r.val_loss is not None else r.train_loss
+
+    best = min(hist, key=held)
+    lnf = best.train_loss / best.train_loss_over_ln_lfact
+    loss = held(best)
     figures = {
         "ln(L!)": lnf,
-        "train loss (best epoch)": best["train_loss"],
+        "train loss (best epoch)": best.train_loss,
         "held-out loss (best epoch)": loss,
         "held-out loss / ln(L!)": loss / lnf,
-        "val Spearman first epoch": first.get("val_spearman", float("nan")),
-        "val Spearman best epoch": best.get("val_spearman", float("nan")),
-        "attention entropy share": best.get("attn_entropy_share", float("nan")),
-        "attention max weight": best.get("attn_max_mean", float("nan")),
+        "val Spearman first epoch": nan if first.val_spearman is None else first.val_spearman,
+        "val Spearman best epoch": nan if best.val_spearman is None else best.val_spearman,
+        "attention entropy share": (nan if best.attn_entropy_share is None
+                                    else best.attn_entropy_share),
+        "attention max weight": nan if best.attn_max_mean is None else best.attn_max_mean,
         "epochs": float(len(hist)),
     }
     reasons = []
@@ -82,26 +88,22 @@ def verify_synthetic(config: Config, *, seasons: int = 3, seed: int = 0,
                      console: Console | None = None) -> Check:
     with tempfile.TemporaryDirectory() as tmp:
         league = Path(tmp) / "league"
-        generate_league(league, SynthConfig(n_seasons=seasons, seed=seed))
-        with Store(Path(tmp) / "s.duckdb") as store:
-            ingest_files(store, [league / "teams.csv", league / "games",
-                                 league / "player_game_logs"])
-            data = LeagueData.from_store(store)
-        truth = pd.read_csv(league / "truth" / "team_strength.csv", parse_dates=["game_date"])
+        data = synthetic_store(league, Path(tmp) / "s.duckdb",
+                               SynthSection(n_seasons=seasons, seed=seed)).data
+        truth = read_truth(league)
     # No refit: the model scored against the truth must not have trained on that season.
     held_out = config.model_copy(update={"model_a": config.model_a.model_copy(
         update={"refit_on_all": False})})
     fitted = fit_model_a(data, held_out, console=console)
     check = _training_check("synthetic league (true strengths known)", fitted)
     # Agreement with the truth on the held-out season, at every date.
-    hold = fitted.holdout_season or fitted.train_seasons[-1]
+    hold = fitted.history.holdout_season or fitted.train_seasons[-1]
     snaps = build_snapshots(data, [hold], fitted.roster)
     scores, _ = fitted.score(snaps)
     k = snaps.keys.assign(score=scores).merge(
         truth.rename(columns={"game_date": "date"}), on=["season", "date", "team_id"])
-    rhos = [spearmanr(g["score"], g["strength"]).statistic for _, g in k.groupby("date")
-            if len(g) > 2]
-    rho = float(np.mean(rhos)) if rhos else float("nan")
+    k = k[k.groupby("date")["team_id"].transform("size") > 2]
+    rho = mean_list_spearman(k["score"], k["strength"], k["date"])
     check.figures["Spearman with true strength"] = rho
     if not rho >= MIN_TRUTH_SPEARMAN:
         check.reasons.append(f"scores agree with the true strengths at Spearman {rho:.2f}, "
@@ -113,7 +115,7 @@ def verify_synthetic(config: Config, *, seasons: int = 3, seed: int = 0,
 def verify_real(data: LeagueData, config: Config, *,
                 console: Console | None = None) -> Check | None:
     """Train on one real season and hold out the next; None if the data lacks them."""
-    seasons = snapshot_seasons(data)
+    seasons = data.seasons_with_players
     if len(seasons) < 2:
         return None
     pair = seasons[-2:]
@@ -127,7 +129,7 @@ def run_verify(store_path: Path | None, config: Config | None = None,
     checks = [verify_synthetic(config, console=console)]
     if store_path is not None and store_path.exists():
         with Store(store_path, read_only=True) as store:
-            data = LeagueData.from_store(store)
+            data = store.league()
         real = verify_real(data, config, console=console)
         if real is not None:
             checks.append(real)

@@ -18,19 +18,21 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from truestrength.data.league import LeagueData
-from truestrength.evaluation import ratings
-from truestrength.evaluation.predictor import Prediction, Predictor
-from truestrength.evaluation.targets import standings
+from truestrength.base import ratings
+from truestrength.base.config import BaselinesSection, Config, EloSection
+from truestrength.base.errors import ModelError, check_is_fitted
+from truestrength.base.game_model import LogisticWinModel, fit_logistic_win_model
+from truestrength.base.league import LeagueData
+from truestrength.base.predictor import Prediction, Predictor
+from truestrength.base.targets import standings
 
 _RATING_COLS = ["game_id", "season", "game_date", "kind", "home_team_id", "road_team_id",
                 "home_pts", "road_pts", "neutral_site", "counts_for_standings"]
 
 
 def _season_games(known: LeagueData, season: str) -> pd.DataFrame:
-    g = known.games
     # Only the columns ratings need: the games frame is wide (box totals).
-    return g.loc[(g["season"] == season) & g["counts_for_standings"], _RATING_COLS]
+    return known.standings_games(season)[_RATING_COLS]
 
 
 class _RatingBaseline:
@@ -39,9 +41,9 @@ class _RatingBaseline:
     name = "rating"
     default = 0.0  # rating of a team with no game yet
 
-    def __init__(self, fit_seasons: int = 2) -> None:
-        self.fit_seasons = fit_seasons
-        self.win_model: ratings.LogisticWinModel | None = None
+    def __init__(self, section: BaselinesSection | None = None) -> None:
+        self.fit_seasons = (section or BaselinesSection()).fit_seasons
+        self.win_model: LogisticWinModel | None = None
 
     def rating(self, known: LeagueData, season: str) -> pd.Series:
         raise NotImplementedError
@@ -63,28 +65,20 @@ class _RatingBaseline:
                 won.append((day["home_pts"] > day["road_pts"]).to_numpy())
                 neutral.append(day["neutral_site"].to_numpy(dtype=bool))
         if not diffs:
-            raise ValueError(f"{self.name}: no training games to fit the game model on")
+            raise ModelError(f"{self.name}: no training games to fit the game model on")
         d, w, n = np.concatenate(diffs), np.concatenate(won), np.concatenate(neutral)
         if np.std(d) == 0:
             # e.g. prev_rank with no earlier season: only the home edge can be learnt.
             rate = w[~n].mean() if (~n).any() else 0.5
-            self.win_model = ratings.LogisticWinModel(float(np.log(rate / (1 - rate))), 0.0,
-                                                      len(d))
+            self.win_model = LogisticWinModel(float(np.log(rate / (1 - rate))), 0.0, len(d))
         else:
-            self.win_model = ratings.fit_logistic_win_model(d, w, n)
+            self.win_model = fit_logistic_win_model(d, w, n)
         return self
 
     def predict(self, known: LeagueData, season: str, as_of: pd.Timestamp) -> Prediction:
-        if self.win_model is None:
-            raise RuntimeError(f"{self.name}: call fit() before predict()")
+        check_is_fitted(self, "win_model")
         scores = self._scores(known, season)
-        model = self.win_model
-
-        def win_prob(home: np.ndarray, road: np.ndarray, neutral: np.ndarray) -> np.ndarray:
-            diff = scores.reindex(home).to_numpy() - scores.reindex(road).to_numpy()
-            return model.predict_proba(diff, neutral)
-
-        return Prediction(scores, win_prob)
+        return Prediction(scores, self.win_model.win_prob(scores))
 
 
 class WinPct(_RatingBaseline):
@@ -117,8 +111,8 @@ class PrevRank(_RatingBaseline):
 
     name = "prev_rank"
 
-    def __init__(self, fit_seasons: int = 2) -> None:
-        super().__init__(fit_seasons)
+    def __init__(self, section: BaselinesSection | None = None) -> None:
+        super().__init__(section)
         # A finished season's standings never change, so they are computed once per season.
         self._final: dict[str, pd.Series] = {}
 
@@ -142,8 +136,8 @@ class PrevRank(_RatingBaseline):
 class Elo:
     name = "elo"
 
-    def __init__(self, config: ratings.EloConfig | None = None) -> None:
-        self.config = config or ratings.EloConfig()
+    def __init__(self, config: EloSection | None = None) -> None:
+        self.config = config or EloSection()
 
     def fit(self, history: LeagueData) -> Elo:
         # Elo has no fitted parameters: its K, home edge and carry-over are fixed constants.
@@ -168,7 +162,9 @@ BASELINES: dict[str, type] = {
 }
 
 
-def make_baseline(name: str) -> Predictor:
+def make_baseline(name: str, config: Config | None = None) -> Predictor:
+    """A fresh baseline by name, configured from ``config`` (defaults when None)."""
+    config = config or Config()
     if name not in BASELINES:
-        raise ValueError(f"unknown baseline {name!r} (known: {sorted(BASELINES)})")
-    return BASELINES[name]()
+        raise ModelError(f"unknown baseline {name!r} (known: {sorted(BASELINES)})")
+    return Elo(config.elo) if name == "elo" else BASELINES[name](config.baselines)

@@ -8,16 +8,18 @@
 4. unless ``refit_on_all`` is off, a final model on all training seasons for the selected
    number of epochs.
 ``predict(known, season, as_of)`` builds the snapshots at ``as_of`` from ``known`` (games
-strictly before ``as_of``) and scores every team of the season.
+strictly before ``as_of``) and scores every team of the season; the prediction carries the
+attention over each roster as well, so drivers need no second pass.
 
 Game probability: P(home wins) = sigmoid(a + b * (score_home - score_road)), fitted on the
-held-out season's games with the held-out model's pre-game scores, so it is out of sample.
+held-out season's games with the held-out model's pre-game scores, so it is out of sample
+(``base.game_model.fit_game_model`` carries it to the refit model's scale).
 """
 
 from __future__ import annotations
 
 import pickle
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -25,42 +27,47 @@ import pandas as pd
 import torch
 from rich.console import Console
 
-from truestrength.config import Config, ModelASection, RosterSection
-from truestrength.data.league import LeagueData
-from truestrength.evaluation.predictor import Prediction
-from truestrength.evaluation.ratings import (
-    LogisticWinModel,
-    fit_win_model_on_scores,
-    score_spread,
-)
-from truestrength.features.cache import load_or_build
-from truestrength.features.roster import RosterConfig, RosterSnapshots, build_snapshots
+from truestrength.base.config import Config, ModelASection, RosterSection, check_same_settings
+from truestrength.base.errors import ModelError, RunError, check_is_fitted
+from truestrength.base.game_model import LogisticWinModel, fit_game_model
+from truestrength.base.league import LeagueData
+from truestrength.base.manifest import code_version
+from truestrength.base.predictor import Prediction, RosterAttention
+from truestrength.base.targets import team_targets
+from truestrength.features.cache import snapshots as cached_snapshots
+from truestrength.features.roster import RosterSnapshots, build_snapshots
 from truestrength.features.scaling import FeatureScaler
-from truestrength.manifest import code_version
-from truestrength.models.player_vocab import PlayerVocab
-from truestrength.models.roster_model import RosterModelConfig, RosterSetRanker
-from truestrength.training.lists import build_lists, team_targets
-from truestrength.training.trainer import TensorData, TrainResult, score_snapshots, train_ranker
+from truestrength.models.model_a.lists import ListSet, build_lists
+from truestrength.models.model_a.network import RosterModelConfig, RosterSetRanker
+from truestrength.models.model_a.trainer import (
+    EpochRecord,
+    TensorData,
+    TrainResult,
+    score_snapshots,
+    train_ranker,
+)
+from truestrength.models.model_a.vocab import PlayerVocab
 
-CHECKPOINT_FORMAT = "truestrength-model-a/1"
-
-
-def roster_config(section: RosterSection) -> RosterConfig:
-    return RosterConfig(max_players=section.max_players, recent_games=section.recent_games,
-                        prior_games=section.prior_games)
-
-
-def training_snapshots(data: LeagueData, seasons: list[str], section: RosterSection):
-    """Every game date's snapshots of ``seasons``, from the disk cache when configured."""
-    config = roster_config(section)
-    if section.cache_dir is None:
-        return build_snapshots(data, seasons, config)
-    return load_or_build(data, seasons, config, cache_dir=section.cache_dir)
+CHECKPOINT_FORMAT = "truestrength-model-a/2"
 
 
-def snapshot_seasons(data: LeagueData) -> list[str]:
-    """Seasons with player rows: the only ones a roster model can see."""
-    return sorted(data.player_logs["season"].unique())
+@dataclass
+class ModelAHistory:
+    """The epochs of a fit: the held-out run (selects the epoch count) and the final run."""
+
+    holdout_season: str | None
+    holdout_run: list[EpochRecord] = field(default_factory=list)
+    final_run: list[EpochRecord] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"holdout_season": self.holdout_season,
+                "holdout_run": [asdict(r) for r in self.holdout_run],
+                "final_run": [asdict(r) for r in self.final_run]}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> ModelAHistory:
+        return cls(d["holdout_season"], [EpochRecord(**r) for r in d["holdout_run"]],
+                   [EpochRecord(**r) for r in d["final_run"]])
 
 
 @dataclass
@@ -70,16 +77,15 @@ class FittedModelA:
     model: RosterSetRanker
     scaler: FeatureScaler
     vocab: PlayerVocab
-    roster: RosterConfig
+    roster: RosterSection
     section: ModelASection
     win_model: LogisticWinModel
     train_seasons: list[str]
     data_hash: str
-    history: list[dict] = field(default_factory=list)
-    holdout_history: list[dict] = field(default_factory=list)
-    holdout_season: str | None = None
+    history: ModelAHistory
 
     def score(self, snaps: RosterSnapshots) -> tuple[np.ndarray, np.ndarray]:
+        """Scores ``[N]`` and attention ``[N, H, P]`` of raw (unscaled) snapshots."""
         scaled = self.scaler.transform(snaps)
         return score_snapshots(self.model, TensorData.from_snapshots(scaled, self.vocab))
 
@@ -91,15 +97,13 @@ class FittedModelA:
             "state_dict": self.model.state_dict(),
             "scaler": self.scaler.to_dict(),
             "vocab": self.vocab.to_dict(),
-            "roster_config": self.roster.to_dict(),
-            "model_a_config": self.section.model_dump(),
+            "roster_config": self.roster.model_dump(mode="json"),
+            "model_a_config": self.section.model_dump(mode="json"),
             "win_model": self.win_model.to_dict(),
             "train_seasons": self.train_seasons,
             "data_hash": self.data_hash,
             "code_version": code_version(),
-            "history": self.history,
-            "holdout_history": self.holdout_history,
-            "holdout_season": self.holdout_season,
+            "history": self.history.to_dict(),
         }, path)
         return path
 
@@ -109,38 +113,27 @@ class FittedModelA:
         try:
             ck = torch.load(path, map_location="cpu", weights_only=False)
         except (OSError, RuntimeError, EOFError, pickle.UnpicklingError) as exc:
-            raise ValueError(f"{path}: not a readable Model A checkpoint ({exc})") from exc
+            raise RunError(f"{path}: not a readable Model A checkpoint ({exc})") from exc
         if not isinstance(ck, dict) or ck.get("format") != CHECKPOINT_FORMAT:
-            raise ValueError(f"{path}: not a {CHECKPOINT_FORMAT} checkpoint")
+            raise RunError(f"{path}: not a {CHECKPOINT_FORMAT} checkpoint (retrain with this "
+                           "version)")
         section = ModelASection.model_validate(ck["model_a_config"])
-        roster = RosterConfig.from_dict(ck["roster_config"])
+        roster = RosterSection.model_validate(ck["roster_config"])
         if expect is not None:
-            _check_same(path, "model_a", section.model_dump(), expect.model_a.model_dump())
-            _check_same(path, "roster", {k: v for k, v in roster.to_dict().items()
-                                         if k in RosterSection.model_fields},
-                        expect.roster.model_dump(exclude={"cache_dir"}))
+            check_same_settings(path, "model_a", section, expect.model_a)
+            check_same_settings(path, "roster", roster, expect.roster)
         model = RosterSetRanker(RosterModelConfig.from_dict(ck["model_config"]))
         model.load_state_dict(ck["state_dict"])
         model.eval()
         return cls(model, FeatureScaler.from_dict(ck["scaler"]),
                    PlayerVocab.from_dict(ck["vocab"]), roster, section,
                    LogisticWinModel.from_dict(ck["win_model"]),
-                   list(ck["train_seasons"]), ck["data_hash"], ck.get("history", []),
-                   ck.get("holdout_history", []), ck.get("holdout_season"))
-
-
-def _check_same(path: Path, section: str, saved: dict, expected: dict) -> None:
-    diff = {k: (saved.get(k), expected.get(k)) for k in set(saved) | set(expected)
-            if saved.get(k) != expected.get(k)}
-    if diff:
-        items = ", ".join(f"{k}: checkpoint {a!r} vs config {b!r}" for k, (a, b)
-                          in sorted(diff.items()))
-        raise ValueError(f"{path} was trained under a different {section} configuration "
-                         f"({items}); retrain, or load it with its own configuration")
+                   list(ck["train_seasons"]), ck["data_hash"],
+                   ModelAHistory.from_dict(ck["history"]))
 
 
 class ModelA:
-    """The backtest predictor ``model_a``."""
+    """The predictor ``model_a``."""
 
     name = "model_a"
 
@@ -149,42 +142,43 @@ class ModelA:
         self.config = config or Config()
         self.progress = progress
         self.console = console or Console(quiet=not progress)
-        self.fitted: FittedModelA | None = None
+        self.fitted_: FittedModelA | None = None
 
-    # -- fit ---------------------------------------------------------------------------------
+    @classmethod
+    def from_fitted(cls, fitted: FittedModelA, config: Config) -> ModelA:
+        out = cls(config)
+        out.fitted_ = fitted
+        return out
+
     def fit(self, history: LeagueData) -> ModelA:
-        self.fitted = fit_model_a(history, self.config, progress=self.progress,
-                                  console=self.console)
+        self.fitted_ = fit_model_a(history, self.config, progress=self.progress,
+                                   console=self.console)
         return self
 
-    # -- predict -----------------------------------------------------------------------------
     def predict(self, known: LeagueData, season: str, as_of: pd.Timestamp) -> Prediction:
-        f = self._require_fitted()
+        check_is_fitted(self, "fitted_")
+        f = self.fitted_
         snaps = build_snapshots(known, [season], f.roster, dates=[pd.Timestamp(as_of)])
         teams = known.teams_of_season(season)
-        scores = pd.Series(f.score(snaps)[0], index=snaps.keys["team_id"].to_numpy())
-        missing = sorted(set(teams) - set(scores.index))
+        raw, attn = f.score(snaps)
+        team_ids = snaps.keys["team_id"].to_numpy()
+        missing = sorted(set(teams) - set(team_ids))
         if missing:
-            raise ValueError(f"model_a: no roster for team(s) {missing} in {season} at "
+            raise ModelError(f"model_a: no roster for team(s) {missing} in {season} at "
                              f"{pd.Timestamp(as_of):%Y-%m-%d} (no player rows this season or "
                              "last)")
-        scores = scores.reindex(teams).rename("model_a")
-        wm = f.win_model
+        scores = pd.Series(raw, index=team_ids).reindex(teams).rename("model_a")
+        attention = RosterAttention(team_ids, snaps.player_ids, attn.mean(axis=1), snaps.mask)
+        return Prediction(scores, f.win_model.win_prob(scores), attention=attention)
 
-        def win_prob(home: np.ndarray, road: np.ndarray, neutral: np.ndarray) -> np.ndarray:
-            return wm.predict_proba(scores.reindex(home).to_numpy()
-                                    - scores.reindex(road).to_numpy(), neutral)
 
-        return Prediction(scores, win_prob)
-
-    def _require_fitted(self) -> FittedModelA:
-        if self.fitted is None:
-            raise RuntimeError("model_a: call fit() before predict()")
-        return self.fitted
+def training_snapshots(data: LeagueData, seasons: list[str], roster: RosterSection):
+    """Every game date's snapshots of ``seasons`` (from the disk cache when configured)."""
+    return cached_snapshots(data, seasons, roster)
 
 
 def _lists_for(snaps: RosterSnapshots, data: LeagueData, section: ModelASection,
-               stride: int):
+               stride: int) -> tuple[RosterSnapshots, ListSet]:
     keep = np.ones(len(snaps), dtype=bool)
     if stride > 1:
         # every stride-th date of each season (the last date always kept)
@@ -197,16 +191,22 @@ def _lists_for(snaps: RosterSnapshots, data: LeagueData, section: ModelASection,
     return sub, build_lists(sub, rel, max_teams=15)
 
 
+def _scores_by_date(model: RosterSetRanker, snaps: RosterSnapshots,
+                    vocab: PlayerVocab) -> pd.Series:
+    """Scores of (scaled) snapshots, indexed by (date, team_id)."""
+    scores, _ = score_snapshots(model, TensorData.from_snapshots(snaps, vocab))
+    return pd.Series(scores, index=pd.MultiIndex.from_frame(snaps.keys[["date", "team_id"]]))
+
+
 def fit_model_a(history: LeagueData, config: Config, *, progress: bool = False,
                 console: Console | None = None,
                 snapshots: RosterSnapshots | None = None) -> FittedModelA:
-    section, roster = config.model_a, roster_config(config.roster)
+    section, roster = config.model_a, config.roster
     torch.set_num_threads(section.threads)
-    seasons = snapshot_seasons(history)
+    seasons = history.seasons_with_players
     if not seasons:
-        raise ValueError("model_a needs at least one season with player rows")
-    snaps = snapshots if snapshots is not None else training_snapshots(history, seasons,
-                                                                         config.roster)
+        raise ModelError("model_a needs at least one season with player rows")
+    snaps = snapshots if snapshots is not None else training_snapshots(history, seasons, roster)
     scaler = FeatureScaler.fit(snaps, on_constant="zero")
     if scaler.zeroed:
         (console or Console()).print(
@@ -217,18 +217,24 @@ def fit_model_a(history: LeagueData, config: Config, *, progress: bool = False,
     # (which knows every player seen before). Unknown ids are trained by unknown_player_rate.
     vocab = PlayerVocab.fit(history.player_logs["player_id"].to_numpy())
     scaled = scaler.transform(snaps)
+
+    def games(season: str) -> pd.DataFrame:
+        return history.standings_games(season)
+
     if len(seasons) == 1:
         # Nothing to hold out: a fixed number of epochs, and the game model is fitted in
-        # sample (recorded in the checkpoint as holdout None).
+        # sample (recorded as holdout None).
         all_snaps, all_lists = _lists_for(scaled, history, section, section.date_stride)
         final = train_ranker(section, vocab, (TensorData.from_snapshots(all_snaps, vocab),
                                               all_lists), None,
                              epochs=section.epochs_without_holdout, console=console,
                              progress=progress, label=f"model A ({seasons[0]})")
         every = _lists_for(scaled, history, section, 1)[0]
-        win_model = _fit_win_model(final.model, history, seasons[0], every, vocab)
+        win_model = fit_game_model(_scores_by_date(final.model, every, vocab),
+                                   games(seasons[0]), f"model_a ({seasons[0]})",
+                                   min_games=section.game_model_min_games)
         return FittedModelA(final.model, scaler, vocab, roster, section, win_model, seasons,
-                            history.data_hash, final.history, [], None)
+                            history.data_hash, ModelAHistory(None, [], final.history))
     holdout = seasons[-1]
     in_hold = (scaled.keys["season"] == holdout).to_numpy()
     tr_snaps, tr_lists = _lists_for(scaled.select(~in_hold), history, section,
@@ -238,7 +244,7 @@ def fit_model_a(history: LeagueData, config: Config, *, progress: bool = False,
     va = (TensorData.from_snapshots(va_snaps, vocab), va_lists)
     first: TrainResult = train_ranker(section, vocab, tr, va, console=console,
                                       progress=progress, label=f"model A (hold out {holdout})")
-    win_model = _fit_win_model(first.model, history, holdout, va_snaps, vocab)
+    held_scores = _scores_by_date(first.model, va_snaps, vocab)
     final = first
     if section.refit_on_all:
         all_snaps, all_lists = _lists_for(scaled, history, section, section.date_stride)
@@ -246,20 +252,10 @@ def fit_model_a(history: LeagueData, config: Config, *, progress: bool = False,
                                               all_lists), None, epochs=max(first.best_epoch, 1),
                              console=console, progress=progress,
                              label=f"model A (all {len(seasons)} seasons)")
-        # The game model was fitted on the held-out run's scores; the refit model scores on
-        # its own scale, so the slope is carried over by the ratio of score spreads.
-        held = TensorData.from_snapshots(va_snaps, vocab)
-        ratio = (score_spread(score_snapshots(first.model, held)[0], va_snaps.keys["date"])
-                 / score_spread(score_snapshots(final.model, held)[0], va_snaps.keys["date"]))
-        win_model = win_model.rescaled(ratio)
+    win_model = fit_game_model(
+        held_scores, games(holdout), f"model_a ({holdout})",
+        refit_scores=(_scores_by_date(final.model, va_snaps, vocab) if final is not first
+                      else None),
+        min_games=section.game_model_min_games)
     return FittedModelA(final.model, scaler, vocab, roster, section, win_model, seasons,
-                        history.data_hash, final.history, first.history, holdout)
-
-
-def _fit_win_model(model: RosterSetRanker, data: LeagueData, season: str,
-                   snaps: RosterSnapshots, vocab: PlayerVocab) -> LogisticWinModel:
-    """Logistic P(home wins) on the pre-game score difference over the held-out season."""
-    scores, _ = score_snapshots(model, TensorData.from_snapshots(snaps, vocab))
-    by = pd.Series(scores, index=pd.MultiIndex.from_frame(snaps.keys[["date", "team_id"]]))
-    g = data.games[(data.games["season"] == season) & data.games["counts_for_standings"]]
-    return fit_win_model_on_scores(by, g, f"model_a ({season})", min_games=50)
+                        history.data_hash, ModelAHistory(holdout, first.history, final.history))

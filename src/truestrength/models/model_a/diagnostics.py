@@ -33,8 +33,8 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from truestrength.models.listmle import listmle_loss, mean_log_factorial
-from truestrength.models.roster_model import RosterSetRanker, score_lists
+from truestrength.models.model_a.listmle import listmle_loss, mean_log_factorial
+from truestrength.models.model_a.network import RosterSetRanker, score_lists
 
 __all__ = [
     "Diagnosis",

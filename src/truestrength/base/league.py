@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from truestrength.data.store import Store
-from truestrength.data.teams import season_start_year
+from truestrength.base.errors import DataError
+from truestrength.base.seasons import season_start_year
 
-_TABLES = {
+# name -> (store table, sort order); data.store.load_league fills a LeagueData from these.
+TABLES = {
     "games": ("games", "game_date, game_id"),
     "team_games": ("team_game_logs", "game_date, game_id, team_id"),
     "player_logs": ("player_game_logs", "game_date, game_id, team_id, player_id"),
@@ -42,20 +43,6 @@ class LeagueData:
         self.data_hash = data_hash
         self.cutoff = cutoff  # nothing on or after this date is visible
         self._cache: dict[str, pd.DataFrame] = {}
-
-    @classmethod
-    def from_store(cls, store: Store, seasons: list[str] | None = None) -> LeagueData:
-        where, params = "", []
-        if seasons is not None:
-            where, params = "WHERE season IN (SELECT unnest(?::VARCHAR[]))", [list(seasons)]
-        frames = {}
-        for name, (table, order) in _TABLES.items():
-            w, p = ("", []) if name == "players" else (where, params)
-            df = store.query(f"SELECT * FROM {table} {w} ORDER BY {order}", p)
-            if "game_date" in df:
-                df["game_date"] = pd.to_datetime(df["game_date"])
-            frames[name] = df
-        return cls(frames, store.content_hash())
 
     def _table(self, name: str) -> pd.DataFrame:
         if name in self._cache:
@@ -139,6 +126,43 @@ class LeagueData:
         """Teams with at least one visible game in the season."""
         g = self.games[self.games["season"] == season]
         return sorted(set(g["home_team_id"]) | set(g["road_team_id"]))
+
+    @property
+    def seasons_with_players(self) -> list[str]:
+        """Seasons with player rows: the only ones a roster model can see."""
+        return sorted(self.player_logs["season"].unique())
+
+    def standings_games(self, season: str) -> pd.DataFrame:
+        """The season's visible games that count for the standings (one row per game)."""
+        g = self.games
+        return g[(g["season"] == season) & g["counts_for_standings"]]
+
+    def standings_team_games(self, season: str) -> pd.DataFrame:
+        """The same games, one row per team (``team_game_logs``)."""
+        tg = self.team_games
+        return tg[(tg["season"] == season) & tg["counts_for_standings"]]
+
+    def seasons_before(self, season: str) -> list[str]:
+        """Visible seasons that start before ``season`` does."""
+        start = season_start_year(season)
+        return [s for s in self.seasons if season_start_year(s) < start]
+
+    def up_to(self, season: str) -> LeagueData:
+        """This view with only ``season`` and the seasons before it."""
+        start = season_start_year(season)
+        return self.restrict_seasons([s for s in self.seasons if season_start_year(s) <= start])
+
+    def season_of_date(self, date: pd.Timestamp) -> str:
+        """The season a date belongs to: the one whose games span it (or that starts within
+        120 days after it)."""
+        date = pd.Timestamp(date)
+        spans = self.games.groupby("season")["game_date"].agg(["min", "max"])
+        inside = spans[(spans["min"] - pd.Timedelta(days=120) <= date)
+                       & (date <= spans["max"] + pd.Timedelta(days=1))]
+        if inside.empty:
+            raise DataError(f"{date:%Y-%m-%d} is not within or just before any season in the "
+                            f"store ({', '.join(spans.index)})")
+        return inside.index[-1]
 
     def previous_season(self, season: str) -> str | None:
         start = season_start_year(season)

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from truestrength.data.league import LeagueData
+from truestrength.base.errors import DataError
+from truestrength.base.league import LeagueData
 
 AS_OF_GAMES = (10, 20, 41, 61)
 
@@ -42,9 +43,8 @@ def standings(data: LeagueData, season: str, before: pd.Timestamp | None = None)
     """
     ts = data.team_seasons[data.team_seasons["season"] == season].set_index("team_id")
     if ts.empty:
-        raise ValueError(f"no teams are known for season {season}")
-    tg = data.team_games
-    tg = tg[(tg["season"] == season) & tg["counts_for_standings"]]
+        raise DataError(f"no teams are known for season {season}")
+    tg = data.standings_team_games(season)
     if before is not None:
         tg = tg[tg["game_date"] < pd.Timestamp(before)]
     agg = tg.groupby("team_id").agg(
@@ -80,11 +80,10 @@ def final_rank(data: LeagueData, season: str) -> pd.Series:
 
 def rest_of_season_win_pct(data: LeagueData, season: str, as_of: pd.Timestamp) -> pd.Series:
     """Share of standings games on or after ``as_of`` that each team won (index team_id)."""
-    tg = data.team_games
-    tg = tg[(tg["season"] == season) & tg["counts_for_standings"]
-            & (tg["game_date"] >= pd.Timestamp(as_of))]
+    tg = data.standings_team_games(season)
+    tg = tg[tg["game_date"] >= pd.Timestamp(as_of)]
     if tg.empty:
-        raise ValueError(f"{season}: no standings games on or after {as_of:%Y-%m-%d}")
+        raise DataError(f"{season}: no standings games on or after {as_of:%Y-%m-%d}")
     return tg.groupby("team_id")["won"].mean().rename("rest_win_pct")
 
 
@@ -93,7 +92,7 @@ def playoff_finish_rank(data: LeagueData, season: str) -> pd.Series:
     table = standings(data, season).set_index("team_id")
     series = data.playoff_series[data.playoff_series["season"] == season]
     if len(series) != 15 or series["winner_id"].isna().any():
-        raise ValueError(f"{season}: playoffs are not complete in the data "
+        raise DataError(f"{season}: playoffs are not complete in the data "
                          f"({len(series)} of 15 series, some without a winner)")
     # tier: 0 champion, 1 runner-up, 2 conf-finals losers, 3 second round, 4 first round.
     tier = pd.Series(5, index=table.index)
@@ -111,10 +110,9 @@ def playoff_finish_rank(data: LeagueData, season: str) -> pd.Series:
 
 
 def as_of_points(data: LeagueData, season: str) -> list[AsOfPoint]:
-    tg = data.team_games
-    tg = tg[(tg["season"] == season) & tg["counts_for_standings"]]
+    tg = data.standings_team_games(season)
     if tg.empty:
-        raise ValueError(f"{season}: no standings games")
+        raise DataError(f"{season}: no standings games")
     dates = np.sort(tg["game_date"].unique())
     teams = sorted(tg["team_id"].unique())
     per_day = (tg.groupby(["game_date", "team_id"]).size().unstack(fill_value=0)
@@ -129,3 +127,64 @@ def as_of_points(data: LeagueData, season: str) -> list[AsOfPoint]:
             points.append(AsOfPoint(season, f"g{n}", pd.Timestamp(hit.index[0])))
     points.append(AsOfPoint(season, "end", pd.Timestamp(dates[-1]) + pd.Timedelta(days=1)))
     return points
+
+
+# --------------------------------------------------------------------------------------------
+# training targets: relevance for lists of teams (higher = better)
+# --------------------------------------------------------------------------------------------
+# - ``final_rank``: minus the final regular-season league rank (no ties: the tie-break).
+# - ``rest_win_pct``: win% over the team's standings games on or after the date; equal values
+#   are real ties; dates with no game left have none (NaN).
+# - ``playoff_rank``: minus the playoff-finish rank (no ties by construction).
+# Targets come from complete seasons only, so they are for training seasons, never test ones.
+TARGETS = ("final_rank", "rest_win_pct", "playoff_rank")
+
+
+def require_complete(data: LeagueData, seasons: list[str]) -> None:
+    """Targets of an unfinished season would be wrong (its final ranks are not known yet):
+    every training season must have its 15 playoff series decided."""
+    series = data.playoff_series
+    for season in seasons:
+        s = series[series["season"] == season]
+        if len(s) != 15 or s["winner_id"].isna().any():
+            raise DataError(
+                f"{season} is not complete in the data ({len(s)} of 15 playoff series decided):"
+                " its final ranks are not known yet, so it cannot be a training season; train "
+                "with --up-to the last complete season")
+
+
+def team_targets(data: LeagueData, keys: pd.DataFrame, target: str) -> np.ndarray:
+    """Relevance for every snapshot key (NaN where the target is undefined)."""
+    if target not in TARGETS:
+        raise ValueError(f"unknown target {target!r} (known: {TARGETS})")
+    require_complete(data, sorted(keys["season"].unique()))
+    out = np.full(len(keys), np.nan)
+    for season, idx in keys.groupby("season").groups.items():
+        sub = keys.loc[idx]
+        if target == "final_rank":
+            rel = -final_rank(data, season).astype(float)
+            out[np.asarray(idx)] = sub["team_id"].map(rel).to_numpy(float)
+        elif target == "playoff_rank":
+            rel = -playoff_finish_rank(data, season).astype(float)
+            out[np.asarray(idx)] = sub["team_id"].map(rel).to_numpy(float)
+        else:
+            out[np.asarray(idx)] = _rest_win_pct(data, season, sub)
+    return out
+
+
+def _rest_win_pct(data: LeagueData, season: str, sub: pd.DataFrame) -> np.ndarray:
+    """Vectorised rest-of-season win%: wins and games from each date to the season's end."""
+    tg = data.standings_team_games(season)
+    out = np.full(len(sub), np.nan)
+    for team, rows in sub.groupby("team_id").groups.items():
+        t = tg[tg["team_id"] == team].sort_values("game_date")
+        dates = t["game_date"].to_numpy()
+        won = t["won"].to_numpy(float)
+        # suffix sums: games and wins on or after each game's date
+        wins_after = np.concatenate([np.cumsum(won[::-1])[::-1], [0.0]])
+        games_after = np.arange(len(won), -1, -1, dtype=float)
+        pos = np.searchsorted(dates, sub.loc[rows, "date"].to_numpy(), side="left")
+        g = games_after[pos]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[sub.index.get_indexer(rows)] = np.where(g > 0, wins_after[pos] / g, np.nan)
+    return out

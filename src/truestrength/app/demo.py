@@ -1,0 +1,84 @@
+"""The demo: the whole pipeline, offline, on the built-in synthetic league.
+
+Simulate, ingest, train A+B+stacker on all seasons but the last, predict the last season
+from its 41-game mark, and backtest every predictor on that season (plus agreement with the
+league's known true strengths).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from truestrength.app.predictors import predictor_factories
+from truestrength.app.runs import PredictOutcome, TrainOutcome, predict, train
+from truestrength.base.config import Config
+from truestrength.base.errors import DataError
+from truestrength.base.league import LeagueData
+from truestrength.base.targets import AsOfPoint, as_of_points
+from truestrength.data.synth import SyntheticStore, synthetic_store
+from truestrength.evaluation.backtest import BacktestResult, backtest
+from truestrength.evaluation.truth import agreement_with_truth, read_truth
+from truestrength.training.ensemble import EnsembleAB
+
+
+@dataclass(frozen=True)
+class DemoOutcome:
+    out: Path
+    league: SyntheticStore
+    db_path: Path
+    trained: TrainOutcome
+    point: AsOfPoint
+    predicted: PredictOutcome
+    backtest: BacktestResult
+    backtest_dir: Path
+    truth: pd.DataFrame  # season, predictor, point, spearman_truth
+    seconds: float
+
+
+class _Prefitted:
+    """The ensemble trained in step 3, for the one test season it was trained for."""
+
+    name = "model_ab"
+
+    def __init__(self, ensemble: EnsembleAB) -> None:
+        self.ensemble = ensemble
+
+    def fit(self, history: LeagueData) -> EnsembleAB:
+        if history.seasons != self.ensemble.train_seasons:
+            raise DataError("the demo's ensemble was trained on other seasons")
+        return self.ensemble
+
+
+def demo(out: Path, config: Config, *, on_step: Callable[[str], None] = lambda _: None
+         ) -> DemoOutcome:
+    started = time.perf_counter()
+    league_dir, db_path, runs = out / "league", out / "truestrength.duckdb", out / "runs"
+    league = synthetic_store(league_dir, db_path, config.synth)
+    data = league.data
+    on_step(f"1-2/5 synthetic league: {league.summary.n_games} games, "
+            f"{league.summary.n_player_rows} player rows -> {league_dir}; ingested "
+            f"{league.report.games_added} games into {db_path}")
+    test = data.seasons[-1]
+    trained = train(data, config, data.seasons[-2], runs)
+    on_step(f"3/5 trained A+B on {', '.join(trained.train_seasons)}: "
+            f"{trained.ensemble.fit_.stacker.describe()} -> {trained.run_dir}")
+    point = next(p for p in as_of_points(data, test) if p.label == "g41")
+    predicted = predict(data, config, trained.run_dir, str(point.date.date()), runs)
+    on_step(f"4/5 predictions for {test} at its 41-game mark ({point.date:%Y-%m-%d}) -> "
+            f"{predicted.out_dir}")
+    names = [*config.backtest.predictors, "model_a"]
+    factories = {**predictor_factories(names, config),
+                 "model_ab": lambda: _Prefitted(trained.ensemble)}
+    settings = config.backtest.model_copy(update={"test_seasons": [test]})
+    on_step(f"5/5 backtesting {len(factories)} predictors on {test}...")
+    result = backtest(data, factories, settings, config.simulation, progress=False)
+    truth = agreement_with_truth(data, read_truth(league_dir), factories, [test])
+    bt_dir = out / "backtest"
+    result.write(bt_dir, reference="win_pct")
+    return DemoOutcome(out, league, db_path, trained, point, predicted, result, bt_dir, truth,
+                       time.perf_counter() - started)

@@ -1,0 +1,30 @@
+"""Backtest and verify: how good the predictors are, on the store's own seasons."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from truestrength.app.predictors import predictor_factories
+from truestrength.base.config import Config
+from truestrength.base.league import LeagueData
+from truestrength.base.seasons import parse_seasons
+from truestrength.evaluation.backtest import BacktestResult, backtest
+from truestrength.evaluation.verify import Check, run_verify
+
+
+def run_backtest(data: LeagueData, config: Config, seasons: str | None,
+                 predictors: str | None, out: Path) -> tuple[BacktestResult, Path, Path]:
+    """``seasons`` / ``predictors``: the command's spec strings, None = the config's."""
+    settings = config.backtest
+    if seasons:
+        settings = settings.model_copy(update={"test_seasons": parse_seasons(seasons)})
+    names = ([n.strip() for n in predictors.split(",")] if predictors
+             else list(settings.predictors))
+    result = backtest(data, predictor_factories(names, config), settings, config.simulation)
+    reference = settings.reference if settings.reference in result.meta.predictors else None
+    js, md = result.write(out, reference=reference)
+    return result, js, md
+
+
+def verify(store_path: Path | None, config: Config) -> list[Check]:
+    return run_verify(store_path, config)

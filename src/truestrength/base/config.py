@@ -1,0 +1,247 @@
+"""One validated configuration object. Every default of the project lives here.
+
+A YAML file overrides any part (``load_config``); unknown keys are errors (a misspelt option
+that silently does nothing is a silent failure). Each component takes its own section:
+``roster`` the snapshots, ``model_a`` the roster ranker and its network, ``model_b`` the
+boosted trees, ``elo`` and ``baselines`` the rating predictors, ``simulation`` the Monte
+Carlo (predictions and the backtest's title odds), ``backtest``, ``predict``, ``synth`` and
+``fetch``. Defaults of the models were chosen on validation seasons before any test season
+(BENCHMARKS.md says where that rule was broken and how).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from truestrength.base.errors import ConfigError, RunError
+
+Target = Literal["final_rank", "rest_win_pct", "playoff_rank"]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SynthSection(_Section):
+    """The synthetic league. Only the NBA's 30-team, 82-game format is implemented."""
+
+    n_seasons: int = Field(3, ge=1, le=30)
+    seed: int = 0
+    first_season: int = Field(2015, ge=1950, le=2090)  # start year of the first season
+    n_teams: Literal[30] = 30  # two conferences of 15
+    home_advantage: float = 2.5  # expected home margin between equal teams, points
+    team_noise_sd: float = Field(8.5, gt=0)  # per-team score noise; margin sd is sqrt(2) x
+    pace_sd: float = Field(6.0, ge=0)  # shared shock to both scores: moves totals, not margins
+    injury_rate: float = Field(1.0, ge=0)  # multiplier on the base daily injury hazard
+    trades_per_season: float = Field(6.0, ge=0)  # mean number of mid-season two-player trades
+
+
+class FetchSection(_Section):
+    """How politely nba_api downloads. ``retries`` counts attempts after the first; the n-th
+    retry waits ``backoff_s * 2**(n-1)``."""
+
+    season_types: tuple[Literal["Regular Season", "PlayIn", "Playoffs", "IST"], ...] = Field(
+        ("Regular Season", "PlayIn", "Playoffs"), min_length=1)
+    min_interval_s: float = Field(1.0, ge=0)
+    retries: int = Field(4, ge=0)
+    backoff_s: float = Field(2.0, ge=0)
+    timeout_s: float = Field(30.0, gt=0)
+
+
+class EloSection(_Section):
+    """FiveThirtyEight's NBA Elo. ``kinds``: game kinds that update ratings (538 updated on
+    playoff games too); games of other kinds still get a pre-game rating and probability."""
+
+    k: float = 20.0
+    home_advantage: float = 100.0
+    carryover: float = 0.75
+    mean: float = 1505.0
+    initial: float = 1500.0
+    kinds: tuple[str, ...] = ("regular", "cup_final", "play_in", "playoff")
+
+
+class BaselinesSection(_Section):
+    # The rating baselines' logistic game model is fitted on this many last training seasons.
+    fit_seasons: int = Field(2, ge=1)
+
+
+class SimulationSection(_Section):
+    """Monte Carlo of the rest of a season, the play-in and the playoffs. Home advantage is
+    not here: the game model carries it, so the simulator cannot disagree with the model."""
+
+    n_sims: int = Field(10_000, ge=1)
+    seed: int = Field(0, ge=0)
+
+
+class BacktestSection(_Section):
+    # None = the last three complete seasons in the store.
+    test_seasons: list[str] | None = None
+    predictors: list[str] = ["win_pct", "point_diff", "srs", "elo", "prev_rank"]
+    # Bootstrap resamples for CIs over teams (rankings) and over seasons (summaries).
+    n_boot: int = Field(1000, ge=100)
+    # Resamples for the game log loss / Brier CIs over games, and for paired differences.
+    n_boot_games: int = Field(200, ge=100)
+    n_boot_paired: int = Field(2000, ge=100)
+    seed: int = 0
+    # Paired bootstrap differences are reported against this predictor.
+    reference: str = "win_pct"
+
+
+class RosterSection(_Section):
+    """Roster snapshots (``features.roster``): each team at a date as a set of players."""
+
+    max_players: int = Field(15, ge=1, le=30)  # P: roster slots per snapshot
+    recent_games: int = Field(10, ge=1)  # the recent window, in the player's (team's) games
+    prior_games: float = Field(20.0, gt=0)  # k: prior strength in pseudo-games
+    # kr: pseudo-games of the season rate in the recent block (> 0 keeps denominators > 0)
+    recent_prior_games: float = Field(2.0, gt=0)
+    rotation_min_minutes: float = Field(15.0, ge=0)  # newcomer baseline: a rotation player
+    rotation_min_games: int = Field(20, ge=1)
+    newcomer_quantile: float = Field(0.25, ge=0, le=1)
+    # Snapshots of a (data, config, seasons) are cached here; None builds them every time.
+    # Where the cache lives does not change a snapshot, so it is not part of the cache key.
+    cache_dir: str | None = "cache/features"
+
+
+class ModelASection(_Section):
+    """The roster set-attention ranker, its network and how it is trained.
+
+    Defaults were chosen on held-out training seasons of the real data (never a test season):
+    a season's lists repeat the same ~30 team-seasons at every date, so a large model
+    memorises them within an epoch; a small, regularised one generalises.
+    """
+
+    embed_dim: int = Field(4, ge=0)  # 0 disables the player embedding
+    hidden_dim: int = Field(32, ge=4)  # D; divisible by n_heads
+    n_heads: int = Field(4, ge=1)
+    n_seeds: int = Field(1, ge=1)  # PMA seed queries; z has n_seeds * hidden_dim entries
+    dropout: float = Field(0.3, ge=0, lt=1)
+    minutes_bias: bool = True  # add w_h * log1p(minutes) to the attention logits
+    # Initial w in the attention logit w * log1p(minutes): attention starts proportional to
+    # (1 + minutes) ** w. 2 starts it on the rotation rather than spread over the bench.
+    minutes_bias_init: float = Field(2.0, gt=0)
+    query_init_std: float = Field(0.02, gt=0)  # small: initial attention follows minutes
+    embed_init_std: float = Field(0.1, gt=0)  # small: ids must not swamp box scores at init
+    scorer_residual: bool = True
+    target: Target = "final_rank"
+    epochs: int = Field(30, ge=1)
+    batch_lists: int = Field(64, ge=1)
+    lr: float = Field(1e-3, gt=0)
+    weight_decay: float = Field(0.05, ge=0)
+    # Penalty on squared scores: ListMLE alone rewards unbounded confidence on memorised lists.
+    score_l2: float = Field(0.2, ge=0)
+    early_stopping_patience: int = Field(4, ge=1)
+    # Stop and diagnose when train loss has not improved for this many epochs in a row.
+    guard_patience: int = Field(3, ge=1)
+    guard_min_delta: float = Field(1e-4, ge=0)
+    attention_debug: bool = True
+    # Snapshot dates used for training lists: every k-th game date (1 = all). Neighbouring
+    # dates give near-identical lists; a stride buys epochs, not information.
+    date_stride: int = Field(5, ge=1)
+    refit_on_all: bool = True
+    # Share of known players shown to the model as "unknown" in each training batch, so the
+    # unknown-player embedding is learnt rather than left at its initial value.
+    unknown_player_rate: float = Field(0.1, ge=0, lt=1)
+    # With a single training season there is nothing to hold out: train this many epochs.
+    epochs_without_holdout: int = Field(4, ge=1)
+    # The game model needs at least this many held-out games with both teams scored.
+    game_model_min_games: int = Field(50, ge=1)
+    seed: int = 0
+    threads: int = Field(2, ge=1)
+
+    @model_validator(mode="after")
+    def _heads_divide_hidden(self) -> ModelASection:
+        if self.hidden_dim % self.n_heads:
+            raise ValueError(f"hidden_dim ({self.hidden_dim}) must be divisible by n_heads "
+                             f"({self.n_heads})")
+        return self
+
+
+class ModelBSection(_Section):
+    """Model B: gradient-boosted trees on team context."""
+
+    objective: Literal["auto", "rank", "regression"] = "auto"
+    target: Target = "final_rank"
+    forbidden_features: list[str] = ["net_rating"]
+    rank_objective: Literal["rank:pairwise", "rank:ndcg"] = "rank:pairwise"
+    n_estimators: int = Field(300, ge=1)
+    max_depth: int = Field(3, ge=1)
+    learning_rate: float = Field(0.05, gt=0)
+    subsample: float = Field(0.8, gt=0, le=1)
+    colsample_bytree: float = Field(0.8, gt=0, le=1)
+    min_child_weight: float = Field(1.0, ge=0)
+    reg_lambda: float = Field(1.0, ge=0)
+    early_stopping_rounds: int = Field(30, ge=1)
+    # The held-out curve is one season (30 team-seasons) and nearly flat; its argmax is often
+    # 1-3 trees, whose scores tie many teams of a list. The selected count is at least this.
+    min_trees: int = Field(10, ge=1)
+    # One training season: nothing to hold out, so a fixed size and objective.
+    trees_without_holdout: int = Field(100, ge=1)
+    objective_without_holdout: Literal["rank", "regression"] = "rank"
+    # Training rows: every k-th game date of each season (the last always kept). Neighbouring
+    # dates give near-identical rows; the held-out season always uses every date.
+    date_stride: int = Field(1, ge=1)
+    seed: int = 0
+    nthread: int = Field(2, ge=1)
+
+
+class PredictSection(_Section):
+    # Seed of the expected schedule drawn for a season whose remaining games are unknown.
+    schedule_seed: int = 0
+    # Sleeper / Paper Tiger: conference rank by strength this many places from the standings.
+    label_margin: int = Field(3, ge=1)
+    label_min_games: int = Field(10, ge=0)
+    # The two models "agree" on a team when their league ranks are this close.
+    agree_within: int = Field(3, ge=0)
+    n_drivers: int = Field(3, ge=1)
+    # Attention whose entropy share is outside these bounds is degenerate: drivers say little.
+    attention_entropy_bounds: tuple[float, float] = (0.2, 0.95)
+
+
+class Config(_Section):
+    synth: SynthSection = SynthSection()
+    fetch: FetchSection = FetchSection()
+    elo: EloSection = EloSection()
+    baselines: BaselinesSection = BaselinesSection()
+    simulation: SimulationSection = SimulationSection()
+    backtest: BacktestSection = BacktestSection()
+    roster: RosterSection = RosterSection()
+    model_a: ModelASection = ModelASection()
+    model_b: ModelBSection = ModelBSection()
+    predict: PredictSection = PredictSection()
+
+
+# Settings that say how to run, not what was learnt: a run may be used with other values.
+RUNTIME_SETTINGS = {"threads", "nthread", "cache_dir"}
+
+
+def check_same_settings(path: Path, name: str, saved: BaseModel, expected: BaseModel) -> None:
+    """RunError naming every setting of section ``name`` that differs (runtime ones aside)."""
+    a, b = saved.model_dump(), expected.model_dump()
+    diff = sorted(k for k in set(a) | set(b)
+                  if k not in RUNTIME_SETTINGS and a.get(k) != b.get(k))
+    if diff:
+        items = ", ".join(f"{name}.{k}: trained {a.get(k)!r} vs config {b.get(k)!r}"
+                          for k in diff)
+        raise RunError(f"{path} was trained under a different configuration ({items}); "
+                       "retrain, or use it with its own configuration (no --config)")
+
+
+def load_config(path: Path | None) -> Config:
+    """Defaults, overridden by the YAML file at ``path`` when given."""
+    if path is None:
+        return Config()
+    try:
+        raw = yaml.safe_load(Path(path).read_text()) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot read configuration ({exc})") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of sections")
+    try:
+        return Config.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: invalid configuration\n{exc}") from exc

@@ -1,0 +1,163 @@
+"""The game-probability model: P(home wins) from a difference of team scores.
+
+Every predictor turns its scores into game probabilities the same way: a logistic model
+``P(home wins) = sigmoid(a * (not neutral) + b * (score_home - score_road))`` fitted on games
+it did not train on. Models refitted after selection score on another scale than the model
+the logistic was fitted on; :func:`fit_game_model` carries the slope over by the ratio of the
+two models' within-date score spreads on the same rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from sklearn.linear_model import LogisticRegression
+
+from truestrength.base.errors import ModelError
+
+ArrayLike = npt.ArrayLike
+# P(home wins) for arrays of (home id, road id, neutral site).
+WinProb = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+
+# --------------------------------------------------------------------------------------------
+# logistic win model
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LogisticWinModel:
+    """P(home wins) = sigmoid(a * (not neutral) + b * rating_diff).
+
+    ``home_advantage`` is ``a`` (log-odds), ``slope`` is ``b`` (log-odds per rating unit),
+    ``rating_diff`` is home rating minus road rating in whatever unit it was fitted on.
+    """
+
+    home_advantage: float
+    slope: float
+    n_games: int
+
+    def to_dict(self) -> dict[str, float]:
+        return {"home_advantage": self.home_advantage, "slope": self.slope,
+                "n_games": self.n_games}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> LogisticWinModel:
+        return cls(float(d["home_advantage"]), float(d["slope"]), int(d["n_games"]))
+
+    def rescaled(self, factor: float) -> LogisticWinModel:
+        """The same model for ratings on another scale: ``rating_new = rating / factor``
+        gives ``slope_new = slope * factor``."""
+        if not np.isfinite(factor) or factor <= 0:
+            raise ValueError(f"rescale factor must be finite and > 0, got {factor}")
+        return LogisticWinModel(self.home_advantage, self.slope * factor, self.n_games)
+
+    def win_prob(self, scores: pd.Series) -> WinProb:
+        """P(home wins) for games between teams scored by ``scores`` (index team_id)."""
+
+        def win_prob(home: np.ndarray, road: np.ndarray, neutral: np.ndarray) -> np.ndarray:
+            return self.predict_proba(scores.reindex(home).to_numpy()
+                                      - scores.reindex(road).to_numpy(), neutral)
+
+        return win_prob
+
+    def predict_proba(self, rating_diff: ArrayLike, neutral: ArrayLike = False) -> np.ndarray:
+        """P(home wins) for each game, as a float64 array."""
+        diff = np.asarray(rating_diff, dtype=np.float64)
+        home = ~np.asarray(neutral, dtype=bool)
+        z = self.home_advantage * home + self.slope * diff
+        return np.atleast_1d(1.0 / (1.0 + np.exp(-z)))
+
+
+def fit_win_model_on_scores(scores: pd.Series, games: pd.DataFrame, what: str,
+                            min_games: int = 20) -> LogisticWinModel:
+    """Logistic P(home wins) on the pre-game score difference.
+
+    ``scores`` is indexed by (date, team_id) and holds each team's score at the start of
+    that date; ``games`` is a games frame. Games without a score for both teams are left out
+    (and counted: fewer than ``min_games`` is an error naming ``what``).
+    """
+    home = scores.reindex(pd.MultiIndex.from_arrays([games["game_date"], games["home_team_id"]]))
+    road = scores.reindex(pd.MultiIndex.from_arrays([games["game_date"], games["road_team_id"]]))
+    ok = np.isfinite(home.to_numpy(float)) & np.isfinite(road.to_numpy(float))
+    if ok.sum() < min_games:
+        raise ModelError(f"{what}: only {int(ok.sum())} games have scores for both teams; "
+                         "cannot fit the game-probability model")
+    return fit_logistic_win_model(home.to_numpy(float)[ok] - road.to_numpy(float)[ok],
+                                  (games["home_pts"] > games["road_pts"]).to_numpy()[ok],
+                                  games["neutral_site"].to_numpy(bool)[ok])
+
+
+def fit_game_model(scores: pd.Series, games: pd.DataFrame, what: str, *,
+                   refit_scores: pd.Series | None = None,
+                   min_games: int = 20) -> LogisticWinModel:
+    """The game model of a predictor, fitted on out-of-sample ``scores`` of ``games``.
+
+    ``scores`` (index (date, team_id)) come from the model that did not see ``games``. When
+    the predictor then uses a model refitted on more data, ``refit_scores`` are that model's
+    scores on the same rows: the slope is carried to its scale by the ratio of within-date
+    score spreads (the refit has the same shape, so it orders teams alike on another scale).
+    """
+    model = fit_win_model_on_scores(scores, games, what, min_games=min_games)
+    if refit_scores is None:
+        return model
+    dates = scores.index.get_level_values("date")
+    ratio = (score_spread(scores.to_numpy(float), dates)
+             / score_spread(refit_scores.reindex(scores.index).to_numpy(float), dates))
+    return model.rescaled(ratio)
+
+
+def score_spread(scores: ArrayLike, groups: ArrayLike) -> float:
+    """Mean within-group standard deviation of ``scores`` (groups: e.g. the date)."""
+    frame = pd.DataFrame({"s": np.asarray(scores, dtype=np.float64), "g": np.asarray(groups)})
+    return float(frame.groupby("g")["s"].std(ddof=0).mean())
+
+
+def fit_logistic_win_model(
+    rating_diff: ArrayLike | Sequence[float],
+    home_won: ArrayLike | Sequence[bool],
+    neutral: ArrayLike | Sequence[bool] | None = None,
+) -> LogisticWinModel:
+    """Fit :class:`LogisticWinModel` by unpenalised maximum likelihood (scikit-learn
+    ``LogisticRegression(C=inf, fit_intercept=False)`` on ``[not neutral, rating_diff]``).
+
+    The home term is a column rather than the intercept so that neutral games carry no home
+    edge. ``rating_diff`` is standardised for the solver and the slope mapped back, because
+    Elo-sized differences (hundreds) make L-BFGS stop early. If every game is neutral the home
+    term cannot be estimated and is 0. Perfectly separable data has no finite MLE; scikit-learn
+    then warns that it did not converge.
+    """
+    diff = np.asarray(rating_diff, dtype=np.float64).ravel()
+    won = np.asarray(home_won).ravel()
+    n = diff.size
+    home = np.ones(n, dtype=bool) if neutral is None else ~np.asarray(neutral, dtype=bool).ravel()
+    if won.size != n or home.size != n:
+        raise ValueError(
+            f"fit_logistic_win_model: lengths differ (rating_diff {n}, home_won {won.size}, "
+            f"neutral {home.size})"
+        )
+    if n == 0:
+        raise ValueError("fit_logistic_win_model: no games")
+    if not np.isfinite(diff).all():
+        raise ValueError("fit_logistic_win_model: rating_diff has NaN or inf")
+    if not np.isin(won, [0, 1]).all():
+        raise ValueError("fit_logistic_win_model: home_won must be 0/1 or bool")
+    y = won.astype(np.int64)
+    if y.min() == y.max():
+        raise ValueError("fit_logistic_win_model: home_won has a single class")
+    scale = float(diff.std())
+    if scale == 0.0:
+        raise ValueError("fit_logistic_win_model: rating_diff is constant; slope undefined")
+
+    fit_home = bool(home.any())
+    columns = [diff / scale]
+    if fit_home:
+        columns.insert(0, home.astype(np.float64))
+    x = np.column_stack(columns)
+    model = LogisticRegression(C=np.inf, fit_intercept=False, max_iter=1000)
+    model.fit(x, y)
+    coef = model.coef_.ravel()
+    a = float(coef[0]) if fit_home else 0.0
+    b = float(coef[-1]) / scale
+    return LogisticWinModel(home_advantage=a, slope=b, n_games=n)

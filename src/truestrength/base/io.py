@@ -1,0 +1,51 @@
+"""Files written whole or not at all, and the saved JSON artifacts runs are made of."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from truestrength.base.errors import RunError
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
+    """Call ``write(tmp)`` on a temp file in the same folder, then rename it to ``path``.
+
+    A crash or an exception mid-write leaves the old file (or none), never half a file: the
+    rename is atomic on one file system.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def write_json(path: Path, obj: Any) -> Path:
+    """``obj`` as indented JSON, atomically. NaN is refused (bare NaN is not JSON)."""
+    text = json.dumps(obj, indent=2, default=str, allow_nan=False)
+    return atomic_write(Path(path), lambda tmp: tmp.write_text(text))
+
+
+def read_artifact(path: Path, fmt: str) -> dict:
+    """A saved JSON artifact (run, checkpoint) of format ``fmt``, or a RunError saying why it
+    cannot be used."""
+    try:
+        meta = json.loads(Path(path).read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise RunError(f"{path}: not a readable {fmt} file ({exc})") from exc
+    if not isinstance(meta, dict) or meta.get("format") != fmt:
+        raise RunError(f"{path}: not a {fmt} file")
+    return meta

@@ -1,0 +1,96 @@
+"""Seasons and the calendar: season labels, day numbers, planned season lengths.
+
+A season is the string ``"YYYY-YY"`` (``"2015-16"``). Dates inside the pipeline are pandas
+timestamps at midnight; array code works on int64 *days* since 1970-01-01 (``to_days``) so
+that "strictly before d" is one ``searchsorted`` on integers.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from truestrength.base.errors import ConfigError
+
+# Planned regular-season lengths announced before the season (lockout 2011-12, pandemic
+# 2020-21). 2019-20 was planned at 82: its cut was not known in advance, so it is not here.
+PLANNED_GAMES: dict[str, int] = {"2011-12": 66, "2020-21": 72}
+DEFAULT_PLANNED_GAMES = 82
+
+
+def season_start_year(season: str) -> int:
+    """``"2015-16"`` -> 2015. Raises ValueError on anything else."""
+    if len(season) != 7 or season[4] != "-" or not (season[:4] + season[5:]).isdigit():
+        raise ValueError(f"season {season!r} is not of the form YYYY-YY")
+    start = int(season[:4])
+    if (start + 1) % 100 != int(season[5:]):
+        raise ValueError(f"season {season!r}: second year must follow the first")
+    return start
+
+
+def season_label(start_year: int) -> str:
+    return f"{start_year}-{(start_year + 1) % 100:02d}"
+
+
+def previous_season(season: str) -> str:
+    """The label of the season before (whether or not any data holds it)."""
+    return season_label(season_start_year(season) - 1)
+
+
+def planned_games(season: str) -> int:
+    """Regular-season games per team the league planned before the season began."""
+    return PLANNED_GAMES.get(season, DEFAULT_PLANNED_GAMES)
+
+
+def to_days(dates: pd.Series | pd.DatetimeIndex | np.ndarray | list) -> np.ndarray:
+    """Dates as int64 days since 1970-01-01 (the time of day is dropped)."""
+    values = pd.to_datetime(pd.Series(dates)).to_numpy().astype("datetime64[D]")
+    return values.astype(np.int64)
+
+
+def from_days(days: np.ndarray) -> pd.DatetimeIndex:
+    return pd.DatetimeIndex(np.asarray(days, dtype=np.int64).astype("datetime64[D]")).astype(
+        "datetime64[us]")
+
+
+_SEASON_RE = re.compile(r"\d{4}-\d{2}")
+
+
+def parse_seasons(spec: str) -> list[str]:
+    """``"2015-16..2024-25"``, ``"2022-23"`` or ``"2021-22,2023-24"`` (items may be ranges).
+
+    Returned in the order given, without duplicates.
+    """
+    if not isinstance(spec, str) or not spec.strip():
+        raise ConfigError("no seasons given; expected e.g. 2022-23, 2015-16..2024-25 or "
+                         "2021-22,2023-24")  # fmt: skip
+    out: list[str] = []
+    for item in spec.split(","):
+        item = item.strip()
+        if not item:
+            raise ConfigError(f"empty item in season list {spec!r}")
+        if ".." in item:
+            first, _, last = item.partition("..")
+            start, end = _one_season(first.strip(), spec), _one_season(last.strip(), spec)
+            if end < start:
+                raise ConfigError(f"season range {item!r} runs backwards; write "
+                                 f"{season_label(end)}..{season_label(start)}")  # fmt: skip
+            seasons = [season_label(y) for y in range(start, end + 1)]
+        else:
+            seasons = [season_label(_one_season(item, spec))]
+        out += [s for s in seasons if s not in out]
+    return out
+
+
+def _one_season(text: str, spec: str) -> int:
+    if not _SEASON_RE.fullmatch(text):
+        raise ConfigError(
+            f"{text!r} in {spec!r} is not a season; seasons look like 2022-23 "
+            "(ranges: 2015-16..2024-25, lists: 2021-22,2023-24)"
+        )
+    try:
+        return season_start_year(text)
+    except ValueError as exc:
+        raise ConfigError(f"{text!r} in {spec!r}: {exc}") from None
