@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from truestrength.app.predictors import predictor_factories
+from truestrength.base.config import BacktestSection, Config
 from truestrength.data.ingest import ingest_files
-from truestrength.base.league import LeagueData
 from truestrength.data.store import Store
 from truestrength.evaluation.backtest import backtest
-from truestrength.app.predictors import baseline_factories
 from truestrength.models.baselines import BASELINES
 
 from _common import peak_rss_mib, require_real_data
@@ -29,11 +29,12 @@ def main() -> None:
         ingest_files(store, [nba])
         data = store.league()
     t0 = time.perf_counter()
-    result = backtest(data, baseline_factories(list(BASELINES)), n_boot=1000, progress=False)
+    factories = predictor_factories(list(BASELINES), Config())
+    result = backtest(data, factories, BacktestSection(n_boot=1000), progress=False)
     wall = time.perf_counter() - t0
     with pd.option_context("display.width", 200, "display.max_columns", 30):
         print(result.table().T.round(3).to_string())
-    print(f"\ntest seasons: {result.meta['test_seasons']}  data hash: {result.meta['data_hash']}")
+    print(f"\ntest seasons: {result.meta.test_seasons}  data hash: {result.meta.data_hash}")
     print(f"baseline backtest wall time: {wall:.1f} s (target < 60 s); "
           f"peak memory {peak_rss_mib():.0f} MiB")
 

@@ -17,10 +17,9 @@ import numpy as np
 from scipy.stats import spearmanr
 
 from truestrength.base.config import Config, RosterSection
-from truestrength.data.ingest import ingest_files
-from truestrength.base.league import LeagueData
-from truestrength.data.store import Store
 from truestrength.base.targets import standings
+from truestrength.data.ingest import ingest_files
+from truestrength.data.store import Store
 from truestrength.models.model_a.listmle import log_factorial
 from truestrength.training.folds import out_of_fold
 
@@ -38,7 +37,9 @@ def main() -> None:
     result = out_of_fold(data, config)
     wall = time.perf_counter() - t0
     final = result.final
-    epochs = len(final.history) + len(final.holdout_history)
+    hist = final.history
+    h, refit = hist.holdout_run, hist.final_run
+    epochs = len(h) + len(refit)
     print(f"seasons: {final.train_seasons[0]}..{final.train_seasons[-1]} "
           f"({len(final.train_seasons)}); out-of-fold rows: {len(result.scores)}")
     print(f"snapshots: {result.snapshot_seconds:.1f} s; folds: "
@@ -47,20 +48,24 @@ def main() -> None:
           f"({result.final_seconds / max(epochs, 1):.2f} s per epoch incl. evaluation)")
     print(f"TOTAL out-of-fold + final: {wall:.1f} s (target < 600 s); peak memory "
           f"{peak_rss_mib():.0f} MiB")
-    h = final.holdout_history
     lnf = log_factorial(15)
-    best = min(h, key=lambda r: r["val_loss"])
-    print(f"\nfinal model's hold-out run ({final.holdout_season} held out), ln(15!) = {lnf:.4f}")
-    for r in h:
-        print(f"  epoch {r['epoch']:2d}  train {r['train_loss']:.3f} "
-              f"({r['train_loss'] / lnf:.1%} of ln 15!)  val {r['val_loss']:.3f}  "
-              f"val rho {r['val_spearman']:.3f}  attn entropy {r['attn_entropy_share']:.1%} "
-              f"of max  attn max {r['attn_max_mean']:.3f}")
-    print(f"best epoch {best['epoch']}: train loss {best['train_loss'] / lnf:.1%} of ln(15!), "
-          f"val Spearman {best['val_spearman']:.3f} vs first epoch {h[0]['val_spearman']:.3f}")
-    last = final.history[-1]
-    print(f"refit on all seasons: {len(final.history)} epochs, final train loss "
-          f"{last['train_loss']:.3f} = {last['train_loss'] / lnf:.1%} of ln(15!)")
+    # train_loss_over_ln_lfact: the loss over the mean ln(L!) of the training lists
+    # (= ln(15!) for two 15-team conferences)
+    print(f"\nfinal model's hold-out run ({hist.holdout_season} held out), ln(15!) = {lnf:.4f}")
+    if h:
+        best = min(h, key=lambda r: r.val_loss)
+        for r in h:
+            print(f"  epoch {r.epoch:2d}  train {r.train_loss:.3f} "
+                  f"({r.train_loss_over_ln_lfact:.1%} of ln 15!)  val {r.val_loss:.3f}  "
+                  f"val rho {r.val_spearman:.3f}  attn entropy {r.attn_entropy_share:.1%} "
+                  f"of max  attn max {r.attn_max_mean:.3f}")
+        print(f"best epoch {best.epoch}: train loss {best.train_loss_over_ln_lfact:.1%} of "
+              f"ln(15!), val Spearman {best.val_spearman:.3f} vs first epoch "
+              f"{h[0].val_spearman:.3f}")
+    if refit:
+        last = refit[-1]
+        print(f"refit on all seasons: {len(refit)} epochs, final train loss "
+              f"{last.train_loss:.3f} = {last.train_loss_over_ln_lfact:.1%} of ln(15!)")
     # out-of-fold agreement with each season's final win% (a sanity figure, not a test score)
     oof = result.scores
     by_season = {}

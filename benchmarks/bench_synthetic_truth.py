@@ -14,13 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from truestrength.cli import synth_input_paths
-from truestrength.data.ingest import ingest_files
-from truestrength.base.league import LeagueData
-from truestrength.data.store import Store
-from truestrength.base.config import SynthSection
-from truestrength.data.synth import generate_league
 from truestrength.app.predictors import predictor_factories
+from truestrength.base.config import Config, SynthSection
+from truestrength.data.synth import synthetic_store
 from truestrength.evaluation.truth import agreement_with_truth, read_truth
 
 
@@ -30,13 +26,12 @@ def main() -> None:
         names.append("model_a")
     with tempfile.TemporaryDirectory() as tmp:
         league = Path(tmp) / "league"
-        generate_league(league, SynthSection(n_seasons=5, seed=0))
-        with Store(Path(tmp) / "s.duckdb") as store:
-            ingest_files(store, synth_input_paths(league))
-            data = store.league()
+        data = synthetic_store(league, Path(tmp) / "s.duckdb",
+                               SynthSection(n_seasons=5, seed=0)).data
         truth = read_truth(league)
     t0 = time.perf_counter()
-    rows = agreement_with_truth(data, truth, predictor_factories(names), data.seasons[-2:])
+    factories = predictor_factories(names, Config())
+    rows = agreement_with_truth(data, truth, factories, data.seasons[-2:])
     table = rows.pivot_table(index="predictor", columns="point", values="spearman_truth")
     with pd.option_context("display.width", 160):
         print(table.reindex(names)[["g10", "g20", "g41", "g61", "end"]].round(3).to_string())

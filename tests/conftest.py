@@ -11,6 +11,20 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("TRUESTRENGTH_SHARED_DATA", REPO.parent / "shared" / "data"))
 
 
+REAL_DATA_FIXTURES = {"shared_nba", "mini_dir", "real_store", "real_league"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test that reads ../shared/data must say so with the ``realdata`` marker, so that
+    what a run without the data skips is visible (``pytest -m "not realdata"``)."""
+    unmarked = [i.nodeid for i in items
+                if REAL_DATA_FIXTURES & set(getattr(i, "fixturenames", ()))
+                and i.get_closest_marker("realdata") is None]
+    if unmarked:
+        raise pytest.UsageError("tests read ../shared/data without @pytest.mark.realdata: "
+                                + ", ".join(unmarked))
+
+
 @pytest.fixture(scope="session")
 def shared_nba() -> Path:
     nba = SHARED_DATA / "nba"
@@ -41,29 +55,25 @@ def real_store(shared_nba, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def real_league(real_store):
-    from truestrength.base.league import LeagueData
 
     return real_store.league()
 
 
 @pytest.fixture(scope="session")
-def synth_dir(tmp_path_factory) -> Path:
-    """A three-season synthetic league (seed 0), written once per test session."""
+def synthetic(tmp_path_factory):
+    """A three-season synthetic league (seed 0) in a store, built once per test session."""
     from truestrength.base.config import SynthSection
-    from truestrength.data.synth import generate_league
+    from truestrength.data.synth import synthetic_store
 
-    out = tmp_path_factory.mktemp("synth") / "league"
-    generate_league(out, SynthSection(n_seasons=3, seed=0))
-    return out
+    root = tmp_path_factory.mktemp("synth")
+    return synthetic_store(root / "league", root / "s.duckdb", SynthSection(n_seasons=3, seed=0))
 
 
 @pytest.fixture(scope="session")
-def synth_league(synth_dir, tmp_path_factory):
-    from truestrength.cli import synth_input_paths
-    from truestrength.data.ingest import ingest_files
-    from truestrength.base.league import LeagueData
-    from truestrength.data.store import Store
+def synth_dir(synthetic) -> Path:
+    return synthetic.summary.out_dir
 
-    with Store(tmp_path_factory.mktemp("synthdb") / "s.duckdb") as store:
-        ingest_files(store, synth_input_paths(synth_dir))
-        return store.league()
+
+@pytest.fixture(scope="session")
+def synth_league(synthetic):
+    return synthetic.data

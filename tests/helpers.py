@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from truestrength.base.league import LeagueData
 from truestrength.data.formats import GAMES_COLUMNS
 from truestrength.data.ingest import ingest_files
-from truestrength.base.league import LeagueData
 from truestrength.data.store import Store
 
 # The small real files the ingest tests use: the first three regular-season games of 2022-23
@@ -87,3 +87,17 @@ def tiny_league(tmp_path: Path, teams: list[tuple[int, str, str]], games: list[t
     with Store(tmp_path / "tiny.duckdb") as store:
         ingest_files(store, [tf, gf])
         return store.league()
+
+
+# The network shape the model tests were written for (ModelASection's defaults are smaller:
+# they are tuned for real data, these exercise a roomier network on toy problems).
+TEST_NETWORK = dict(embed_dim=16, hidden_dim=64, n_heads=4, n_seeds=1, dropout=0.1,
+                    minutes_bias=True, minutes_bias_init=1.0, query_init_std=0.02,
+                    embed_init_std=0.1, scorer_residual=True)
+
+
+def net_config(*, n_features: int, n_players_vocab: int, **kw):
+    from truestrength.models.model_a.network import RosterModelConfig
+
+    return RosterModelConfig(n_features=n_features, n_players_vocab=n_players_vocab,
+                             **{**TEST_NETWORK, **kw})

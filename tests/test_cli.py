@@ -13,6 +13,7 @@ from truestrength.cli import app
 runner = CliRunner()
 
 
+@pytest.mark.realdata
 def test_ingest_info_standings_and_a_refused_file(tmp_path, mini_dir):
     mini = mini_dir
     db = tmp_path / "t.duckdb"
@@ -80,7 +81,6 @@ def test_demo_end_to_end(tmp_path):
 
     # a season under way: the store ends at the date, so the odds use an expected schedule
     from truestrength.base.config import Config
-    from truestrength.base.league import LeagueData
     from truestrength.data.store import Store
     from truestrength.inference.predict import make_predictions
     from truestrength.training.ensemble import EnsembleAB
@@ -89,6 +89,6 @@ def test_demo_end_to_end(tmp_path):
         data = store.league()
     midseason = pd.Timestamp(sorted(games["game_date"])[len(games) // 3])
     preds = make_predictions(EnsembleAB.load(run), data.before(midseason), midseason, Config())
-    assert preds.meta["schedule"] == "expected" and preds.meta["games_remaining"] > 300
+    assert preds.meta.schedule == "expected" and preds.meta.games_remaining > 300
     assert preds.table["p_playoffs"].sum() == pytest.approx(16.0)
     assert (preds.table["mean_wins"] > preds.table["wins"]).all()

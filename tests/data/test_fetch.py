@@ -21,17 +21,19 @@ import pytest
 import requests
 import urllib3.exceptions
 from nba_api.stats.library.http import NBAStatsHTTP
+from pydantic import ValidationError
 
+from truestrength.base.config import FetchSection
+from truestrength.base.errors import ConfigError, DataError
+from truestrength.base.seasons import parse_seasons
 from truestrength.data.fetch import (
     GAMES_COLUMNS,
     PLAYER_FILE_COLUMNS,
     SEASON_TYPE_COLUMN,
-    FetchConfig,
     FetchError,
     build_games,
     fetch_seasons,
 )
-from truestrength.base.seasons import parse_seasons
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "nba_api"
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "nba"
@@ -93,14 +95,19 @@ class FakeTime:
         self.now += s
 
 
-def _config(tmp_path: Path, **kw) -> FetchConfig:
-    return FetchConfig(raw_dir=tmp_path / "raw", seasons=[SEASON], **kw)
-
-
-def _fetch(tmp_path: Path, session: RecordedSession, **kw):
+def _fetch(tmp_path: Path, session: RecordedSession, *, refresh: bool = False, **kw):
+    """Fetch SEASON into tmp_path/raw; ``kw`` are FetchSection fields."""
     t = FakeTime()
-    cfg = _config(tmp_path, **kw)
-    result = fetch_seasons(cfg, client=session, progress=False, sleep=t.sleep, clock=t.clock)
+    result = fetch_seasons(
+        tmp_path / "raw",
+        [SEASON],
+        FetchSection(**kw),
+        refresh=refresh,
+        client=session,
+        progress=False,
+        sleep=t.sleep,
+        clock=t.clock,
+    )
     return result, t
 
 
@@ -189,8 +196,8 @@ def test_requests_are_spaced_by_the_minimum_interval(tmp_path):
 
 
 def test_progress_bar_does_not_break_the_fetch(tmp_path, capsys):
-    cfg = _config(tmp_path, min_interval_s=0.0)
-    result = fetch_seasons(cfg, client=RecordedSession(), progress=True)
+    cfg = FetchSection(min_interval_s=0.0)
+    result = fetch_seasons(tmp_path / "raw", [SEASON], cfg, client=RecordedSession(), progress=True)
     assert len(result.files) == 2
     assert "fetch" in capsys.readouterr().err
 
@@ -250,11 +257,12 @@ def test_persistent_failure_names_the_request_writes_no_csv_and_resumes(tmp_path
 
 def test_failure_in_a_later_season_keeps_the_finished_ones(tmp_path):
     t = FakeTime()
-    cfg = FetchConfig(raw_dir=tmp_path / "raw", seasons=[SEASON, "2023-24"], retries=0)
+    cfg = FetchSection(retries=0)
     session = RecordedSession(script={6: 500})
     with pytest.raises(FetchError, match="2023-24 Regular Season players.*No files were written "
                        "for 2023-24.*6 response.*re-running"):  # fmt: skip
-        fetch_seasons(cfg, client=session, progress=False, sleep=t.sleep, clock=t.clock)
+        fetch_seasons(tmp_path / "raw", [SEASON, "2023-24"], cfg, client=session,
+                      progress=False, sleep=t.sleep, clock=t.clock)  # fmt: skip
     assert (tmp_path / "raw" / "games" / f"{SEASON}.csv.gz").is_file()
     assert not (tmp_path / "raw" / "games" / "2023-24.csv.gz").exists()
 
@@ -324,10 +332,10 @@ def _name_resolution_error() -> requests.ConnectionError:
 
 def test_offline_fails_fast_without_retrying(tmp_path):
     session = RecordedSession(script={0: _name_resolution_error()})
-    cfg = _config(tmp_path)  # default retries=4, backoff 2 s: retrying would take 30 s
+    cfg = FetchSection()  # default retries=4, backoff 2 s: retrying would take 30 s
     start = time.monotonic()
     with pytest.raises(FetchError) as info:
-        fetch_seasons(cfg, client=session, progress=False)
+        fetch_seasons(tmp_path / "raw", [SEASON], cfg, client=session, progress=False)
     assert time.monotonic() - start < 2.0
     assert len(session.calls) == 1
     msg = str(info.value)
@@ -350,7 +358,7 @@ def test_connection_refused_through_requests_fails_fast(tmp_path, monkeypatch):
     monkeypatch.setattr(requests.Session, "get", refuse)
     start = time.monotonic()
     with pytest.raises(FetchError, match=r"Cannot reach stats\.nba\.com \(.*refused\)") as info:
-        fetch_seasons(_config(tmp_path), progress=False)
+        fetch_seasons(tmp_path / "raw", [SEASON], FetchSection(), progress=False)
     assert time.monotonic() - start < 2.0
     assert len(calls) == 1 and info.value.offline
 
@@ -358,10 +366,10 @@ def test_connection_refused_through_requests_fails_fast(tmp_path, monkeypatch):
 def test_real_network_fails_fast_on_this_offline_machine(tmp_path, monkeypatch):
     for var in ("NBA_API_PROXY", "NBA_API_REQUIRE_PROXY"):
         monkeypatch.delenv(var, raising=False)
-    cfg = _config(tmp_path, timeout_s=1.0)
+    cfg = FetchSection(timeout_s=1.0)
     start = time.monotonic()
     try:
-        fetch_seasons(cfg, progress=False)
+        fetch_seasons(tmp_path / "raw", [SEASON], cfg, progress=False)
     except FetchError as exc:
         elapsed = time.monotonic() - start
         assert elapsed < 2.0, f"took {elapsed:.1f} s: {exc}"
@@ -407,15 +415,32 @@ def test_parse_seasons_full_default_range():
     ],
 )
 def test_parse_seasons_rejects(spec, match):
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(ConfigError, match=match):
         parse_seasons(spec)
 
 
-def test_config_rejects_unknown_season_type(tmp_path):
-    with pytest.raises(ValueError, match="unknown season type"):
-        FetchConfig(raw_dir=tmp_path, seasons=[SEASON], season_types=("Pre Season",))
+def test_config_rejects_unknown_season_type():
+    with pytest.raises(ValidationError, match="season_types"):
+        FetchSection(season_types=("Pre Season",))  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="season_types"):
+        FetchSection(season_types=())
+    with pytest.raises(ValidationError, match="min_interval"):
+        FetchSection(min_interval_s=1.0, min_interval=2.0)  # type: ignore[call-arg]
+
+
+def test_fetch_rejects_bad_seasons_before_any_request(tmp_path):
+    session = RecordedSession()
     with pytest.raises(ValueError, match="parse_seasons"):
-        FetchConfig(raw_dir=tmp_path, seasons="2022-23")  # type: ignore[arg-type]
+        fetch_seasons(tmp_path, "2022-23", client=session, progress=False)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="parse_seasons"):
+        fetch_seasons(tmp_path, [], client=session, progress=False)
+    with pytest.raises(ValueError, match="YYYY-YY"):
+        fetch_seasons(tmp_path, [SEASON, "2023"], client=session, progress=False)
+    assert session.calls == []
+
+
+def test_fetch_error_is_a_data_error():
+    assert issubclass(FetchError, DataError)
 
 
 # --------------------------------------------------------------------------- games building

@@ -15,6 +15,10 @@ from truestrength.data.store import Store
 
 from helpers import Mini
 
+# These tests cut five real games from ../shared/data; test_ingest_synthetic.py runs the same
+# validation on generated files, so ingest is tested with or without the real data.
+pytestmark = pytest.mark.realdata
+
 
 @pytest.fixture
 def mini(mini_dir) -> Mini:

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from truestrength.base.config import SynthSection
 from truestrength.data.synth import (
     GAMES_COLUMNS,
     PLAYER_LOG_COLUMNS,
@@ -17,7 +18,6 @@ from truestrength.data.synth import (
     age_curve,
     generate_league,
 )
-from truestrength.base.config import SynthSection
 from truestrength.data.teams import nba_team_season
 
 REAL = Path(__file__).resolve().parents[3] / "shared" / "data" / "nba"

@@ -8,10 +8,20 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from truestrength.app.predictors import predictor_factories
+from truestrength.base.config import BacktestSection, Config
+from truestrength.base.errors import ConfigError, DataError
 from truestrength.base.league import LeagueData
-from truestrength.evaluation.backtest import backtest
-from truestrength.app.predictors import baseline_factories
 from truestrength.base.predictor import Prediction
+from truestrength.evaluation.backtest import backtest
+
+
+def settings(seasons: list[str], n_boot: int = 100) -> BacktestSection:
+    return BacktestSection(test_seasons=seasons, n_boot=n_boot)
+
+
+def baselines(names: list[str]):
+    return predictor_factories(names, Config())
 
 
 class Spy:
@@ -36,15 +46,12 @@ class Spy:
                           lambda h, r, n: np.full(len(h), 0.6))
 
 
-@pytest.mark.realdata
-def test_fit_never_sees_the_test_season_and_predict_never_sees_the_future(real_league):
+def _check_no_leak(data: LeagueData, tests: list[str]) -> None:
     Spy.calls = []
-    data = real_league.restrict_seasons(["2019-20", "2020-21", "2021-22"])
-    result = backtest(data, {"spy": Spy}, ["2020-21", "2021-22"], n_boot=100,
-                      progress=False)
+    result = backtest(data, {"spy": Spy}, settings(tests), progress=False)
     fits = [c for c in Spy.calls if c[0] == "fit"]
-    assert [f[1] for f in fits] == [("2019-20",), ("2019-20", "2020-21")]
-    for f, test in zip(fits, ["2020-21", "2021-22"], strict=True):
+    assert [f[1] for f in fits] == [tuple(data.seasons_before(t)) for t in tests]
+    for f, test in zip(fits, tests, strict=True):
         assert test not in f[3] and test not in f[4]
         assert f[2] < data.games.loc[data.games["season"] == test, "game_date"].min()
     predicts = [c for c in Spy.calls if c[0] == "predict"]
@@ -55,18 +62,28 @@ def test_fit_never_sees_the_test_season_and_predict_never_sees_the_future(real_l
         assert season not in series_seasons  # its playoffs are not over at any as-of date
     assert set(result.scores["metric"]) >= {"ros_spearman", "po_spearman", "game_log_loss"}
     # constant P=0.6 for the home team: log loss is known exactly from the home win rate
-    games = result.games[result.games["season"] == "2021-22"]
+    games = result.games[result.games["season"] == tests[-1]]
     y = games["home_won"].to_numpy(float)
     expected = -np.mean(y * np.log(0.6) + (1 - y) * np.log(0.4))
-    got = result.scores.query("season == '2021-22' and metric == 'game_log_loss'")["value"]
+    got = result.scores.query(f"season == '{tests[-1]}' and metric == 'game_log_loss'")["value"]
     assert got.item() == pytest.approx(expected)
+
+
+def test_spy_fit_never_sees_the_test_season_and_predict_never_the_future(synth_league):
+    _check_no_leak(synth_league, synth_league.seasons[1:])
+
+
+@pytest.mark.realdata
+def test_fit_never_sees_the_test_season_and_predict_never_sees_the_future(real_league):
+    _check_no_leak(real_league.restrict_seasons(["2019-20", "2020-21", "2021-22"]),
+                   ["2020-21", "2021-22"])
 
 
 @pytest.mark.realdata
 def test_baseline_backtest_writes_reports(real_league, tmp_path):
     data = real_league.restrict_seasons(["2020-21", "2021-22", "2022-23"])
-    result = backtest(data, baseline_factories(["win_pct", "elo"]), ["2021-22", "2022-23"],
-                      n_boot=200, progress=False)
+    result = backtest(data, baselines(["win_pct", "elo"]), settings(["2021-22", "2022-23"], 200),
+                      progress=False)
     js, md = result.write(tmp_path)
     payload = json.loads(js.read_text())
     assert payload["meta"]["data_hash"] == real_league.data_hash
@@ -86,9 +103,9 @@ def test_unknown_test_season_is_an_error(tmp_path):
     league = tiny_league(tmp_path, [(1, "AAA", "E"), (2, "BBB", "W")],
                          [("0023000001", "2030-10-20", "2030-31", "regular_season", 1, "AAA",
                            2, "BBB", 100, 90)], ["2030-31"])
-    with pytest.raises(ValueError, match="not in the data"):
-        backtest(league, baseline_factories(["win_pct"]), ["2029-30"], progress=False)
-    with pytest.raises(ValueError, match="no earlier season"):
-        backtest(league, baseline_factories(["win_pct"]), ["2030-31"], progress=False)
-    with pytest.raises(ValueError, match="unknown predictor"):
-        baseline_factories(["oracle"])
+    with pytest.raises(DataError, match="not in the data"):
+        backtest(league, baselines(["win_pct"]), settings(["2029-30"]), progress=False)
+    with pytest.raises(DataError, match="no earlier season"):
+        backtest(league, baselines(["win_pct"]), settings(["2030-31"]), progress=False)
+    with pytest.raises(ConfigError, match="unknown predictor"):
+        baselines(["oracle"])

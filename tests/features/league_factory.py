@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from truestrength.data.formats import BOX_COUNTS
 from truestrength.base.league import LeagueData
+from truestrength.data.formats import BOX_COUNTS
 
 # Synthetic team ids (not NBA ids) and their conferences.
 TEAMS = {1: "E", 2: "E", 3: "W", 4: "W"}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from features.league_factory import Game, Line, make_league
-from truestrength.features.player_stats import C, SeasonIndex, regular_player_logs
 from truestrength.base.seasons import to_days
+from truestrength.features.player_stats import C, SeasonIndex, regular_player_logs
 
 
 def _index() -> SeasonIndex:

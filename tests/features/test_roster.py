@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
-import time
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from features.league_factory import TEAMS, Game, Line, make_league, random_league, season_of
+from truestrength.base.config import RosterSection
 from truestrength.features.player_stats import FEATURE_NAMES
 from truestrength.features.roster import KEY_COLUMNS, RosterSnapshots, build_snapshots, check_finite
-from truestrength.base.config import RosterSection
 from truestrength.features.scaling import FeatureScaler
 
 F = {name: i for i, name in enumerate(FEATURE_NAMES)}
@@ -381,15 +380,12 @@ TRAIN = NINE[:6]
 
 @pytest.fixture(scope="module")
 def real_snaps(real_league):
-    t0 = time.perf_counter()
-    snaps = build_snapshots(real_league, NINE)
-    return snaps, time.perf_counter() - t0
+    return build_snapshots(real_league, NINE), None
 
 
 @pytest.mark.realdata
-def test_real_nine_seasons_build_fast_and_clean(real_snaps) -> None:
-    snaps, seconds = real_snaps
-    assert seconds < 60, f"build took {seconds:.1f}s"
+def test_real_nine_seasons_build_clean(real_snaps) -> None:
+    snaps, _ = real_snaps
     assert sorted(snaps.keys["season"].unique()) == NINE
     check_finite(snaps, "built")
     n = snaps.keys["n_players"]

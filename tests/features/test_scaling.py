@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from truestrength.base.errors import DataError
 from truestrength.features.roster import KEY_COLUMNS, RosterSnapshots
 from truestrength.features.scaling import STD_EPSILON, FeatureScaler
 
@@ -50,7 +51,7 @@ def test_zero_variance_feature_is_an_error_naming_it() -> None:
     snaps = fake_snapshots()
     x = snaps.x.copy()
     x[..., 2] = np.where(snaps.mask, 3.5, 0.0)
-    with pytest.raises(ValueError, match=r"zero variance .*: f2 "):
+    with pytest.raises(DataError, match=r"zero variance .*: f2 "):
         FeatureScaler.fit(RosterSnapshots(**{**snaps.__dict__, "x": x}))
 
 
@@ -93,7 +94,7 @@ def test_constant_features_can_be_switched_off_instead_of_raising():
                          for i in range(4)], columns=list(KEY_COLUMNS))
     snaps = RosterSnapshots(keys, x, np.ones((4, 3), np.int64), np.ones((4, 3), np.float32),
                             np.ones((4, 3), bool), ("a", "b"))
-    with pytest.raises(ValueError, match="zero variance.*b"):
+    with pytest.raises(DataError, match="zero variance.*b"):
         FeatureScaler.fit(snaps)
     scaler = FeatureScaler.fit(snaps, on_constant="zero")
     assert scaler.zeroed == ("b",)

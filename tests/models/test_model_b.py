@@ -1,5 +1,5 @@
-"""Model B on the synthetic league: forbidden features, objective selection, prediction,
-out-of-fold folds; and one real-data check of rest-of-season ranking quality."""
+"""Model B on the synthetic league: forbidden features, objective selection, prediction;
+and one real-data check of rest-of-season ranking quality."""
 
 from __future__ import annotations
 
@@ -8,12 +8,11 @@ import pandas as pd
 import pytest
 from scipy.stats import spearmanr
 
+from truestrength.base.errors import ModelError
 from truestrength.base.targets import as_of_points, rest_of_season_win_pct
 from truestrength.features.team_context import FEATURE_NAMES, build_team_context
 from truestrength.models import model_b as mb
 from truestrength.models.model_b import ModelB, ModelBSection
-from truestrength.base.stats import mean_list_spearman
-from truestrength.training.folds import out_of_fold_model_b
 
 FAST = ModelBSection(n_estimators=60, early_stopping_rounds=10, trees_without_holdout=20)
 
@@ -40,13 +39,13 @@ def _mid_date(league, season, i=40):
 
 def test_auto_selection_records_both_objectives(fitted, history):
     sel = fitted.selection
-    assert sel["holdout_season"] == history.seasons[1]
+    assert sel.holdout_season == history.seasons[1]
     for obj in ("rank", "regression"):
-        assert np.isfinite(sel[obj]["val_spearman"])
-        assert FAST.min_trees <= sel[obj]["n_trees"] <= FAST.n_estimators
-    best = max(("rank", "regression"), key=lambda o: sel[o]["val_spearman"])
-    assert sel["chosen"] == best == fitted.objective
-    assert fitted.n_trees == sel[best]["n_trees"]
+        assert np.isfinite(sel.trials[obj].val_spearman)
+        assert FAST.min_trees <= sel.trials[obj].n_trees <= FAST.n_estimators
+    best = max(("rank", "regression"), key=lambda o: sel.trials[o].val_spearman)
+    assert sel.chosen == best == fitted.objective
+    assert fitted.n_trees == sel.trials[best].n_trees == sel.n_trees
     assert fitted.train_seasons == history.seasons
 
 
@@ -60,12 +59,12 @@ def test_default_pipeline_never_hands_the_forbidden_feature_to_the_booster(fitte
 
 
 def test_asking_for_a_forbidden_feature_raises_with_its_name(history, context):
-    with pytest.raises(ValueError, match="feature 'net_rating' is forbidden by "
+    with pytest.raises(ModelError, match="feature 'net_rating' is forbidden by "
                                          "model_b.forbidden_features"):
         ModelB(FAST).fit(history, context=context, features=["elo", "net_rating"])
     # the guard also sits where the matrix is handed to XGBoost
     rows = mb._rows(context, history, "final_rank", ["elo", "net_rating"], 5)
-    with pytest.raises(ValueError, match="feature 'net_rating' is forbidden"):
+    with pytest.raises(ModelError, match="feature 'net_rating' is forbidden"):
         mb._train(FAST, "regression", rows, None, n_trees=2)
     # the list is configurable, and the builder's columns are dropped by it
     custom = ModelB(FAST.model_copy(update={"forbidden_features": ["elo", "net_rating"],
@@ -101,55 +100,18 @@ def test_predict_on_opening_day_uses_priors_and_carry_over(fitted, synth_league)
 def test_explicit_objective_and_single_season_fit(synth_league):
     one = synth_league.restrict_seasons(synth_league.seasons[:1])
     m = ModelB(FAST).fit(one)
-    assert m.selection["holdout_season"] is None
+    assert m.selection.holdout_season is None
     assert m.n_trees == FAST.trees_without_holdout
     assert m.objective == FAST.objective_without_holdout
     two = synth_league.restrict_seasons(synth_league.seasons[:2])
     r = ModelB(FAST.model_copy(update={"objective": "regression"})).fit(two)
-    assert set(r.selection) == {"holdout_season", "chosen", "regression"}
+    assert set(r.selection.trials) == {"regression"} and r.selection.chosen == "regression"
 
 
 def test_fit_refuses_a_context_holding_other_seasons(synth_league, history):
     ctx = build_team_context(synth_league, synth_league.seasons)
     with pytest.raises(ValueError, match="context seasons"):
         ModelB(FAST).fit(history, context=ctx)
-
-
-def test_out_of_fold_never_trains_on_the_fold_season(synth_league, monkeypatch):
-    seen: list[tuple[list[str], list[str]]] = []
-    real_fit = ModelB.fit
-
-    def spy(self, history, *, context=None, features=None):
-        seen.append((list(history.seasons), sorted(context.keys["season"].unique())))
-        return real_fit(self, history, context=context, features=features)
-
-    monkeypatch.setattr(ModelB, "fit", spy)
-    oof = out_of_fold_model_b(synth_league, FAST)
-    seasons = synth_league.seasons
-    assert sorted(oof["season"].unique()) == seasons[1:]
-    assert [s for s, _ in seen] == [seasons[:1], seasons[:2]]
-    for k, (hist_seasons, ctx_seasons) in enumerate(seen, start=1):
-        assert seasons[k] not in hist_seasons and seasons[k] not in ctx_seasons
-        assert oof.loc[oof["season"] == seasons[k], "fold"].eq(k).all()
-    assert oof.attrs["train_seasons"] == {seasons[1]: seasons[:1], seasons[2]: seasons[:2]}
-    assert list(oof.columns) == ["season", "date", "team_id", "conference", "score", "fold"]
-    assert np.isfinite(oof["score"]).all()
-    # every (team, date) of each scored season
-    per = oof.groupby(["season", "date"]).size()
-    assert (per == 30).all()
-
-
-@pytest.mark.filterwarnings("ignore::scipy.stats.ConstantInputWarning")
-def test_mean_list_spearman_matches_scipy():
-    rng = np.random.default_rng(0)
-    lid = np.repeat(np.arange(20), 7)
-    pred = rng.integers(0, 4, lid.size).astype(float)  # ties in the predictions
-    target = pred + rng.normal(size=lid.size)
-    target[lid == 5] = 1.0  # a constant-target list is left out
-    pred[lid == 6] = 0.0  # a constant prediction counts 0
-    want = [0.0 if np.isnan(r := spearmanr(pred[lid == k], target[lid == k]).statistic) else r
-            for k in range(20) if k != 5]
-    assert mean_list_spearman(pred, target, lid) == pytest.approx(np.mean(want))
 
 
 @pytest.mark.realdata

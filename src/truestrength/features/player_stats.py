@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from truestrength.base.config import RosterSection
+from truestrength.base.errors import DataError
 from truestrength.base.seasons import previous_season, to_days
 
 STATS = ("pts", "oreb", "dreb", "ast", "stl", "blk", "tov", "pf", "pm")
@@ -80,7 +81,7 @@ class SeasonIndex:
 
     def __init__(self, season: str, logs: pd.DataFrame) -> None:
         if logs.empty:
-            raise ValueError(f"no player rows for season {season}")
+            raise DataError(f"no player rows for season {season}")
         self.season = season
         logs = logs.reset_index(drop=True)
         pid = logs["player_id"].to_numpy(np.int64)

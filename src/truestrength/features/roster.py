@@ -81,6 +81,7 @@ import numpy as np
 import pandas as pd
 
 from truestrength.base.config import RosterSection
+from truestrength.base.errors import DataError
 from truestrength.base.league import LeagueData
 from truestrength.base.seasons import from_days, previous_season, season_start_year, to_days
 from truestrength.features.player_stats import (
@@ -275,7 +276,7 @@ def _build_season(state: LeagueState, season: str, days: np.ndarray,
     cur = _current_rows(idx, days, cfg.recent_games) if idx is not None else empty
     unknown = ~np.isin(cur.team, team_ids)
     if unknown.any():
-        raise ValueError(f"{season}: team {int(cur.team[unknown][0])} has player games but is "
+        raise DataError(f"{season}: team {int(cur.team[unknown][0])} has player games but is "
                          "not in team_seasons for that season")
     covered = np.unique(cur.date_i * n_teams + np.searchsorted(team_ids, cur.team))
     missing = np.setdiff1d(np.arange(len(days) * n_teams), covered)

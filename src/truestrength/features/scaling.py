@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from truestrength.base.errors import DataError
 from truestrength.features.roster import RosterSnapshots, check_finite
 
 __all__ = ["STD_EPSILON", "FeatureScaler"]
@@ -48,7 +49,7 @@ class FeatureScaler:
         constant = std <= _ZERO_VARIANCE_RTOL * np.maximum(1.0, np.abs(mean))
         names = [snapshots.feature_names[i] for i in np.flatnonzero(constant)]
         if constant.any() and on_constant != "zero":
-            raise ValueError(
+            raise DataError(
                 f"feature(s) with zero variance over the {len(values)} training player slots: "
                 f"{', '.join(names)} (constant value(s) {mean[constant].tolist()})")
         return cls(tuple(snapshots.feature_names), mean, np.maximum(std, STD_EPSILON),

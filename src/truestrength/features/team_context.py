@@ -80,6 +80,7 @@ import pandas as pd
 
 from truestrength.base import ratings
 from truestrength.base.config import EloSection
+from truestrength.base.errors import DataError
 from truestrength.base.league import LeagueData
 from truestrength.base.ratings import elo_history
 from truestrength.base.seasons import from_days, previous_season, season_start_year, to_days
@@ -367,7 +368,7 @@ def _build_season(data: LeagueData, season: str, days: np.ndarray, teams: pd.Dat
     games = data.standings_games(season)[_GAME_COLS]
     prev_games = data.standings_games(prev)[_GAME_COLS]
     if len(prev_games) and to_days(prev_games["game_date"]).max() >= days.min():
-        raise ValueError(f"team_context: {season} date "
+        raise DataError(f"team_context: {season} date "
                          f"{pd.Timestamp(from_days(days[:1])[0]).date()} is not after the last "
                          f"game of {prev}; its carry-over features would read the future")
     tg = data.standings_team_games(season)
@@ -377,7 +378,7 @@ def _build_season(data: LeagueData, season: str, days: np.ndarray, teams: pd.Dat
         c = np.minimum(np.searchsorted(team_ids, ids), max(n_t - 1, 0))
         bad = team_ids[c] != ids if n_t else np.ones(len(ids), bool)
         if len(ids) and bad.any():
-            raise ValueError(f"{season}: team {int(ids[bad][0])} has {what} but is not in "
+            raise DataError(f"{season}: team {int(ids[bad][0])} has {what} but is not in "
                              "team_seasons for that season")
         return c
 
@@ -521,7 +522,7 @@ def build_team_context(
             continue
         teams = ts.loc[ts["season"] == season, ["team_id", "conference"]]
         if teams.empty:
-            raise ValueError(f"team_context: no teams are known for season {season}")
+            raise DataError(f"team_context: no teams are known for season {season}")
         parts.append(_build_season(data, season, by_season[season], teams, elo, schedule,
                                    planned.get(season, default_planned(season))))
     if parts:

@@ -43,6 +43,7 @@ import pandas as pd
 from scipy.special import expit
 
 from truestrength.base.config import SimulationSection
+from truestrength.base.errors import DataError
 from truestrength.base.league import LeagueData
 from truestrength.base.predictor import WinProb
 
@@ -171,18 +172,18 @@ class SeasonState:
         """
         as_of = pd.Timestamp(as_of).normalize()
         if data.cutoff is not None and data.cutoff < as_of:
-            raise ValueError(f"data is cut at {data.cutoff:%Y-%m-%d}, before as_of "
+            raise DataError(f"data is cut at {data.cutoff:%Y-%m-%d}, before as_of "
                              f"{as_of:%Y-%m-%d}: results in between are unknown")
         if schedule is None and data.cutoff is not None:
-            raise ValueError(f"data is cut at {data.cutoff:%Y-%m-%d} and holds no schedule on "
+            raise DataError(f"data is cut at {data.cutoff:%Y-%m-%d} and holds no schedule on "
                              "or after as_of; pass schedule= (an empty frame if the regular "
                              "season is over)")
         teams = np.asarray(data.teams_of_season(season), dtype=np.int64)
         if teams.size == 0:
-            raise ValueError(f"no teams are known for season {season}")
+            raise DataError(f"no teams are known for season {season}")
         conf = data.conference_of(season).reindex(teams)
         if conf.isna().any():
-            raise ValueError(f"{season}: teams without a conference: "
+            raise DataError(f"{season}: teams without a conference: "
                              f"{conf[conf.isna()].index.tolist()[:5]}")
 
         g = data.before(as_of).standings_games(season)

@@ -22,6 +22,8 @@ import numpy as np
 import pandas as pd
 from sklearn.linear_model import RidgeCV
 
+from truestrength.base.errors import ModelError
+
 LIST_KEYS = ["season", "date"]
 ALPHAS = tuple(float(a) for a in np.logspace(-3, 3, 13))
 
@@ -51,7 +53,7 @@ class Stacker:
             raise ValueError(f"stacker: out-of-fold frame lacks column(s) {missing}")
         frame = oof.dropna(subset=[*models, target])
         if len(frame) < 10:
-            raise ValueError(f"stacker: only {len(frame)} complete out-of-fold rows")
+            raise ModelError(f"stacker: only {len(frame)} complete out-of-fold rows")
         x = np.column_stack([standardise_within_lists(frame, m) for m in models])
         y = standardise_within_lists(frame, target).to_numpy()
         ridge = RidgeCV(alphas=ALPHAS, fit_intercept=False).fit(x, y)

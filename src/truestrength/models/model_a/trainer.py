@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from truestrength.base.config import ModelASection
+from truestrength.base.errors import ModelError
 from truestrength.base.stats import mean_list_spearman
 from truestrength.features.roster import RosterSnapshots
 from truestrength.models.model_a.diagnostics import (
@@ -148,7 +149,7 @@ def train_ranker(
     console = console or Console(quiet=not progress)
     tdata, tlists = train
     if len(tlists) == 0:
-        raise ValueError("no training lists: nothing to learn from")
+        raise ModelError("no training lists: nothing to learn from")
     model = make_model(section, tdata.x.shape[-1], vocab)
     opt = torch.optim.AdamW(model.parameters(), lr=section.lr, weight_decay=section.weight_decay)
     n_epochs = epochs or section.epochs

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from truestrength.base.config import EloSection
+from truestrength.base.game_model import fit_logistic_win_model
 from truestrength.base.ratings import (
     elo_history,
     elo_ratings_before,
@@ -27,7 +28,6 @@ from truestrength.base.ratings import (
     srs_fit,
     win_pct,
 )
-from truestrength.base.game_model import fit_logistic_win_model
 
 A, B, C, D = 101, 102, 103, 104  # synthetic ids (not NBA ids)
 

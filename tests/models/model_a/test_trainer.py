@@ -8,11 +8,12 @@ import pytest
 import torch
 
 from truestrength.base.config import ModelASection
-from truestrength.models.model_a.listmle import log_factorial
-from truestrength.models.model_a.vocab import PlayerVocab
+from truestrength.base.errors import ModelError
 from truestrength.models.model_a.diagnostics import NotLearningError
+from truestrength.models.model_a.listmle import log_factorial
 from truestrength.models.model_a.lists import ListSet
 from truestrength.models.model_a.trainer import TensorData, train_ranker
+from truestrength.models.model_a.vocab import PlayerVocab
 
 torch.set_num_threads(1)
 
@@ -93,5 +94,5 @@ def test_guard_stops_a_constant_model_and_names_constant_scores():
 def test_no_lists_is_an_error():
     data, lists = toy(n_lists=2)
     empty = lists.select(np.array([], dtype=int))
-    with pytest.raises(ValueError, match="no training lists"):
+    with pytest.raises(ModelError, match="no training lists"):
         train_ranker(section(), VOCAB, (data, empty), None, progress=False)

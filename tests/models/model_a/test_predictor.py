@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from truestrength.base.config import Config, ModelASection
+from truestrength.base.errors import NotFittedError, RunError
 from truestrength.features.roster import build_snapshots
 from truestrength.models.model_a.predictor import FittedModelA, ModelA
 
@@ -38,25 +39,25 @@ def test_predict_scores_every_team_from_games_before_the_date(fitted, synth_leag
 
 
 def test_checkpoint_round_trip_and_config_mismatch(fitted, synth_league, tmp_path):
-    path = fitted.fitted.save(tmp_path / "model_a.pt")
+    path = fitted.fitted_.save(tmp_path / "model_a.pt")
     loaded = FittedModelA.load(path, expect=FAST)
     season = synth_league.seasons[1]
     snaps = build_snapshots(synth_league, [season])
-    a, _ = fitted.fitted.score(snaps)
+    a, _ = fitted.fitted_.score(snaps)
     b, _ = loaded.score(snaps)
     np.testing.assert_allclose(a, b, rtol=1e-6)
-    assert loaded.vocab == fitted.fitted.vocab
+    assert loaded.vocab == fitted.fitted_.vocab
     assert loaded.train_seasons == synth_league.seasons[:2]
     other = Config(model_a=ModelASection(epochs=3, threads=1, refit_on_all=False,
                                          hidden_dim=64))
-    with pytest.raises(ValueError, match="hidden_dim: checkpoint 32 vs config 64"):
+    with pytest.raises(RunError, match="model_a.hidden_dim: trained 32 vs config 64"):
         FittedModelA.load(path, expect=other)
     bad = tmp_path / "bad.pt"
     bad.write_bytes(b"not a checkpoint")
-    with pytest.raises(ValueError, match="not a readable Model A checkpoint"):
+    with pytest.raises(RunError, match="not a readable Model A checkpoint"):
         FittedModelA.load(bad)
 
 
 def test_predict_before_fit_is_an_error(synth_league):
-    with pytest.raises(RuntimeError, match="fit"):
+    with pytest.raises(NotFittedError, match="fit"):
         ModelA(FAST).predict(synth_league, synth_league.seasons[-1], pd.Timestamp("2018-01-01"))

@@ -8,8 +8,6 @@ import math
 import pytest
 import torch
 
-from truestrength.models.model_a.listmle import listmle_loss, log_factorial
-from truestrength.models.model_a.network import RosterModelConfig, RosterSetRanker, score_lists
 from truestrength.models.model_a.diagnostics import (
     Diagnosis,
     NotLearningError,
@@ -19,6 +17,10 @@ from truestrength.models.model_a.diagnostics import (
     diagnose,
     make_toy_ranking_problem,
 )
+from truestrength.models.model_a.listmle import listmle_loss, log_factorial
+from truestrength.models.model_a.network import RosterSetRanker, score_lists
+
+from helpers import net_config
 
 torch.set_num_threads(1)  # 2 threads + a busy core = OpenMP spin-wait stalls
 LN15 = log_factorial(15)
@@ -32,7 +34,7 @@ def toy(seed: int = 0, n_lists: int = 8) -> ToyProblem:
 
 def model_for(problem: ToyProblem, seed: int = 0, **kw) -> RosterSetRanker:
     torch.manual_seed(seed)
-    cfg = RosterModelConfig(
+    cfg = net_config(
         n_features=problem.x.shape[-1], n_players_vocab=problem.n_players_vocab, hidden_dim=32, **kw
     )
     return RosterSetRanker(cfg)

@@ -1,0 +1,86 @@
+"""A+B: the stacker's weights are what prediction uses, on out-of-fold scores only; a saved
+run predicts exactly as the fitted one; a run refuses a configuration it was not trained in."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from truestrength.base.config import Config, ModelASection, ModelBSection
+from truestrength.base.errors import NotFittedError, RunError
+from truestrength.training.ensemble import EnsembleAB
+
+FAST = Config(model_a=ModelASection(epochs=2, threads=1, refit_on_all=False,
+                                    epochs_without_holdout=2),
+              model_b=ModelBSection(n_estimators=40, early_stopping_rounds=10,
+                                    trees_without_holdout=20))
+
+
+@pytest.fixture(scope="module")
+def fitted(synth_league):
+    return EnsembleAB(FAST).fit(synth_league.restrict_seasons(synth_league.seasons[:2]))
+
+
+@pytest.fixture(scope="module")
+def as_of(synth_league):
+    season = synth_league.seasons[2]
+    dates = sorted(synth_league.games.loc[synth_league.games["season"] == season,
+                                          "game_date"].unique())
+    return season, pd.Timestamp(dates[40])
+
+
+def z(s: pd.Series) -> pd.Series:
+    return (s - s.mean()) / s.std(ddof=0)
+
+
+def test_stacker_is_fitted_on_out_of_fold_scores_only(fitted, synth_league):
+    oof = fitted.fit_.oof
+    # season 1 is scored by models trained on season 0 alone; season 0 has no fold
+    assert sorted(oof["season"].unique()) == synth_league.seasons[1:2]
+    assert {"model_a", "model_b", "target", "stacked"} <= set(oof.columns)
+    assert fitted.fit_.stacker.models == ("model_a", "model_b")
+    assert fitted.train_seasons == synth_league.seasons[:2]
+
+
+def test_prediction_is_the_weighted_blend_and_carries_its_inputs(fitted, synth_league, as_of):
+    season, date = as_of
+    pred = fitted.predict(synth_league.before(date), season, date)
+    a, b = pred.components["model_a"], pred.components["model_b"]
+    teams = synth_league.teams_of_season(season)
+    assert sorted(a.index) == sorted(b.index) == sorted(pred.scores.index) == teams
+    w = fitted.fit_.stacker.weights
+    want = w[0] * z(a) + w[1] * z(b.reindex(a.index))
+    np.testing.assert_allclose(pred.scores.reindex(a.index), want, rtol=1e-9, atol=1e-12)
+    # Model A's attention of the same pass: one row per team, weights summing to 1
+    att = pred.attention
+    assert sorted(att.team_ids.tolist()) == teams
+    np.testing.assert_allclose(np.where(att.mask, att.weights, 0).sum(axis=1), 1.0, rtol=1e-5)
+    p = pred.win_prob(np.array(teams[:3]), np.array(teams[3:6]), np.zeros(3, bool))
+    assert ((p > 0) & (p < 1)).all()
+
+
+def test_saved_run_predicts_the_same_and_refuses_another_config(fitted, synth_league, as_of,
+                                                                 tmp_path):
+    season, date = as_of
+    run = fitted.save(tmp_path / "run")
+    loaded = EnsembleAB.load(run, expect=FAST)
+    known = synth_league.before(date)
+    np.testing.assert_allclose(loaded.predict(known, season, date).scores,
+                               fitted.predict(known, season, date).scores, rtol=1e-6)
+    other = FAST.model_copy(update={"model_b": FAST.model_b.model_copy(
+        update={"max_depth": 5})})
+    with pytest.raises(RunError, match="model_b.max_depth: trained 3 vs config 5"):
+        EnsembleAB.load(run, expect=other)
+    # runtime settings may differ
+    threads = FAST.model_copy(update={"model_a": FAST.model_a.model_copy(
+        update={"threads": 2})})
+    EnsembleAB.load(run, expect=threads)
+    with pytest.raises(RunError, match="not a trained run"):
+        EnsembleAB.load(tmp_path / "nowhere")
+
+
+def test_predict_before_fit_is_a_bug_not_a_user_error(synth_league, as_of):
+    season, date = as_of
+    with pytest.raises(NotFittedError):
+        EnsembleAB(FAST).predict(synth_league.before(date), season, date)
