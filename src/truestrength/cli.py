@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from truestrength.base.config import Config, load_config
+from truestrength.base.config import Config, load_config, with_overrides
 from truestrength.base.errors import DataError, TrueStrengthError
 from truestrength.data.store import DB_ENV_VAR, default_db_path
 
@@ -138,18 +138,19 @@ def standings(
 @_command
 def synth(
     out_dir: Path = typer.Argument(..., help="Folder to write the synthetic league into."),
-    seasons: int = typer.Option(3, "--seasons", min=1, max=30),
-    seed: int = typer.Option(0, "--seed"),
-    first_season: int = typer.Option(2015, "--first-season", help="Start year of season 1."),
+    seasons: int | None = typer.Option(None, "--seasons", help="Seasons to simulate "
+                                       "(default: the config's synth.n_seasons, 3)."),
+    seed: int | None = typer.Option(None, "--seed", help="Default: synth.seed (0)."),
+    first_season: int | None = typer.Option(None, "--first-season", help="Start year of "
+                                            "season 1 (default: synth.first_season, 2015)."),
     config: Path | None = ConfigOption,
 ) -> None:
     """Write a synthetic league (known true strengths) in the real data's file formats."""
     from truestrength.app import store as jobs
 
-    cfg = _config(config)
-    cfg = cfg.model_copy(update={"synth": cfg.synth.model_copy(update={
-        "n_seasons": seasons, "seed": seed, "first_season": first_season})})
-    with console.status(f"simulating {seasons} season(s)..."):
+    cfg = with_overrides(_config(config), "synth", n_seasons=seasons, seed=seed,
+                         first_season=first_season)
+    with console.status(f"simulating {cfg.synth.n_seasons} season(s)..."):
         got = jobs.synth(out_dir, cfg)
     s = got.summary
     console.print(f"wrote {s.n_games} games and {s.n_player_rows} player rows "
@@ -317,8 +318,9 @@ def print_predictions(preds) -> None:
 @_command
 def demo(
     out: Path = typer.Option(Path("demo"), "--out", help="Folder for the demo's files."),
-    seasons: int = typer.Option(4, "--seasons", min=3, max=30),
-    seed: int = typer.Option(0, "--seed"),
+    seasons: int | None = typer.Option(None, "--seasons", help="Synthetic seasons "
+                                       "(default: the config's demo.n_seasons, 4)."),
+    seed: int | None = typer.Option(None, "--seed", help="Default: synth.seed (0)."),
     config: Path | None = ConfigOption,
 ) -> None:
     """The whole pipeline, offline, on the built-in synthetic league: simulate, ingest,
@@ -326,9 +328,8 @@ def demo(
     mark, and backtest every predictor on that season."""
     from truestrength.app.demo import demo as run_demo
 
-    cfg = _config(config)
-    cfg = cfg.model_copy(update={"synth": cfg.synth.model_copy(update={
-        "n_seasons": seasons, "seed": seed})})
+    cfg = with_overrides(_config(config), "demo", n_seasons=seasons)
+    cfg = with_overrides(cfg, "synth", n_seasons=cfg.demo.n_seasons, seed=seed)
     got = run_demo(out, cfg, on_step=lambda line: console.print(line, highlight=False))
     preds = got.predicted.predictions
     test = preds.season

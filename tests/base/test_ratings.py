@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from truestrength.base.errors import ModelError
 from truestrength.base.config import EloSection
 from truestrength.base.game_model import fit_logistic_win_model
 from truestrength.base.ratings import (
@@ -338,11 +339,11 @@ def test_logistic_recovers_known_coefficients(a: float, b: float, sd: float):
 
 
 def test_logistic_input_validation():
-    with pytest.raises(ValueError, match="single class"):
+    with pytest.raises(ModelError, match="same winner side"):
         fit_logistic_win_model([1.0, 2.0], [1, 1])
     with pytest.raises(ValueError, match="lengths"):
         fit_logistic_win_model([1.0, 2.0], [1, 0, 1])
-    with pytest.raises(ValueError, match="constant"):
+    with pytest.raises(ModelError, match="constant"):
         fit_logistic_win_model([1.0, 1.0], [1, 0])
 
 

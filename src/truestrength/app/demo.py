@@ -79,6 +79,6 @@ def demo(out: Path, config: Config, *, on_step: Callable[[str], None] = lambda _
     result = backtest(data, factories, settings, config.simulation, progress=False)
     truth = agreement_with_truth(data, read_truth(league_dir), factories, [test])
     bt_dir = out / "backtest"
-    result.write(bt_dir, reference="win_pct")
+    result.write(bt_dir, reference=config.backtest.reference)
     return DemoOutcome(out, league, db_path, trained, point, predicted, result, bt_dir, truth,
                        time.perf_counter() - started)

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import partial
 
 from truestrength.base.config import Config
 from truestrength.base.errors import ConfigError
-from truestrength.base.predictor import Predictor
+from truestrength.evaluation.backtest import PredictorFactory
 from truestrength.models.baselines import BASELINES, make_baseline
 from truestrength.models.model_a.predictor import ModelA
 from truestrength.models.model_b import ModelB
 from truestrength.training.ensemble import EnsembleAB
 
-PredictorFactory = Callable[[], Predictor]
 MODELS = ("model_a", "model_b", "model_ab")
 
 

@@ -40,6 +40,11 @@ class SynthSection(_Section):
     trades_per_season: float = Field(6.0, ge=0)  # mean number of mid-season two-player trades
 
 
+class DemoSection(_Section):
+    # The demo trains on all its synthetic seasons but the last: at least two to train on.
+    n_seasons: int = Field(4, ge=3, le=30)
+
+
 class FetchSection(_Section):
     """How politely nba_api downloads. ``retries`` counts attempts after the first; the n-th
     retry waits ``backoff_s * 2**(n-1)``."""
@@ -204,6 +209,7 @@ class PredictSection(_Section):
 
 class Config(_Section):
     synth: SynthSection = SynthSection()
+    demo: DemoSection = DemoSection()
     fetch: FetchSection = FetchSection()
     elo: EloSection = EloSection()
     baselines: BaselinesSection = BaselinesSection()
@@ -229,6 +235,19 @@ def check_same_settings(path: Path, name: str, saved: BaseModel, expected: BaseM
                           for k in diff)
         raise RunError(f"{path} was trained under a different configuration ({items}); "
                        "retrain, or use it with its own configuration (no --config)")
+
+
+def with_overrides(config: Config, section: str, **values: object) -> Config:
+    """``config`` with the given fields of one section replaced (None values ignored), and
+    validated like a file would be: a command-line option cannot bypass the checks."""
+    given = {k: v for k, v in values.items() if v is not None}
+    if not given:
+        return config
+    merged = {**getattr(config, section).model_dump(), **given}
+    try:
+        return config.model_copy(update={section: type(getattr(config, section))(**merged)})
+    except ValidationError as exc:
+        raise ConfigError(f"invalid {section} setting(s) {sorted(given)}:\n{exc}") from exc
 
 
 def load_config(path: Path | None) -> Config:

@@ -50,7 +50,8 @@ class LogisticWinModel:
         """The same model for ratings on another scale: ``rating_new = rating / factor``
         gives ``slope_new = slope * factor``."""
         if not np.isfinite(factor) or factor <= 0:
-            raise ValueError(f"rescale factor must be finite and > 0, got {factor}")
+            raise ModelError(f"game model: the refit model's scores have no spread (rescale "
+                             f"factor {factor}); it does not order teams")
         return LogisticWinModel(self.home_advantage, self.slope * factor, self.n_games)
 
     def win_prob(self, scores: pd.Series) -> WinProb:
@@ -145,10 +146,12 @@ def fit_logistic_win_model(
         raise ValueError("fit_logistic_win_model: home_won must be 0/1 or bool")
     y = won.astype(np.int64)
     if y.min() == y.max():
-        raise ValueError("fit_logistic_win_model: home_won has a single class")
+        raise ModelError("fit_logistic_win_model: every game has the same winner side; the "
+                         "game model cannot be fitted")
     scale = float(diff.std())
     if scale == 0.0:
-        raise ValueError("fit_logistic_win_model: rating_diff is constant; slope undefined")
+        raise ModelError("fit_logistic_win_model: the scores do not separate any two teams "
+                         "(constant differences); the game model's slope is undefined")
 
     fit_home = bool(home.any())
     columns = [diff / scale]

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from truestrength.base.errors import RunError
 
@@ -34,9 +37,27 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
 
 
 def write_json(path: Path, obj: Any) -> Path:
-    """``obj`` as indented JSON, atomically. NaN is refused (bare NaN is not JSON)."""
-    text = json.dumps(obj, indent=2, default=str, allow_nan=False)
+    """``obj`` as indented JSON, atomically. NaN and inf (an undefined CI, a figure that
+    could not be measured) are written as null: bare NaN is not JSON."""
+    text = json.dumps(_null_non_finite(obj), indent=2, default=_plain, allow_nan=False)
     return atomic_write(Path(path), lambda tmp: tmp.write_text(text))
+
+
+def _null_non_finite(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _null_non_finite(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_null_non_finite(v) for v in obj]
+    if isinstance(obj, float | np.floating):
+        return float(obj) if math.isfinite(obj) else None
+    return obj
+
+
+def _plain(o: Any) -> Any:
+    """numpy scalars as Python numbers; anything else (dates, paths) as its string."""
+    if isinstance(o, np.bool_ | np.integer):
+        return o.item()
+    return str(o)
 
 
 def read_artifact(path: Path, fmt: str) -> dict:

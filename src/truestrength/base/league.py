@@ -132,10 +132,12 @@ class LeagueData:
         """Seasons with player rows: the only ones a roster model can see."""
         return sorted(self.player_logs["season"].unique())
 
-    def standings_games(self, season: str) -> pd.DataFrame:
-        """The season's visible games that count for the standings (one row per game)."""
+    def standings_games(self, season: str | None = None) -> pd.DataFrame:
+        """The season's (every season's, with None) visible games that count for the
+        standings, one row per game."""
         g = self.games
-        return g[(g["season"] == season) & g["counts_for_standings"]]
+        keep = g["counts_for_standings"]
+        return g[keep & (g["season"] == season)] if season is not None else g[keep]
 
     def standings_team_games(self, season: str) -> pd.DataFrame:
         """The same games, one row per team (``team_game_logs``)."""

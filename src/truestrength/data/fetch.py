@@ -352,7 +352,7 @@ def build_player_logs(frames: Sequence[pd.DataFrame], season: str) -> pd.DataFra
     for f in frames:
         missing = [c for c in PLAYER_LOG_COLUMNS if c not in f.columns]
         if missing and len(f.columns):
-            raise FetchError(f"player log response lacks column(s) {missing}")
+            raise ValueError(f"player log response lacks column(s) {missing}")
         if len(f):
             parts.append(f[list(PLAYER_LOG_COLUMNS)])
     if not parts:
@@ -376,7 +376,7 @@ def build_games(team_log: pd.DataFrame, season: str) -> pd.DataFrame:
         return pd.DataFrame(columns=list(GAMES_COLUMNS))
     missing = [c for c in (*TEAM_LOG_REQUIRED, SEASON_TYPE_COLUMN) if c not in team_log.columns]
     if missing:
-        raise FetchError(f"team log lacks column(s) {missing}")
+        raise ValueError(f"team log lacks column(s) {missing}")
     log = team_log.drop_duplicates(["GAME_ID", "TEAM_ID"], keep="first").copy()
     log["GAME_ID"] = log["GAME_ID"].astype(str)
     matchup = log["MATCHUP"].astype(str)
@@ -393,7 +393,7 @@ def build_games(team_log: pd.DataFrame, season: str) -> pd.DataFrame:
     bad = counts[(counts["home"] != 1) | (counts["road"] != 1) | (counts["rows"] != 2)]
     if len(bad):
         ids = ", ".join(bad.index[:5])
-        raise FetchError(
+        raise ValueError(
             f"{len(bad)} game(s) in the team log do not have exactly one home ('vs.') and one "
             f"road ('@') row: {ids}"
         )

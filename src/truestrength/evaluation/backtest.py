@@ -132,13 +132,12 @@ class BacktestResult:
         out_dir.mkdir(parents=True, exist_ok=True)
         summary = self.summary()
         paired = self.paired(reference) if reference else pd.DataFrame()
-        # NaN (an undefined CI) is written as null: bare NaN is not JSON.
-        js = write_json(out_dir / "backtest.json", _nan_to_null({
+        js = write_json(out_dir / "backtest.json", {
             "meta": self.meta.to_dict(),
             "summary": summary.to_dict("records"),
             "per_season": self.scores.to_dict("records"),
             "paired_vs_reference": paired.to_dict("records"),
-        }))
+        })
         md = out_dir / "backtest.md"
         md.write_text(self.to_markdown(paired))
         if not self.team_scores.empty:
@@ -186,16 +185,6 @@ class BacktestResult:
                       f"[{r.low:+.3f}, {r.high:+.3f}] | {r.share_not_better:.2f} |"
                       for r in paired.itertuples()]
         return "\n".join(lines)
-
-
-def _nan_to_null(obj):
-    if isinstance(obj, dict):
-        return {k: _nan_to_null(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_nan_to_null(v) for v in obj]
-    if isinstance(obj, float) and not np.isfinite(obj):
-        return None
-    return obj
 
 
 def headline_columns() -> list[str]:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from truestrength.base.config import Config, SynthSection
+from truestrength.base.config import Config
 from truestrength.base.league import LeagueData
 from truestrength.base.stats import mean_list_spearman
 from truestrength.data.store import Store
@@ -28,7 +28,6 @@ from truestrength.models.model_a.trainer import EpochRecord
 
 # "Well below ln(L!)": the held-out loss must be at most this share of it.
 MAX_LOSS_RATIO = 0.9
-ENTROPY_BOUNDS = (0.2, 0.95)
 MIN_TRUTH_SPEARMAN = 0.5
 
 
@@ -47,7 +46,8 @@ class Check:
         return out + "".join(f"\n      - {r}" for r in self.reasons)
 
 
-def _training_check(name: str, fitted: FittedModelA) -> Check:
+def _training_check(name: str, fitted: FittedModelA, config: Config) -> Check:
+    low, high = config.predict.attention_entropy_bounds  # the same bounds flag drivers
     h = fitted.history
     hist = h.holdout_run or h.final_run
     first = hist[0]
@@ -76,26 +76,25 @@ def _training_check(name: str, fitted: FittedModelA) -> Check:
         reasons.append(f"held-out loss is {loss / lnf:.1%} of ln(L!), not below "
                        f"{MAX_LOSS_RATIO:.0%}: the model is not learning to rank")
     share = figures["attention entropy share"]
-    if not ENTROPY_BOUNDS[0] <= share <= ENTROPY_BOUNDS[1]:
+    if not low <= share <= high:
         reasons.append(f"attention entropy is {share:.1%} of its maximum, outside "
-                       f"{ENTROPY_BOUNDS[0]:.0%}-{ENTROPY_BOUNDS[1]:.0%}: attention is "
-                       + ("collapsed onto one player" if share < ENTROPY_BOUNDS[0]
+                       f"{low:.0%}-{high:.0%}: attention is "
+                       + ("collapsed onto one player" if share < low
                           else "uniform, it ignores who is on the floor"))
     return Check(name, not reasons, figures, reasons)
 
 
-def verify_synthetic(config: Config, *, seasons: int = 3, seed: int = 0,
-                     console: Console | None = None) -> Check:
+def verify_synthetic(config: Config, *, console: Console | None = None) -> Check:
+    """Model A on the synthetic league of ``config.synth`` (three seasons by default)."""
     with tempfile.TemporaryDirectory() as tmp:
         league = Path(tmp) / "league"
-        data = synthetic_store(league, Path(tmp) / "s.duckdb",
-                               SynthSection(n_seasons=seasons, seed=seed)).data
+        data = synthetic_store(league, Path(tmp) / "s.duckdb", config.synth).data
         truth = read_truth(league)
     # No refit: the model scored against the truth must not have trained on that season.
     held_out = config.model_copy(update={"model_a": config.model_a.model_copy(
         update={"refit_on_all": False})})
     fitted = fit_model_a(data, held_out, console=console)
-    check = _training_check("synthetic league (true strengths known)", fitted)
+    check = _training_check("synthetic league (true strengths known)", fitted, config)
     # Agreement with the truth on the held-out season, at every date.
     hold = fitted.history.holdout_season or fitted.train_seasons[-1]
     snaps = build_snapshots(data, [hold], fitted.roster)
@@ -120,7 +119,7 @@ def verify_real(data: LeagueData, config: Config, *,
         return None
     pair = seasons[-2:]
     fitted = fit_model_a(data.restrict_seasons(pair), config, console=console)
-    return _training_check(f"real data: train {pair[0]}, hold out {pair[1]}", fitted)
+    return _training_check(f"real data: train {pair[0]}, hold out {pair[1]}", fitted, config)
 
 
 def run_verify(store_path: Path | None, config: Config | None = None,

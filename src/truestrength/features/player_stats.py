@@ -207,7 +207,7 @@ class SeasonIndex:
 
     def _baseline_at(self, rows: int, config: RosterSection) -> np.ndarray:
         if rows == 0:
-            raise ValueError(f"{self.season}: no games before the date, no baseline exists")
+            raise DataError(f"{self.season}: no games before the date, no baseline exists")
         # The state after `rows` rows is the state strictly before the day after the last one.
         day = self.sorted_days[rows - 1] + 1
         st = self.player_state(self.players, np.full(len(self.players), day), 1)

@@ -157,7 +157,7 @@ def snapshot_days(data: LeagueData, seasons: list[str] | None, resolved: list[st
                  dates: str | list) -> dict[str, np.ndarray]:
     """Days (see ``to_days``) to build per season: every standings-game date plus the day
     after the last one, or the given dates, each to the season it falls in."""
-    g = data.games[data.games["counts_for_standings"]]
+    g = data.standings_games()
     if isinstance(dates, str):
         if dates != "game_dates":
             raise ValueError(f"dates must be 'game_dates' or a list of dates, got {dates!r}")

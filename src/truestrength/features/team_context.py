@@ -6,7 +6,7 @@ as "the running sums after the last game before ``d``" with a strict ``searchsor
 per-team cumulative sums, so a caller may pass data that still holds games on or after ``d``
 without any of them entering the row. Earlier seasons enter only through the explicit
 carry-over features: ``elo`` (run over every game in the data, regressed a quarter of the way to
-the mean at each season boundary, exactly as ``evaluation.ratings.elo_history``),
+the mean at each season boundary, exactly as ``base.ratings.elo_history``),
 ``prev_win_pct`` / ``prev_srs`` (the previous season's final standings), the league averages
 used as zero-game priors, and the previous season's rosters behind ``continuity``. Rows at a
 date on or before the previous season's last game are refused: those carry-overs would read

@@ -19,7 +19,6 @@ Columns (predictions.csv / .json):
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -29,6 +28,7 @@ from scipy import stats
 
 from truestrength.base.config import Config, PredictSection
 from truestrength.base.errors import DataError
+from truestrength.base.io import write_json
 from truestrength.base.league import LeagueData
 from truestrength.base.predictor import RosterAttention
 from truestrength.base.stats import scores_to_ranks
@@ -51,6 +51,8 @@ class Driver:
 class PredictionMeta:
     stacker_models: tuple[str, ...]
     stacker_weights: tuple[float, ...]
+    stacker_alpha: float  # the ridge penalty RidgeCV chose
+    stacker_rows: int  # out-of-fold rows it was fitted on
     models_kendall_tau: float  # agreement of Model A's and Model B's league orders
     n_sims: int
     sim_seconds: float
@@ -81,19 +83,10 @@ class Predictions:
         nested.insert(at, "drivers", [[asdict(d) for d in self.drivers.get(t, [])]
                                       for t in self.table["team_id"]])
         teams = nested.to_dict("records")
-        js = out_dir / "predictions.json"
-        js.write_text(json.dumps({"season": self.season, "date": str(self.date.date()),
-                                  "meta": asdict(self.meta), "teams": teams}, indent=2,
-                                 default=_json_default))
+        js = write_json(out_dir / "predictions.json", {
+            "season": self.season, "date": str(self.date.date()), "meta": asdict(self.meta),
+            "teams": teams})
         return [csv, js]
-
-
-def _json_default(o):
-    if isinstance(o, np.integer | np.bool_):
-        return o.item()
-    if isinstance(o, np.floating):
-        return float(o)
-    return str(o)
 
 
 def make_predictions(ensemble: EnsembleAB, data: LeagueData, date: pd.Timestamp,
@@ -155,6 +148,7 @@ def make_predictions(ensemble: EnsembleAB, data: LeagueData, date: pd.Timestamp,
     meta = PredictionMeta(
         stacker_models=ensemble.fit_.stacker.models,
         stacker_weights=tuple(float(w) for w in ensemble.fit_.stacker.weights),
+        stacker_alpha=ensemble.fit_.stacker.alpha, stacker_rows=ensemble.fit_.stacker.n_rows,
         models_kendall_tau=float(stats.kendalltau(model_a.to_numpy(),
                                                   model_b.reindex(model_a.index).to_numpy())
                                  .statistic),

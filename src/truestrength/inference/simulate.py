@@ -172,10 +172,10 @@ class SeasonState:
         """
         as_of = pd.Timestamp(as_of).normalize()
         if data.cutoff is not None and data.cutoff < as_of:
-            raise DataError(f"data is cut at {data.cutoff:%Y-%m-%d}, before as_of "
+            raise ValueError(f"data is cut at {data.cutoff:%Y-%m-%d}, before as_of "
                              f"{as_of:%Y-%m-%d}: results in between are unknown")
         if schedule is None and data.cutoff is not None:
-            raise DataError(f"data is cut at {data.cutoff:%Y-%m-%d} and holds no schedule on "
+            raise ValueError(f"data is cut at {data.cutoff:%Y-%m-%d} and holds no schedule on "
                              "or after as_of; pass schedule= (an empty frame if the regular "
                              "season is over)")
         teams = np.asarray(data.teams_of_season(season), dtype=np.int64)

@@ -166,5 +166,5 @@ def make_baseline(name: str, config: Config | None = None) -> Predictor:
     """A fresh baseline by name, configured from ``config`` (defaults when None)."""
     config = config or Config()
     if name not in BASELINES:
-        raise ModelError(f"unknown baseline {name!r} (known: {sorted(BASELINES)})")
+        raise ValueError(f"unknown baseline {name!r} (known: {sorted(BASELINES)})")
     return Elo(config.elo) if name == "elo" else BASELINES[name](config.baselines)

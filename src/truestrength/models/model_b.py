@@ -31,7 +31,7 @@ id per (season, date, conference) list. XGBoost wants integer relevance grades: 
 the dense rank of the target within its list, 0 for the worst (``final_rank`` -> the
 conference order 0..14; ``rest_win_pct`` -> equal win% share a grade). Pairs: ``topk`` with
 k = the longest list, i.e. every pair of a list. ``regression``: ``reg:squarederror`` on the
-target as ``training.lists.team_targets`` defines it (minus the final / playoff rank, or
+target as ``base.targets.team_targets`` defines it (minus the final / playoff rank, or
 rest-of-season win%).
 
 Forbidden features. ``forbidden_features`` names columns the booster may never receive; the
@@ -290,7 +290,7 @@ class ModelB:
         features = list(features)
         unknown = [f for f in features if f not in context.feature_names]
         if unknown:
-            raise ModelError(f"model_b: unknown feature(s) {unknown}")
+            raise ValueError(f"model_b: unknown feature(s) {unknown}")
         _check_allowed(features, sec.forbidden_features)
 
         if len(seasons) == 1:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+from pydantic import ValidationError
 
 from truestrength.base.config import Config, check_same_settings
 from truestrength.base.errors import ModelError, RunError, check_is_fitted
@@ -65,15 +66,22 @@ def fit_ensemble(oof: pd.DataFrame, history: LeagueData) -> EnsembleFit:
     stacker = Stacker.fit(oof, list(BASE_MODELS))
     oof = oof.assign(stacked=stacker.combine(oof))
     by = oof.set_index(["date", "team_id"])["stacked"]
-    g = history.games
-    g = g[g["counts_for_standings"] & g["season"].isin(oof["season"].unique())]
+    g = history.standings_games()
+    g = g[g["season"].isin(oof["season"].unique())]
     return EnsembleFit(stacker, fit_game_model(by, g, "model_ab (out-of-fold blend)"), oof)
 
 
 def run_config(run_dir: Path) -> Config:
     """The configuration a run was trained under."""
-    return Config.model_validate(read_artifact(run_dir / "ensemble.json", ENSEMBLE_FORMAT)
-                                 ["config"])
+    return _saved_config(run_dir, read_artifact(run_dir / "ensemble.json", ENSEMBLE_FORMAT))
+
+
+def _saved_config(run_dir: Path, meta: dict) -> Config:
+    try:
+        return Config.model_validate(meta["config"])
+    except (KeyError, ValidationError) as exc:
+        raise RunError(f"{run_dir}: the run's saved configuration is not valid for this "
+                       f"version ({exc}); retrain") from exc
 
 
 class EnsembleAB:
@@ -132,7 +140,7 @@ class EnsembleAB:
             raise RunError(f"{run_dir}: not a trained run (no ensemble.json); run "
                            "`truestrength train` and pass the folder it writes")
         meta = read_artifact(run_dir / "ensemble.json", ENSEMBLE_FORMAT)
-        config = Config.model_validate(meta["config"])
+        config = _saved_config(run_dir, meta)
         if expect is not None:
             for sec in TRAINING_SECTIONS:
                 check_same_settings(run_dir, sec, getattr(config, sec), getattr(expect, sec))

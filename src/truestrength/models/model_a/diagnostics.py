@@ -33,6 +33,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from truestrength.base.errors import ModelError
 from truestrength.models.model_a.listmle import listmle_loss, mean_log_factorial
 from truestrength.models.model_a.network import RosterSetRanker, score_lists
 
@@ -225,7 +226,7 @@ class Diagnosis:
         return "\n".join(lines)
 
 
-class NotLearningError(RuntimeError):
+class NotLearningError(ModelError):
     """Training stopped because the model is not learning; ``.diagnosis`` says why."""
 
     def __init__(self, diagnosis: Diagnosis, message: str | None = None) -> None:

@@ -12,7 +12,7 @@ and the loss is its negative logarithm
 Reference value: if all scores of a list are equal, every ordering is equally likely, so
 ``P = 1 / L!`` and ``loss = ln(L!)`` (``ln(15!) = 27.8993``). A training loss that sits at
 ``mean ln(L!)`` means the model outputs constant scores within lists; see
-``truestrength.training.diagnostics``.
+``truestrength.models.model_a.diagnostics``.
 """
 
 from __future__ import annotations

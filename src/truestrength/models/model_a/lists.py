@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from truestrength.base.errors import DataError
 from truestrength.features.roster import RosterSnapshots
 
 
@@ -43,7 +44,7 @@ def build_lists(snapshots: RosterSnapshots, relevance: np.ndarray,
     rows = []
     for i, ((season, date, conf), g) in enumerate(groups):
         if len(g) > max_teams:
-            raise ValueError(f"{season} {date:%Y-%m-%d} {conf}: {len(g)} teams in one list, "
+            raise DataError(f"{season} {date:%Y-%m-%d} {conf}: {len(g)} teams in one list, "
                              f"more than max_teams={max_teams}")
         snap_index[i, : len(g)] = g["_i"].to_numpy()
         rel[i, : len(g)] = g["_rel"].to_numpy(np.float32)
