@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from truestrength.base.errors import ModelError
 from truestrength.base.config import EloSection
+from truestrength.base.errors import ModelError
 from truestrength.base.game_model import fit_logistic_win_model
 from truestrength.base.ratings import (
     elo_history,

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from truestrength.base.errors import DataError
 from truestrength.features.roster import KEY_COLUMNS, RosterSnapshots
 from truestrength.models.model_a.lists import ListSet, build_lists
 
@@ -82,7 +83,7 @@ def test_snap_index_points_at_matching_snapshots():
 def test_too_many_teams_raises():
     rows = [("2022-23", "2022-11-01", t, "E", float(t)) for t in (1, 2, 3)]
     assert len(build_lists(snapshots(rows), relevance(rows), max_teams=3)) == 1
-    with pytest.raises(ValueError, match="max_teams=2"):
+    with pytest.raises(DataError, match="max_teams=2"):
         build_lists(snapshots(rows), relevance(rows), max_teams=2)
 
 
