@@ -362,15 +362,18 @@ def test_select_keeps_rows_aligned() -> None:
     assert len(snaps.select(mask)) == mask.sum()
 
 
-def test_config_roundtrip_hash_and_validation() -> None:
+def test_config_roundtrip_and_validation() -> None:
     cfg = RosterSection(max_players=12, prior_games=10.0)
-    assert RosterSection.from_dict(cfg.to_dict()) == cfg
-    assert cfg.config_hash() == RosterSection.from_dict(cfg.to_dict()).config_hash()
-    assert cfg.config_hash() != RosterSection().config_hash()
-    with pytest.raises(ValueError, match="prior_games"):
-        RosterSection(prior_games=0.0)
-    with pytest.raises(ValueError, match="unknown"):
-        RosterSection.from_dict({"bogus": 1})
+    assert RosterSection.model_validate(cfg.model_dump(mode="json")) == cfg
+    assert cfg != RosterSection()
+    # both pseudo-game counts must be > 0: they keep every denominator positive
+    for field in ("prior_games", "recent_prior_games"):
+        with pytest.raises(ValueError, match=field):
+            RosterSection(**{field: 0.0})
+    with pytest.raises(ValueError, match="newcomer_quantile"):
+        RosterSection(newcomer_quantile=1.5)
+    with pytest.raises(ValueError, match="Extra inputs are not permitted"):
+        RosterSection.model_validate({"bogus": 1})
 
 
 # -- real data -------------------------------------------------------------------------------
