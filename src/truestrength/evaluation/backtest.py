@@ -233,6 +233,7 @@ def backtest(
     if unknown:
         raise DataError(f"test season(s) {unknown} not in the data ({data.seasons})")
     started = time.perf_counter()
+    version = code_version()  # now: the code that runs, not whatever is checked out at the end
     score_rows: list[dict] = []
     game_rows: list[pd.DataFrame] = []
     team_rows: list[pd.DataFrame] = []
@@ -257,7 +258,7 @@ def backtest(
     games = pd.concat(game_rows, ignore_index=True) if game_rows else pd.DataFrame()
     meta = BacktestMeta(
         test_seasons=list(test_seasons), predictors=list(predictors),
-        seasons_in_data=data.seasons, data_hash=data.data_hash, code_version=code_version(),
+        seasons_in_data=data.seasons, data_hash=data.data_hash, code_version=version,
         settings=settings, simulation=simulation,
         seconds=round(time.perf_counter() - started, 2),
         as_of_points={s: {p.label: str(p.date.date()) for p in as_of_points(
