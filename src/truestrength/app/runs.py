@@ -65,6 +65,9 @@ def resolve_run(run: Path | None, runs: Path) -> Path:
         raise RunError(f"--run {run}: no such folder")
     if not run.is_dir():
         raise RunError(f"--run {run}: a file, not a run folder")
+    if not (run / "ensemble.json").is_file():
+        raise RunError(f"--run {run}: not a trained run (no ensemble.json); pass a folder "
+                       "that `truestrength train` wrote")
     return run
 
 
