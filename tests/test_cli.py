@@ -92,3 +92,35 @@ def test_demo_end_to_end(tmp_path):
     assert preds.meta.schedule == "expected" and preds.meta.games_remaining > 300
     assert preds.table["p_playoffs"].sum() == pytest.approx(16.0)
     assert (preds.table["mean_wins"] > preds.table["wins"]).all()
+
+
+def test_project_errors_print_one_line_and_bugs_surface(tmp_path, monkeypatch):
+    from truestrength.app import store as jobs
+    from truestrength.base.errors import DataError
+
+    def user_error(db):
+        raise DataError("the store holds no 2031-32")
+
+    monkeypatch.setattr(jobs, "info", user_error)
+    r = runner.invoke(app, ["info", "--db", str(tmp_path / "x.duckdb")])
+    assert r.exit_code == 1 and r.output.strip() == "error: the store holds no 2031-32"
+    assert isinstance(r.exception, SystemExit)
+
+    def bug(db):
+        raise KeyError("a column the code expected")
+
+    monkeypatch.setattr(jobs, "info", bug)
+    r = runner.invoke(app, ["info", "--db", str(tmp_path / "x.duckdb")])
+    assert isinstance(r.exception, KeyError)  # not turned into a user message
+    assert "error:" not in r.output
+
+
+def test_bad_option_values_are_one_line_errors(tmp_path):
+    r = runner.invoke(app, ["synth", str(tmp_path / "l"), "--first-season", "1900"])
+    assert r.exit_code == 1 and "first_season" in r.output
+    bad = tmp_path / "c.yaml"
+    bad.write_text("model_a:\n  hiden_dim: 8\n")
+    r = runner.invoke(app, ["synth", str(tmp_path / "l"), "--config", str(bad)])
+    assert r.exit_code == 1 and "hiden_dim" in r.output
+    r = runner.invoke(app, ["backtest", "--predictors", "oracle", "--db", str(tmp_path / "n")])
+    assert r.exit_code == 1 and "no store at" in r.output
