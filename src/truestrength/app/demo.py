@@ -19,9 +19,10 @@ from truestrength.app.runs import PredictOutcome, TrainOutcome, predict, train
 from truestrength.base.config import Config
 from truestrength.base.errors import DataError
 from truestrength.base.league import LeagueData
+from truestrength.base.predictor import Predictor
 from truestrength.base.targets import AsOfPoint, as_of_points
 from truestrength.data.synth import SyntheticStore, synthetic_store
-from truestrength.evaluation.backtest import BacktestResult, backtest
+from truestrength.evaluation.backtest import BacktestResult, PredictorFactory, backtest
 from truestrength.evaluation.truth import agreement_with_truth, read_truth
 from truestrength.training.ensemble import EnsembleAB
 
@@ -54,6 +55,24 @@ class _Prefitted:
         return self.ensemble
 
 
+class _FitOnce:
+    """A predictor factory whose fits are kept per training seasons, so the demo's backtest
+    and its truth check score the same fitted predictors instead of fitting each twice."""
+
+    def __init__(self, factory: PredictorFactory) -> None:
+        self.factory = factory
+        self.fits: dict[tuple[str, ...], Predictor] = {}
+
+    def __call__(self) -> _FitOnce:
+        return self
+
+    def fit(self, history: LeagueData) -> Predictor:
+        key = tuple(history.seasons)
+        if key not in self.fits:
+            self.fits[key] = self.factory().fit(history)
+        return self.fits[key]
+
+
 def demo(out: Path, config: Config, *, on_step: Callable[[str], None] = lambda _: None
          ) -> DemoOutcome:
     started = time.perf_counter()
@@ -72,8 +91,8 @@ def demo(out: Path, config: Config, *, on_step: Callable[[str], None] = lambda _
     on_step(f"4/5 predictions for {test} at its 41-game mark ({point.date:%Y-%m-%d}) -> "
             f"{predicted.out_dir}")
     names = [*config.backtest.predictors, "model_a"]
-    factories = {**predictor_factories(names, config),
-                 "model_ab": lambda: _Prefitted(trained.ensemble)}
+    factories = {name: _FitOnce(f) for name, f in predictor_factories(names, config).items()}
+    factories["model_ab"] = lambda: _Prefitted(trained.ensemble)
     settings = config.backtest.model_copy(update={"test_seasons": [test]})
     on_step(f"5/5 backtesting {len(factories)} predictors on {test}...")
     result = backtest(data, factories, settings, config.simulation, progress=False)
