@@ -19,8 +19,9 @@ from truestrength.base.config import Config, ModelBSection
 from truestrength.base.errors import DataError
 from truestrength.base.league import LeagueData
 from truestrength.base.walkforward import walk_forward
+from truestrength.features.cache import snapshots as cached_snapshots
 from truestrength.features.team_context import TeamContext, build_team_context, default_seasons
-from truestrength.models.model_a.predictor import FittedModelA, fit_model_a, training_snapshots
+from truestrength.models.model_a.predictor import FittedModelA, fit_model_a
 from truestrength.models.model_b import ModelB
 
 KEY_COLUMNS = ["season", "date", "team_id", "conference"]
@@ -46,7 +47,7 @@ def out_of_fold(data: LeagueData, config: Config, *, progress: bool = False,
     seasons = data.seasons_with_players
     _need_two(seasons)
     t0 = time.perf_counter()
-    snaps = training_snapshots(data, seasons, config.roster)
+    snaps = cached_snapshots(data, seasons, config.roster)
     snap_s = time.perf_counter() - t0
     parts, fold_seconds = [], {}
     for k, fold in enumerate(walk_forward(data, seasons[1:]), start=1):

@@ -172,11 +172,6 @@ class ModelA:
         return Prediction(scores, f.win_model.win_prob(scores), attention=attention)
 
 
-def training_snapshots(data: LeagueData, seasons: list[str], roster: RosterSection):
-    """Every game date's snapshots of ``seasons`` (from the disk cache when configured)."""
-    return cached_snapshots(data, seasons, roster)
-
-
 def _lists_for(snaps: RosterSnapshots, data: LeagueData, section: ModelASection,
                stride: int) -> tuple[RosterSnapshots, ListSet]:
     keep = np.ones(len(snaps), dtype=bool)
@@ -206,7 +201,7 @@ def fit_model_a(history: LeagueData, config: Config, *, progress: bool = False,
     seasons = history.seasons_with_players
     if not seasons:
         raise ModelError("model_a needs at least one season with player rows")
-    snaps = snapshots if snapshots is not None else training_snapshots(history, seasons, roster)
+    snaps = snapshots if snapshots is not None else cached_snapshots(history, seasons, roster)
     scaler = FeatureScaler.fit(snaps, on_constant="zero")
     if scaler.zeroed:
         (console or Console()).print(
