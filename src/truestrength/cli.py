@@ -72,17 +72,22 @@ def _table(title: str, columns: list[str], rows: list[list[str]], **kw) -> Table
 def ingest(
     paths: list[Path] = typer.Argument(..., help="Files or directories (.csv, .csv.gz)."),
     db: Path | None = DbOption,
+    allow_new_teams: bool = typer.Option(
+        False, "--allow-new-teams",
+        help="Let a teams file add teams to a season the store already holds (refused "
+             "otherwise: another league's teams.csv must not join this one)."),
 ) -> None:
     """Import NBA.com player game logs, games files or teams files into the store.
 
-    All files are validated before anything is written; any error leaves the store as it was.
-    Ingesting the same files again changes nothing.
+    All files are validated before anything is written; any error leaves the store as it was,
+    and every problem of a file is listed (up to a limit). Ingesting the same files again
+    changes nothing.
     """
     from truestrength.app import store as jobs
 
     try:
         with console.status("validating and ingesting..."):
-            report = jobs.ingest(paths, _db(db))
+            report = jobs.ingest(paths, _db(db), allow_new_teams=allow_new_teams)
     except DataError as exc:
         raise DataError(f"{exc}\nNothing was written to {_db(db)}.") from exc
     console.print(_table(f"ingested into {_db(db)}",
@@ -96,6 +101,8 @@ def ingest(
         f"team seasons declared: {report.team_seasons_added}"
         + ("" if report.changed else "  — nothing new: the store already held all of it")
     )
+    for note in report.notes:
+        console.print(f"note: {note}", markup=False)
 
 
 @_command

@@ -272,7 +272,7 @@ def test_matchup_naming_the_wrong_opponent(store, tmp_path, mini):
 def test_games_file_contradicting_stored_box_or_site(store, tmp_path, mini):
     ingest_files(store, [mini.games_23])
     before = snapshot(store)
-    for col, value in (("ast_home", "99"), ("neutral_site", "True")):
+    for col, value in (("ast_home", "49"), ("neutral_site", "True")):
         df = read(mini.games_23)
         df.loc[0, col] = value
         with pytest.raises(IngestError, match="already in the store") as info:

@@ -24,12 +24,12 @@ def load_data(db: Path) -> LeagueData:
         return store.league()
 
 
-def ingest(paths: Iterable[Path], db: Path) -> IngestReport:
+def ingest(paths: Iterable[Path], db: Path, *, allow_new_teams: bool = False) -> IngestReport:
     """Validate every file, then write all of them in one transaction (or nothing)."""
     # Every file is parsed before the store is even opened: a bad file creates nothing.
     files = parse_files(paths)
     with Store(db) as store:
-        return ingest_parsed(store, files)
+        return ingest_parsed(store, files, allow_new_teams=allow_new_teams)
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,11 @@ class SynthSection(_Section):
     trades_per_season: float = Field(6.0, ge=0)  # mean number of mid-season two-player trades
 
 
+class IngestSection(_Section):
+    # A file's problems are reported together; past this many only their count is shown.
+    max_problems: int = Field(20, ge=1)
+
+
 class DemoSection(_Section):
     # The demo trains on all its synthetic seasons but the last: at least two to train on.
     n_seasons: int = Field(4, ge=3, le=30)
@@ -211,6 +216,7 @@ class Config(_Section):
     synth: SynthSection = SynthSection()
     demo: DemoSection = DemoSection()
     fetch: FetchSection = FetchSection()
+    ingest: IngestSection = IngestSection()
     elo: EloSection = EloSection()
     baselines: BaselinesSection = BaselinesSection()
     simulation: SimulationSection = SimulationSection()

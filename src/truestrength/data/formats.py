@@ -1,16 +1,23 @@
 """Read the three input file formats into validated, typed frames.
 
-Every cell is read as text first and parsed column by column, so the first bad value can be
-reported with its file, line and field instead of becoming NaN somewhere downstream. Nothing
-here touches the database: a file either parses completely or raises :class:`IngestError`.
+Every cell is read as text first and parsed column by column, so a bad value is reported with
+its file, line and field instead of becoming NaN somewhere downstream. A file's problems are
+collected and reported together (up to ``IngestSection.max_problems``), so fixing a file takes
+one round, not one per bad row: every cell is parsed, then the rows whose cells all parsed are
+checked for consistency. Only a file whose shape is wrong (header, columns, ragged rows) stops
+at the first problem. Nothing here touches the database: a file either parses completely or
+raises :class:`IngestError`.
 """
 
 from __future__ import annotations
 
+import contextvars
 import csv
 import gzip
 import io
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -18,8 +25,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from truestrength.base.config import IngestSection
 from truestrength.base.seasons import season_label, season_start_year
-from truestrength.data.errors import IngestError
+from truestrength.data.errors import IngestError, Problem
 
 # Box counts kept for every team and player row. Rates (FG%, TS%) are derived later from these.
 BOX_COUNTS = (
@@ -120,8 +128,9 @@ def detect_format(path: Path, header: list[str]) -> FileFormat:
     )
 
 
-def read_file(path: Path) -> ParsedFile:
-    """Parse one file of any supported format, or raise IngestError naming what is wrong."""
+def read_file(path: Path, max_problems: int = IngestSection().max_problems) -> ParsedFile:
+    """Parse one file of any supported format, or raise IngestError naming every problem
+    (up to ``max_problems``) with its line and field."""
     raw = _read_text_csv(path)
     fmt = detect_format(path, list(raw.columns))
     parser = {
@@ -129,7 +138,69 @@ def read_file(path: Path) -> ParsedFile:
         FileFormat.GAMES: _parse_games,
         FileFormat.TEAMS: _parse_teams,
     }[fmt]
-    return ParsedFile(path, fmt, parser(path, raw))
+    with collecting(path, max_problems) as problems:
+        frame = parser(path, raw)
+    problems.raise_if_any()
+    return ParsedFile(path, fmt, frame)
+
+
+class _Problems:
+    """The problems of one file being parsed, and which rows they were found in.
+
+    A row with a bad cell is left out of the consistency checks that follow, so one typo is
+    one problem, not a cascade (an unparsable FGM would also fail "pts is 2*fgm + ...").
+    """
+
+    def __init__(self, path: Path, limit: int) -> None:
+        self.path, self.limit = path, limit
+        self.found: list[Problem] = []
+        self.more = 0
+        self.bad_rows: set[int] = set()
+
+    def add(self, df: pd.DataFrame, bad: np.ndarray, field: str, problem: str,
+            cell: bool) -> None:
+        rows = np.flatnonzero(bad)
+        if not cell:
+            rows = np.array([i for i in rows if i not in self.bad_rows], dtype=np.int64)
+        for i in rows.tolist():
+            self.bad_rows.add(i)
+            if len(self.found) >= self.limit:
+                self.more += 1
+                continue
+            value = df[field].iloc[i] if field in df.columns else None
+            message = problem if value is None else f"{problem} (value {value!r})"
+            self.found.append(Problem(message, int(df["line"].iloc[i]), field))
+
+    def clean(self, n: int) -> np.ndarray:
+        """Rows with no problem so far."""
+        ok = np.ones(n, dtype=bool)
+        ok[list(self.bad_rows)] = False
+        return ok
+
+    def raise_if_any(self) -> None:
+        if self.found:
+            raise IngestError.many(self.path, sorted(
+                self.found, key=lambda p: (p.line or 0, p.field or "")), self.more)
+
+
+_ACTIVE: contextvars.ContextVar[_Problems | None] = contextvars.ContextVar(
+    "truestrength_ingest_problems", default=None)
+
+
+@contextmanager
+def collecting(path: Path, limit: int) -> Iterator[_Problems]:
+    """Within this block, row problems of ``path`` are collected instead of raised."""
+    problems = _Problems(path, limit)
+    token = _ACTIVE.set(problems)
+    try:
+        yield problems
+    finally:
+        _ACTIVE.reset(token)
+
+
+def _clean_rows(n: int) -> np.ndarray:
+    problems = _ACTIVE.get()
+    return np.ones(n, dtype=bool) if problems is None else problems.clean(n)
 
 
 def _read_text_csv(path: Path) -> pd.DataFrame:
@@ -191,7 +262,15 @@ def _check_columns(
         raise IngestError(path, f"missing column(s) {missing}", line=1, field=missing[0])
 
 
-def _fail_at(path: Path, df: pd.DataFrame, bad: np.ndarray, field: str, problem: str):
+def _fail_at(path: Path, df: pd.DataFrame, bad: np.ndarray, field: str, problem: str, *,
+             cell: bool = False) -> None:
+    """Report the rows in ``bad``: collected while a file is parsed (``collecting``), raised
+    at the first otherwise. ``cell`` marks a value that does not parse; other problems are
+    consistency checks, skipped for rows that already have one."""
+    problems = _ACTIVE.get()
+    if problems is not None and Path(problems.path) == Path(path):
+        problems.add(df, np.asarray(bad, dtype=bool), field, problem, cell)
+        return
     i = int(np.flatnonzero(bad)[0])
     value = df[field].iloc[i] if field in df.columns else ""
     raise IngestError(
@@ -206,18 +285,20 @@ _ID_FIELDS = {"PLAYER_ID", "TEAM_ID", "TEAM_ID_HOME", "TEAM_ID_ROAD", "SEASON_ID
 
 
 def _int(path: Path, df: pd.DataFrame, field: str, *, nonneg: bool = True) -> np.ndarray:
+    """Integers; a cell that is not one is reported and reads 0 (its row is then excluded
+    from the consistency checks, and the file is refused)."""
     text = df[field].str.strip()
     num = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
     with np.errstate(invalid="ignore"):
         bad = ~np.isfinite(num) | (num != np.floor(num))
     if bad.any():
-        _fail_at(path, df, bad, field, "not an integer")
-    big = np.abs(num) > (2**31 - 1 if field.upper() not in _ID_FIELDS else 2**53)
+        _fail_at(path, df, bad, field, "not an integer", cell=True)
+    big = ~bad & (np.abs(num) > (2**31 - 1 if field.upper() not in _ID_FIELDS else 2**53))
     if big.any():
-        _fail_at(path, df, big, field, "integer out of range")
-    out = num.astype(np.int64)
+        _fail_at(path, df, big, field, "integer out of range", cell=True)
+    out = np.where(bad | big, 0, num).astype(np.int64)
     if nonneg and (out < 0).any():
-        _fail_at(path, df, out < 0, field, "negative count")
+        _fail_at(path, df, out < 0, field, "negative count", cell=True)
     return out
 
 
@@ -231,9 +312,10 @@ def _minutes(path: Path, df: pd.DataFrame, field: str) -> np.ndarray:
         num[clock] = parts[0].to_numpy() + parts[1].to_numpy() / 60.0
     bad = ~np.isfinite(num)
     if bad.any():
-        _fail_at(path, df, bad, field, "minutes are not a number or MM:SS")
+        _fail_at(path, df, bad, field, "minutes are not a number or MM:SS", cell=True)
+        num = np.where(bad, 0.0, num)
     if (num < 0).any():
-        _fail_at(path, df, num < 0, field, "negative minutes")
+        _fail_at(path, df, num < 0, field, "negative minutes", cell=True)
     return num
 
 
@@ -245,7 +327,7 @@ def _dates(path: Path, df: pd.DataFrame, field: str) -> pd.Series:
     out = iso.fillna(us)
     bad = out.isna().to_numpy()
     if bad.any():
-        _fail_at(path, df, bad, field, "not a date (YYYY-MM-DD or M/D/YY)")
+        _fail_at(path, df, bad, field, "not a date (YYYY-MM-DD or M/D/YY)", cell=True)
     return out
 
 
@@ -260,7 +342,7 @@ def _season(path: Path, df: pd.DataFrame, field: str) -> np.ndarray:
             ok[v] = False
     bad = ~values.map(ok).to_numpy(dtype=bool)
     if bad.any():
-        _fail_at(path, df, bad, field, "not a season of the form YYYY-YY")
+        _fail_at(path, df, bad, field, "not a season of the form YYYY-YY", cell=True)
     return values.to_numpy(dtype=object)
 
 
@@ -268,8 +350,68 @@ def _game_ids(path: Path, df: pd.DataFrame, field: str) -> np.ndarray:
     ids = df[field].str.strip()
     bad = ~ids.str.fullmatch(r"\d{10}").to_numpy(dtype=bool)
     if bad.any():
-        _fail_at(path, df, bad, field, "game id must be 10 digits, zero-padded (read as text)")
+        _fail_at(path, df, bad, field, "game id must be 10 digits, zero-padded (read as text)",
+                 cell=True)
     return ids.to_numpy(dtype=object)
+
+
+# A season's games fall between September of its start year and October of its end year:
+# the 2011-12 lockout season began on Christmas Day, the 2019-20 bubble finals ended on
+# 2020-10-11, and 2020-21 began on 2020-12-22. A date outside is another season's game.
+SEASON_WINDOW = ((9, 1), (10, 31))
+
+
+def season_window(season: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    start = season_start_year(season)
+    (m0, d0), (m1, d1) = SEASON_WINDOW
+    return pd.Timestamp(start, m0, d0), pd.Timestamp(start + 1, m1, d1)
+
+
+def _check_in_season(path: Path, df: pd.DataFrame, out: pd.DataFrame, field: str) -> None:
+    ok = _clean_rows(len(out))
+    dates = pd.to_datetime(pd.Series(out["game_date"]))
+    bad = np.zeros(len(out), dtype=bool)
+    for season in pd.unique(out["season"][ok]):
+        lo, hi = season_window(season)
+        rows = ok & (out["season"] == season).to_numpy()
+        bad |= rows & ~((dates >= lo) & (dates <= hi)).to_numpy()
+    if bad.any():
+        first = out["season"][np.flatnonzero(bad)[0]]
+        lo, hi = season_window(first)
+        _fail_at(path, df, bad, field, f"date is outside the row's season ({first}'s games are "
+                 f"played from {lo:%Y-%m-%d} to {hi:%Y-%m-%d})")
+
+
+# Ceilings on one game's counts, a little above the NBA's single-game records so that a new
+# record or a generated league's outlier (the synthetic league has a 15-turnover game) is not
+# refused while an impossible value (500 steals) is. Player records: 69 minutes (Dale Ellis,
+# 5 OT), Chamberlain's 100 points, 36 FGM, 63 FGA, 28 FTM and 55 rebounds, Thompson's 14
+# threes, Howard's 39 FTA, Moses Malone's 21 offensive rebounds, 29 defensive rebounds,
+# Skiles's 30 assists, 11 steals, Elmore Smith's 17 blocks, 14 turnovers, 6 fouls (a seventh
+# is possible only when a team has no one left to send in). Real 2015-24 maxima: 60 minutes,
+# 73 points, 10 steals. Team records: 186 points (Detroit 1983, three overtimes), 109
+# rebounds, 53 assists, 27 steals, 23 blocks.
+PLAYER_LIMITS = {
+    "minutes": 75, "pts": 110, "fgm": 40, "fga": 70, "fg3m": 20, "fg3a": 40, "ftm": 32,
+    "fta": 45, "oreb": 25, "dreb": 35, "reb": 60, "ast": 35, "stl": 15, "blk": 20, "tov": 20,
+    "pf": 8,
+}  # fmt: skip
+TEAM_LIMITS = {
+    "pts": 200, "fgm": 80, "fga": 160, "fg3m": 40, "fg3a": 100, "ftm": 70, "fta": 100,
+    "oreb": 50, "dreb": 80, "reb": 115, "ast": 60, "stl": 30, "blk": 25, "tov": 50, "pf": 60,
+}  # fmt: skip
+
+
+def _check_records(path: Path, df: pd.DataFrame, out: pd.DataFrame, side: str | None) -> None:
+    limits = PLAYER_LIMITS if side is None else TEAM_LIMITS
+    what = "a player's" if side is None else "a team's"
+    for c, limit in limits.items():
+        col = c if side is None else f"{side}_{c}"
+        bad = out[col].to_numpy() > limit
+        if bad.any():
+            src = ("MIN" if c == "minutes" else c.upper()) if side is None else f"{c}_{side}"
+            _fail_at(path, df, bad, src,
+                     f"{c} above any NBA record: at most {limit} in one game for {what} row")
 
 
 def _check_box(path: Path, df: pd.DataFrame, out: pd.DataFrame, side: str | None) -> None:
@@ -339,82 +481,113 @@ def _parse_player_logs(path: Path, df: pd.DataFrame) -> pd.DataFrame:
         wl = df["WL"].str.strip()
         bad = ~wl.isin(["W", "L"]).to_numpy()
         if bad.any():
-            _fail_at(path, df, bad, "WL", "must be W or L")
+            _fail_at(path, df, bad, "WL", "must be W or L", cell=True)
         out["won"] = pd.array((wl == "W").to_numpy(), dtype="boolean")
     else:
         out["won"] = pd.array([pd.NA] * len(out), dtype="boolean")
     kind = pd.Series(out["game_id"]).str[:3].map(GAME_ID_KIND)
     bad = kind.isna().to_numpy()
     if bad.any():
-        _fail_at(path, df, bad, "GAME_ID", f"unknown game id prefix (known: {list(GAME_ID_KIND)})")
+        _fail_at(path, df, bad, "GAME_ID", f"unknown game id prefix (known: {list(GAME_ID_KIND)})",
+                 cell=True)
     out["kind"] = kind.to_numpy(dtype=object)
     _check_id_season(path, df, out, "GAME_ID")
-    dup = out.duplicated(["player_id", "game_id"], keep=False).to_numpy()
+    dup = out.duplicated(["player_id", "game_id"], keep="first").to_numpy()
     if dup.any():
-        first = out.loc[dup].sort_values("line").iloc[:2]
-        raise IngestError(
-            path,
-            f"duplicate row for player {first['player_id'].iloc[0]} in game "
-            f"{first['game_id'].iloc[0]} (lines {first['line'].iloc[0]} and "
-            f"{first['line'].iloc[1]})",
-            line=int(first["line"].iloc[1]),
-            field="PLAYER_ID",
-        )
-    _check_two_teams(path, out)
+        first_line = out.groupby(["player_id", "game_id"])["line"].transform("min")
+        for i in np.flatnonzero(dup):
+            one = np.zeros(len(out), dtype=bool)
+            one[i] = True
+            _fail_at(path, df, one, "PLAYER_ID",
+                     f"duplicate row for player {out['player_id'].iloc[i]} in game "
+                     f"{out['game_id'].iloc[i]} (first at line {first_line.iloc[i]})",
+                     cell=True)
+    _check_records(path, df, out, None)
+    _check_in_season(path, df, out, "GAME_DATE")
+    _check_two_teams(path, df, out)
     return out
 
 
 def _check_id_season(path: Path, df: pd.DataFrame, out: pd.DataFrame, field: str) -> None:
     """NBA.com game ids carry the season: digits 4-5 are its start year mod 100."""
-    yy = pd.Series(out["game_id"]).str[3:5].astype(int).to_numpy()
-    start = pd.Series(out["season"]).str[:4].astype(int).to_numpy() % 100
-    bad = yy != start
+    yy = pd.to_numeric(pd.Series(out["game_id"]).str[3:5], errors="coerce").to_numpy()
+    start = pd.to_numeric(pd.Series(out["season"]).str[:4], errors="coerce").to_numpy() % 100
+    bad = _clean_rows(len(out)) & (yy != start)
     if bad.any():
         _fail_at(path, df, bad, field, "game id belongs to another season than the row's "
                  "season")
 
 
-def _check_two_teams(path: Path, out: pd.DataFrame) -> None:
-    """Each game has players of exactly two teams, one at home, facing each other."""
-    team_side = out.groupby(["game_id", "team_id"], sort=False).agg(
+def designated_home(team_a: np.ndarray, team_b: np.ndarray) -> np.ndarray:
+    """For a neutral-site game known only from rows that put both teams on the road (NBA.com's
+    LeagueGameLog writes "@" on both MATCHUP rows), the team that is booked as home when no
+    games file or schedule says otherwise: the one with the lower team id. It carries no home
+    advantage (the game is stored neutral); the rule only makes the choice reproducible."""
+    return np.minimum(team_a, team_b)
+
+
+def _check_two_teams(path: Path, df: pd.DataFrame, out: pd.DataFrame) -> None:
+    """Each game has players of exactly two teams facing each other: one at home ("vs.") and
+    one on the road ("@"), or both "@" for a neutral site, which is NBA.com's convention for
+    the international and NBA Cup knockout games. Such a game's rows get ``neutral_site``;
+    its provisional home team is :func:`designated_home`'s, which ingest replaces with a
+    games file's or the schedule's. All of a team's rows agree on side, date and WL, and the
+    two teams' WL differ."""
+    out["neutral_site"] = False
+    ok = _clean_rows(len(out))
+    rows = out[ok]
+    team_side = rows.groupby(["game_id", "team_id"], sort=False).agg(
         is_home=("is_home", "first"),
         n_sides=("is_home", "nunique"),
         n_dates=("game_date", "nunique"),
+        n_wl=("won", "nunique"),
+        won=("won", "first"),
         abbreviation=("team_abbreviation", "first"),
-        line=("line", "min"),
+        pos=("line", "idxmin"),
     )
     per_game = team_side.groupby(level="game_id", sort=False).agg(
         n_teams=("is_home", "size"),
         n_home=("is_home", "sum"),
-        line=("line", "min"),
+        n_won=("won", "sum"),
+        n_wl_known=("won", "count"),
+        pos=("pos", "min"),
         teams=("abbreviation", lambda s: ",".join(sorted(s))),
     )
+
+    def report(positions, field: str, problem) -> None:
+        for i, game in positions:
+            one = np.zeros(len(out), dtype=bool)
+            one[i] = True
+            _fail_at(path, df, one, field, problem(game))
+
     bad = per_game[per_game["n_teams"] != 2]
-    if len(bad):
-        g = bad.iloc[0]
-        raise IngestError(
-            path,
-            f"game {bad.index[0]} has players of {g['n_teams']} team(s) ({g['teams']}); "
-            "a game has exactly two teams",
-            line=int(g["line"]),
-            field="TEAM_ID",
-        )
-    bad = per_game[per_game["n_home"] != 1]
-    if len(bad):
-        raise IngestError(
-            path,
-            f"game {bad.index[0]}: MATCHUP must put exactly one of the two teams at home",
-            line=int(bad["line"].iloc[0]),
-            field="MATCHUP",
-        )
-    bad = team_side[(team_side["n_sides"] != 1) | (team_side["n_dates"] != 1)]
-    if len(bad):
-        raise IngestError(
-            path,
-            f"game {bad.index[0][0]}, team {bad.index[0][1]}: rows disagree on home/away or date",
-            line=int(bad["line"].iloc[0]),
-            field="MATCHUP",
-        )
+    report(zip(bad["pos"], bad.index, strict=True), "TEAM_ID",
+           lambda g: f"game {g} has players of {bad.loc[g, 'n_teams']} team(s) "
+                     f"({bad.loc[g, 'teams']}); a game has exactly two teams")
+    pairs = per_game[per_game["n_teams"] == 2]
+    bad = pairs[pairs["n_home"] == 2]
+    report(zip(bad["pos"], bad.index, strict=True), "MATCHUP",
+           lambda g: f"game {g}: MATCHUP puts both teams at home ('vs.'); a neutral-site "
+                     "game has '@' on both teams' rows")
+    inconsistent = team_side[(team_side["n_sides"] != 1) | (team_side["n_dates"] != 1)]
+    report(zip(inconsistent["pos"], inconsistent.index.get_level_values(0), strict=True),
+           "MATCHUP", lambda g: f"game {g}: a team's rows disagree on home/away or date")
+    split_wl = team_side[team_side["n_wl"] > 1]
+    report(zip(split_wl["pos"], split_wl.index.get_level_values(0), strict=True), "WL",
+           lambda g: f"game {g}: a team's rows disagree on WL")
+    both = pairs[(pairs["n_wl_known"] == 2) & (pairs["n_won"] != 1)]
+    report(zip(both["pos"], both.index, strict=True), "WL",
+           lambda g: f"game {g}: WL says both teams {'won' if both.loc[g, 'n_won'] else 'lost'}")
+
+    neutral = pairs.index[pairs["n_home"] == 0]
+    if len(neutral):
+        in_game = out["game_id"].isin(neutral).to_numpy()
+        team_ids = out.loc[in_game].groupby("game_id")["team_id"].agg(["min", "max"])
+        home = pd.Series(designated_home(team_ids["min"].to_numpy(), team_ids["max"].to_numpy()),
+                         index=team_ids.index)
+        out.loc[in_game, "is_home"] = (out.loc[in_game, "team_id"].to_numpy()
+                                       == home.reindex(out.loc[in_game, "game_id"]).to_numpy())
+        out.loc[in_game, "neutral_site"] = True
 
 
 def _bool(path: Path, df: pd.DataFrame, field: str) -> np.ndarray:
@@ -423,7 +596,7 @@ def _bool(path: Path, df: pd.DataFrame, field: str) -> np.ndarray:
     val = text.map(mapping)
     bad = val.isna().to_numpy()
     if bad.any():
-        _fail_at(path, df, bad, field, "not a boolean (True/False)")
+        _fail_at(path, df, bad, field, "not a boolean (True/False)", cell=True)
     return val.to_numpy(dtype=bool)
 
 
@@ -437,7 +610,8 @@ def _parse_games(path: Path, df: pd.DataFrame) -> pd.DataFrame:
     kind = gtype.map(GAME_TYPES)
     bad = kind.isna().to_numpy()
     if bad.any():
-        _fail_at(path, df, bad, "game_type", f"unknown game type (known: {sorted(GAME_TYPES)})")
+        _fail_at(path, df, bad, "game_type", f"unknown game type (known: {sorted(GAME_TYPES)})",
+                 cell=True)
     out["kind"] = kind.to_numpy(dtype=object)
     out["is_cup"] = gtype.str.startswith("nba_cup").to_numpy()
     out["neutral_site"] = _bool(path, df, "neutral_site")
@@ -454,6 +628,7 @@ def _parse_games(path: Path, df: pd.DataFrame) -> pd.DataFrame:
         for c in BOX_COUNTS:
             out[f"{side}_{c}"] = _int(path, df, f"{c}_{side}")
         _check_box(path, df, out, side)
+        _check_records(path, df, out, side)
     bad = (out["home_team_id"] == out["road_team_id"]).to_numpy()
     if bad.any():
         _fail_at(path, df, bad, "team_id_road", "a team cannot play itself")
@@ -469,11 +644,13 @@ def _parse_games(path: Path, df: pd.DataFrame) -> pd.DataFrame:
     id_kind = pd.Series(out["game_id"]).str[:3].map(GAME_ID_KIND)
     bad = id_kind.isna().to_numpy()
     if bad.any():
-        _fail_at(path, df, bad, "game_id", f"unknown game id prefix (known: {list(GAME_ID_KIND)})")
+        _fail_at(path, df, bad, "game_id", f"unknown game id prefix (known: {list(GAME_ID_KIND)})",
+                 cell=True)
     _check_id_season(path, df, out, "game_id")
+    _check_in_season(path, df, out, "game_date")
     dup = out.duplicated("game_id", keep="first").to_numpy()
     if dup.any():
-        _fail_at(path, df, dup, "game_id", "duplicate game id in this file")
+        _fail_at(path, df, dup, "game_id", "duplicate game id in this file", cell=True)
     return out
 
 
@@ -487,12 +664,12 @@ def _parse_teams(path: Path, df: pd.DataFrame) -> pd.DataFrame:
     conf = df["conference"].str.strip().str.upper()
     bad = ~conf.isin(["E", "W"]).to_numpy()
     if bad.any():
-        _fail_at(path, df, bad, "conference", "must be E or W")
+        _fail_at(path, df, bad, "conference", "must be E or W", cell=True)
     out["conference"] = conf.to_numpy(dtype=object)
     bad = (out["abbreviation"] == "").to_numpy()
     if bad.any():
-        _fail_at(path, df, bad, "abbreviation", "empty")
+        _fail_at(path, df, bad, "abbreviation", "empty", cell=True)
     dup = out.duplicated(["season", "team_id"]).to_numpy()
     if dup.any():
-        _fail_at(path, df, dup, "team_id", "team listed twice for the same season")
+        _fail_at(path, df, dup, "team_id", "team listed twice for the same season", cell=True)
     return out

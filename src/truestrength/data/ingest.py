@@ -17,7 +17,13 @@ import pandas as pd
 
 from truestrength.data.derive import rebuild_derived
 from truestrength.data.errors import IngestError
-from truestrength.data.formats import BOX_COUNTS, GAME_ID_KIND, FileFormat, ParsedFile, read_file
+from truestrength.data.formats import (
+    BOX_COUNTS,
+    GAME_ID_KIND,
+    FileFormat,
+    ParsedFile,
+    read_file,
+)
 from truestrength.data.store import Store
 from truestrength.data.teams import nba_team_season, nba_team_seasons
 
@@ -55,6 +61,9 @@ class IngestReport:
     player_rows_added: int = 0
     team_seasons_added: int = 0
     seasons_touched: list[str] = field(default_factory=list)
+    # What ingest decided that the files did not say outright (e.g. a neutral site the games
+    # file missed), one sentence each.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -85,20 +94,27 @@ def parse_files(paths: Iterable[Path]) -> list[ParsedFile]:
     return [read_file(p) for p in expand_paths(paths)]
 
 
-def ingest_files(store: Store, paths: Iterable[Path]) -> IngestReport:
-    return ingest_parsed(store, parse_files(paths))
+def ingest_files(store: Store, paths: Iterable[Path], *,
+                 allow_new_teams: bool = False) -> IngestReport:
+    return ingest_parsed(store, parse_files(paths), allow_new_teams=allow_new_teams)
 
 
-def ingest_parsed(store: Store, files: list[ParsedFile]) -> IngestReport:
+def ingest_parsed(store: Store, files: list[ParsedFile], *,
+                  allow_new_teams: bool = False) -> IngestReport:
+    """Write ``files`` in one transaction. ``allow_new_teams`` lets a teams file add teams to
+    a season the store already holds teams for (otherwise refused: it is how a synthetic
+    league's teams.csv would slip into a real store)."""
     by_format = {f: [p for p in files if p.format == f] for f in FileFormat}
     report = IngestReport(files=[FileReport(p.path, p.format, len(p.frame), p.seasons)
                                  for p in files])
     with store.transaction() as con:
         teams = _TeamRegistry(con)
-        report.team_seasons_added = teams.add_declared(by_format[FileFormat.TEAMS])
-        new_games, upgraded = _new_games(con, by_format[FileFormat.GAMES], teams)
+        report.team_seasons_added = teams.add_declared(by_format[FileFormat.TEAMS],
+                                                       allow_new_teams=allow_new_teams)
+        new_games, upgraded, flips = _new_games(con, by_format[FileFormat.GAMES], teams,
+                                                report.notes)
         player_rows, derived_games = _new_player_rows(
-            con, by_format[FileFormat.PLAYER_LOGS], new_games, teams)
+            con, by_format[FileFormat.PLAYER_LOGS], new_games, teams, report.notes)
         all_games = pd.concat([g for g in (new_games, derived_games) if len(g)],
                               ignore_index=True) if len(new_games) or len(derived_games) \
             else new_games
@@ -107,6 +123,12 @@ def ingest_parsed(store: Store, files: list[ParsedFile]) -> IngestReport:
         if len(upgraded):
             con.register("_upgraded", upgraded)
             con.execute("DELETE FROM games WHERE game_id IN (SELECT game_id FROM _upgraded)")
+        if len(flips):
+            # A neutral game stored from player logs with the rule's home team, which a games
+            # file now books the other way round: its stored rows change sides too.
+            con.register("_flips", flips)
+            con.execute("UPDATE player_game_logs SET is_home = NOT is_home "
+                        "WHERE game_id IN (SELECT game_id FROM _flips)")
         if len(all_games):
             _insert(con, "games", all_games)
         if len(player_rows):
@@ -144,9 +166,12 @@ class _TeamRegistry:
         self._in_store = set(self._rows)
         self._names: dict[tuple[int, str], str] = {}
 
-    def add_declared(self, files: list[ParsedFile]) -> int:
+    def add_declared(self, files: list[ParsedFile], *, allow_new_teams: bool = False) -> int:
+        stored_seasons = {season for _, season in self._in_store}
         added = 0
         for pf in files:
+            if not allow_new_teams:
+                self._refuse_new_league(pf, stored_seasons)
             for r in pf.frame.itertuples():
                 key = (int(r.team_id), r.season)
                 new = (r.abbreviation, r.name, r.conference)
@@ -162,6 +187,24 @@ class _TeamRegistry:
                     self._rows[key] = new
                     added += 1
         return added
+
+    def _refuse_new_league(self, pf: ParsedFile, stored_seasons: set[str]) -> None:
+        """A teams file may restate a stored season's teams, not add teams to it."""
+        f = pf.frame
+        new = f[f["season"].isin(stored_seasons) & ~pd.Series(
+            list(zip(f["team_id"].astype(int), f["season"], strict=True)), index=f.index
+        ).isin(self._in_store)]
+        if len(new):
+            r = new.iloc[0]
+            held = sum(1 for _, season in self._in_store if season == r["season"])
+            raise IngestError(
+                pf.path,
+                f"would add {len(new)} team(s) to season(s) {sorted(set(new['season']))} that "
+                f"the store already holds a league for ({held} teams in {r['season']}), "
+                f"starting with team {r['team_id']} ({r['abbreviation']}): is this another "
+                "league's teams file (the synthetic league's?) Use a separate --db for it, or "
+                "pass --allow-new-teams if these teams really join this league",
+                line=int(r["line"]), field="team_id")
 
     @staticmethod
     def _builtin(key: tuple[int, str]) -> tuple[str, str, str] | None:
@@ -247,8 +290,11 @@ _GAME_FULL = (*_GAME_IDENTITY, "is_cup", "neutral_site",
               *(f"home_{c}" for c in BOX_COUNTS), *(f"road_{c}" for c in BOX_COUNTS))
 
 
-def _new_games(con, files: list[ParsedFile], teams: _TeamRegistry):
-    """Games rows not yet in the store, and the ids of player-log games they replace."""
+def _new_games(con, files: list[ParsedFile], teams: _TeamRegistry, notes: list[str]):
+    """Games rows not yet in the store, the ids of player-log games they replace, and the ids
+    of those whose stored player rows must change sides (a neutral game the rule booked the
+    other way round)."""
+    none = pd.DataFrame({"game_id": []})
     frames = []
     for pf in files:
         g = pf.frame
@@ -268,31 +314,62 @@ def _new_games(con, files: list[ParsedFile], teams: _TeamRegistry):
                      _file=str(pf.path))
         frames.append(_mark_known_neutral_sites(g))
     if not frames:
-        return _empty_games(), pd.DataFrame({"game_id": []})
+        return _empty_games(), none, none
     games = pd.concat(frames, ignore_index=True)
     # The same game in two files of this batch must agree; then it counts once.
-    games = _dedupe(games, "game_id", _GAME_FULL, "game")
+    games = _dedupe(games, "game_id", _GAME_FULL, "game", FileFormat.GAMES)
     con.register("_incoming_games", games[["game_id"]])
     existing = con.execute(
         "SELECT g.* FROM games g JOIN _incoming_games i USING (game_id)").df()
     if not len(existing):
-        return games, pd.DataFrame({"game_id": []})
+        return games, none, none
     merged = games.merge(existing, on="game_id", suffixes=("", "_db"))
     from_file = (merged["source_db"] == "games_file").to_numpy()
+    # A game stored from player logs whose rows put both teams on the road is neutral (the
+    # both-"@" rows win over a games file that says otherwise), and its home team was the
+    # rule's: a games file may book it the other way round.
+    both_road = ~from_file & merged["neutral_site_db"].to_numpy(dtype=bool)
+    swapped = both_road & (merged["home_team_id"] == merged["road_team_id_db"]).to_numpy() & (
+        merged["road_team_id"] == merged["home_team_id_db"]).to_numpy()
     for col in _GAME_FULL:
         a, b = merged[col], merged[f"{col}_db"]
         if col == "game_date":
             a, b = pd.to_datetime(a), pd.to_datetime(b)
+        if col in _SIDED:
+            other = merged[f"{_SIDED[col]}_db"]
+            b = b.where(~swapped, other)
         bad = (a != b).to_numpy() & (from_file | (col in _GAME_IDENTITY))
         if bad.any():
             r = merged[bad].iloc[0]
             raise IngestError(
                 r["_file"], f"game {r['game_id']} is already in the store with {col} = "
-                f"{r[f'{col}_db']}, this file says {r[col]}", line=int(r["line"]), field=col)
+                f"{r[f'{col}_db']}, this file says {r[col]}", line=int(r["line"]),
+                field=_file_field(col, FileFormat.GAMES))
+    keep_neutral = both_road & ~merged["neutral_site"].to_numpy(dtype=bool)
+    if keep_neutral.any():
+        ids = merged.loc[keep_neutral, "game_id"]
+        games.loc[games["game_id"].isin(ids), "neutral_site"] = True
+        notes.append(_neutral_note(ids, "the games file", merged.loc[keep_neutral, "_file"]))
     upgraded = merged.loc[merged["source_db"] == "player_logs", ["game_id"]]
+    flips = merged.loc[swapped, ["game_id"]]
     keep = ~games["game_id"].isin(existing["game_id"]) | games["game_id"].isin(
         upgraded["game_id"])
-    return games[keep].reset_index(drop=True), upgraded
+    return games[keep].reset_index(drop=True), upgraded, flips
+
+
+# Columns that swap when home and road do.
+_SIDED = {"home_team_id": "road_team_id", "road_team_id": "home_team_id",
+          "home_pts": "road_pts", "road_pts": "home_pts",
+          **{f"home_{c}": f"road_{c}" for c in BOX_COUNTS},
+          **{f"road_{c}": f"home_{c}" for c in BOX_COUNTS}}
+
+
+def _neutral_note(game_ids: pd.Series, source: str, files: pd.Series) -> str:
+    ids = sorted(set(game_ids))
+    shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+    return (f"{len(ids)} game(s) ({shown}) stored as neutral-site: their player rows put "
+            f"both teams on the road (\"@\"), where {source} ({sorted(set(files))[0]}) "
+            "says home court")
 
 
 def _plain(v):
@@ -304,7 +381,8 @@ def _empty_games() -> pd.DataFrame:
     return pd.DataFrame({c: [] for c in (*_GAME_COLS, "line", "_file")})
 
 
-def _dedupe(frame: pd.DataFrame, key: str | list[str], identity, what: str) -> pd.DataFrame:
+def _dedupe(frame: pd.DataFrame, key: str | list[str], identity, what: str,
+            fmt: FileFormat) -> pd.DataFrame:
     keys = [key] if isinstance(key, str) else key
     dup = frame.duplicated(keys, keep=False)
     if not dup.any():
@@ -323,8 +401,23 @@ def _dedupe(frame: pd.DataFrame, key: str | list[str], identity, what: str) -> p
             f"{what} ({name}) appears twice with different {differ[0]}: "
             f"{_plain(rows[differ[0]].iloc[1])} here, {_plain(rows[differ[0]].iloc[0])} in "
             f"{rows['_file'].iloc[0]}, line {rows['line'].iloc[0]}",
-            line=int(rows["line"].iloc[1]), field=differ[0])
+            line=int(rows["line"].iloc[1]), field=_file_field(differ[0], fmt))
     return frame.drop_duplicates(keys, keep="first").reset_index(drop=True)
+
+
+def _file_field(column: str, fmt: FileFormat) -> str:
+    """The file's name for a store column, so an error points at what the user can edit."""
+    if fmt == FileFormat.PLAYER_LOGS:
+        return "MIN" if column == "minutes" else column.upper()
+    renames = {"kind": "game_type", "is_cup": "game_type"}
+    if column in renames:
+        return renames[column]
+    for side in ("home", "road"):
+        if column.startswith(f"{side}_"):
+            base = column.removeprefix(f"{side}_")
+            base = {"abbreviation": "team_abbreviation", "name": "team_name"}.get(base, base)
+            return f"{base}_{side}"
+    return column
 
 
 # ---------------------------------------------------------------------------------------------
@@ -336,7 +429,7 @@ _PLAYER_IDENTITY = ("team_id", "minutes", "pts", *BOX_COUNTS, "plus_minus")
 
 
 def _new_player_rows(con, files: list[ParsedFile], new_games: pd.DataFrame,
-                     teams: _TeamRegistry):
+                     teams: _TeamRegistry, notes: list[str]):
     """Player rows not yet in the store, and games derived from player rows where no games
     file (new or stored) has them."""
     if not files:
@@ -347,7 +440,8 @@ def _new_player_rows(con, files: list[ParsedFile], new_games: pd.DataFrame,
                     "TEAM_ABBREVIATION")
         frames.append(pf.frame.assign(_file=str(pf.path)))
     rows = pd.concat(frames, ignore_index=True)
-    rows = _dedupe(rows, ["player_id", "game_id"], _PLAYER_IDENTITY, "player row")
+    rows = _dedupe(rows, ["player_id", "game_id"], _PLAYER_IDENTITY, "player row",
+                   FileFormat.PLAYER_LOGS)
 
     # Existing player rows: identical ones are skipped, differing ones are an error.
     con.register("_incoming_rows", rows[["player_id", "game_id"]])
@@ -362,7 +456,7 @@ def _new_player_rows(con, files: list[ParsedFile], new_games: pd.DataFrame,
                 raise IngestError(
                     r["_file"], f"player {r['player_id']} in game {r['game_id']} is already in "
                     f"the store with {col} = {r[f'{col}_db']}, this file says {r[col]}",
-                    line=int(r["line"]), field=col.upper())
+                    line=int(r["line"]), field=_file_field(col, FileFormat.PLAYER_LOGS))
         seen = pd.MultiIndex.from_frame(existing[["player_id", "game_id"]])
         is_new = ~pd.MultiIndex.from_frame(rows[["player_id", "game_id"]]).isin(seen)
         rows = rows[is_new].reset_index(drop=True)
@@ -370,23 +464,92 @@ def _new_player_rows(con, files: list[ParsedFile], new_games: pd.DataFrame,
         return rows.assign(opponent_id=pd.Series(dtype="int64")), _empty_games()
 
     # The game each row belongs to: new games file rows first, else the store.
-    team_sums = _team_sums(con, rows)
-    con.register("_incoming_game_ids", team_sums[["game_id"]].drop_duplicates())
+    con.register("_incoming_game_ids", rows[["game_id"]].drop_duplicates())
     stored = con.execute("""SELECT g.game_id, g.season, g.game_date, g.home_team_id,
-                                   g.road_team_id, g.home_pts, g.road_pts
+                                   g.road_team_id, g.home_pts, g.road_pts, g.neutral_site,
+                                   g.source
                             FROM games g JOIN _incoming_game_ids USING (game_id)""").df()
     cols = ["game_id", "season", "game_date", "home_team_id", "road_team_id", "home_pts",
             "road_pts"]
-    known = pd.concat([new_games[cols], stored[~stored["game_id"].isin(new_games["game_id"])]],
+    known = pd.concat([new_games[[*cols, "neutral_site"]].assign(source="games_file"),
+                       stored[~stored["game_id"].isin(new_games["game_id"])]],
                       ignore_index=True) if len(new_games) else stored
+    _place_neutral_rows(con, rows, known, new_games, notes)
+    team_sums = _team_sums(con, rows)
     derived = _derive_games(team_sums[~team_sums["game_id"].isin(known["game_id"])])
-    games = pd.concat([known, derived[cols]], ignore_index=True) if len(derived) else known
+    games = pd.concat([known[cols], derived[cols]], ignore_index=True) if len(derived) \
+        else known[cols]
     _check_against_games(team_sums, games)
+    _check_plus_minus(team_sums[~team_sums["game_id"].isin(known["game_id"])])
     side = rows[["game_id", "team_id"]].merge(games[cols[:5]], on="game_id", how="left")
     rows["opponent_id"] = np.where(side["team_id"] == side["home_team_id"],
                                    side["road_team_id"], side["home_team_id"]).astype("int64")
     _check_opponents(rows, teams)
     return rows, derived
+
+
+def _place_neutral_rows(con, rows: pd.DataFrame, known: pd.DataFrame, new_games: pd.DataFrame,
+                        notes: list[str]) -> None:
+    """Rows of both-"@" games (``neutral_site``): their home team is the games file's (new or
+    stored), else the stored schedule's, else the rule's (formats.designated_home, already
+    applied). A games file that calls such a game home court is overruled, with a note."""
+    neutral = rows["neutral_site"].to_numpy(dtype=bool)
+    if not neutral.any():
+        return
+    ids = pd.Series(rows.loc[neutral, "game_id"].unique())
+    home = known.set_index("game_id")["home_team_id"].reindex(ids.to_numpy())
+    unplaced = home.index[home.isna()]
+    if len(unplaced) and _has_table(con, "schedule"):
+        con.register("_neutral_ids", pd.DataFrame({"game_id": unplaced}))
+        booked = con.execute("SELECT game_id, home_team_id FROM schedule "
+                             "JOIN _neutral_ids USING (game_id)").df()
+        home.loc[booked["game_id"].to_numpy()] = booked["home_team_id"].to_numpy()
+    placed = home.dropna()
+    in_placed = neutral & rows["game_id"].isin(placed.index).to_numpy()
+    rows.loc[in_placed, "is_home"] = (
+        rows.loc[in_placed, "team_id"].to_numpy()
+        == placed.reindex(rows.loc[in_placed, "game_id"]).to_numpy())
+
+    said_home = known[known["game_id"].isin(ids) & ~known["neutral_site"].astype(bool)]
+    if len(said_home):
+        overruled = said_home["game_id"]
+        new_games.loc[new_games["game_id"].isin(overruled), "neutral_site"] = True
+        stored = said_home.loc[said_home["source"] == "games_file", ["game_id"]]
+        if len(stored):
+            con.register("_overruled", stored)
+            con.execute("UPDATE games SET neutral_site = TRUE "
+                        "WHERE game_id IN (SELECT game_id FROM _overruled)")
+        files = rows.loc[rows["game_id"].isin(overruled), "_file"]
+        notes.append(_neutral_note(overruled, "the games data", files))
+
+
+def _has_table(con, name: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM information_schema.tables "
+                            "WHERE table_name = ?", [name]).fetchall()[0][0])
+
+
+def _check_plus_minus(team_sums: pd.DataFrame) -> None:
+    """Games known only from player rows: with no games file to give the official score, the
+    box score's own redundancy must hold — a team's players' plus-minus sums to five times its
+    final margin (five players on the floor, every point scored against them). NBA.com's own
+    plus-minus misses this in about 1.2% of games (132 of 10,749 in 2015-24), where the
+    season's games file settles the score; the message says so."""
+    if not len(team_sums):
+        return
+    both = team_sums.merge(team_sums[["game_id", "team_id", "pts"]], on="game_id",
+                           suffixes=("", "_opp"))
+    both = both[both["team_id"] != both["team_id_opp"]]
+    bad = both["plus_minus"] != 5 * (both["pts"] - both["pts_opp"])
+    if bad.any():
+        r = both[bad].sort_values("line").iloc[0]
+        raise IngestError(
+            r["_file"], f"game {r['game_id']}, team {r['team_id']}: the players' plus-minus "
+            f"sums to {r['plus_minus']}, but their points give a margin of "
+            f"{r['pts'] - r['pts_opp']} (x5 = {5 * (r['pts'] - r['pts_opp'])}); a player's "
+            "points or plus-minus are wrong. NBA.com's plus-minus is itself off in about 1% "
+            "of games: if this file is NBA.com's, ingest the season's games file with it, "
+            f"whose official scores settle the game ({int(bad.sum())} such team-game(s))",
+            line=int(r["line"]), field="PLUS_MINUS")
 
 
 def _check_opponents(rows: pd.DataFrame, teams: _TeamRegistry) -> None:
@@ -403,19 +566,20 @@ def _check_opponents(rows: pd.DataFrame, teams: _TeamRegistry) -> None:
 def _team_sums(con, rows: pd.DataFrame) -> pd.DataFrame:
     """Per (game, team): summed box of the incoming rows plus rows of that game already
     stored, so a game's points are checked whole."""
-    agg = {c: (c, "sum") for c in (*BOX_COUNTS, "pts")}
+    summed = (*BOX_COUNTS, "pts", "plus_minus")
+    agg = {c: (c, "sum") for c in summed}
     sums = rows.groupby(["game_id", "team_id"], sort=False).agg(
         season=("season", "first"), game_date=("game_date", "first"),
-        is_home=("is_home", "first"), line=("line", "min"), _file=("_file", "first"),
-        won=("won", "first"), **agg,
+        is_home=("is_home", "first"), neutral_site=("neutral_site", "any"),
+        line=("line", "min"), _file=("_file", "first"), won=("won", "first"), **agg,
     ).reset_index()
     con.register("_sum_ids", sums[["game_id"]].drop_duplicates())
     stored = con.execute(f"""
-        SELECT game_id, team_id, {", ".join(f"sum({c}) AS {c}" for c in (*BOX_COUNTS, "pts"))}
+        SELECT game_id, team_id, {", ".join(f"sum({c}) AS {c}" for c in summed)}
         FROM player_game_logs JOIN _sum_ids USING (game_id) GROUP BY game_id, team_id""").df()
     if len(stored):
         merged = sums.merge(stored, on=["game_id", "team_id"], how="left", suffixes=("", "_db"))
-        for c in (*BOX_COUNTS, "pts"):
+        for c in summed:
             merged[c] = merged[c] + merged[f"{c}_db"].fillna(0).astype("int64")
         sums = merged[sums.columns]
     return sums
@@ -440,9 +604,10 @@ def _derive_games(team_sums: pd.DataFrame) -> pd.DataFrame:
     g["kind"] = g["game_id"].str[:3].map(GAME_ID_KIND)
     g["is_cup"] = False
     g["counts_for_standings"] = g["kind"] == "regular"
-    # Player logs do not say where a game was played; only cup games are neutral, and a
-    # games file for the season corrects this when it is ingested.
-    g["neutral_site"] = False
+    # Player logs say a game was neutral by putting both teams on the road ("@"); other
+    # known neutral courts (the 2020 bubble) are marked from NEUTRAL_PERIODS, and a games
+    # file for the season corrects the rest when it is ingested.
+    g["neutral_site"] = home["neutral_site"].to_numpy(dtype=bool)
     g = _mark_known_neutral_sites(g)
     g["source"] = "player_logs"
     tie = (g["home_pts"] == g["road_pts"]).to_numpy()
