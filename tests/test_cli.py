@@ -124,3 +124,52 @@ def test_bad_option_values_are_one_line_errors(tmp_path):
     assert r.exit_code == 1 and "hiden_dim" in r.output
     r = runner.invoke(app, ["backtest", "--predictors", "oracle", "--db", str(tmp_path / "n")])
     assert r.exit_code == 1 and "no store at" in r.output
+
+
+def one_error_line(output: str) -> str:
+    lines = [ln for ln in output.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: "), output
+    return lines[0]
+
+
+@pytest.mark.parametrize("date", ["", "  ", "2023", "15/01/2023", "2023-1-5", "2023-13-45",
+                                  "2023-02-30", "now", "2023-01-15T12:00"])
+def test_predict_bad_date_says_the_expected_format(tmp_path, date):
+    # Checked before the store or the run is looked at: neither exists here.
+    r = runner.invoke(app, ["predict", "--date", date, "--db", str(tmp_path / "none.duckdb"),
+                            "--runs", str(tmp_path / "runs")])
+    assert r.exit_code == 1 and isinstance(r.exception, SystemExit), r.output
+    line = one_error_line(r.output)
+    assert "--date" in line and "YYYY-MM-DD" in line
+
+
+def test_predict_run_that_is_missing_or_a_file_is_a_run_error(tmp_path):
+    from truestrength.app.runs import resolve_run
+    from truestrength.base.errors import RunError
+
+    a_file = tmp_path / "run.txt"
+    a_file.write_text("not a run")
+    empty = tmp_path / "empty_run"
+    empty.mkdir()
+    for run, says in ((tmp_path / "no-such-run", "no such folder"),
+                      (a_file, "a file, not a run folder"),
+                      (empty, "not a trained run")):
+        with pytest.raises(RunError, match=says):
+            resolve_run(run, tmp_path)
+        r = runner.invoke(app, ["predict", "--date", "2023-01-15", "--run", str(run),
+                                "--db", str(tmp_path / "none.duckdb")])
+        assert r.exit_code == 1 and isinstance(r.exception, SystemExit), r.output
+        assert says in one_error_line(r.output) and str(run) in r.output
+    r = runner.invoke(app, ["predict", "--date", "2023-01-15", "--runs", str(a_file)])
+    assert "no trained run under" in one_error_line(r.output)
+
+
+def test_synth_into_a_file_or_under_one_is_refused_and_the_file_kept(tmp_path):
+    a_file = tmp_path / "league.csv"
+    a_file.write_text("keep me\n")
+    for out, says in ((a_file, "is a file; synth writes a folder"),
+                      (a_file / "league", f"{a_file} is a file, not a folder")):
+        r = runner.invoke(app, ["synth", str(out), "--seasons", "1"])
+        assert r.exit_code == 1 and isinstance(r.exception, SystemExit), r.output
+        assert says in one_error_line(r.output)
+    assert a_file.read_text() == "keep me\n"

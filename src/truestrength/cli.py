@@ -106,6 +106,21 @@ def ingest(
 
 
 @_command
+def drop(
+    season: str = typer.Option(..., "--season", help="Season to remove, e.g. 2023-24."),
+    db: Path | None = DbOption,
+) -> None:
+    """Remove one season from the store in one transaction (all or nothing), e.g. to undo a
+    wrong ingest: its rows in every table, players left with no rows, teams rebuilt."""
+    from truestrength.app import store as jobs
+
+    got = jobs.drop_season(_db(db), season)
+    console.print(_table(f"dropped {got.season} from {_db(db)}", ["table", "rows removed"],
+                         [[t, str(n)] for t, n in got.removed.items()]))
+    console.print(f"{got.total} rows removed")
+
+
+@_command
 def info(db: Path | None = DbOption) -> None:
     """What the store holds: seasons, games by kind, players, dates."""
     from truestrength.app import store as jobs
@@ -280,10 +295,14 @@ def predict(
     from truestrength.app.runs import predict as predict_run
     from truestrength.app.runs import resolve_run
     from truestrength.app.store import load_data
+    from truestrength.base.seasons import parse_date
 
+    # The cheap checks before the store is read: a typo fails at once, not after loading.
+    when = parse_date(date, "--date")
+    run_dir = resolve_run(run, runs)
     # no --config: predict under the configuration the run was trained with
     cfg = _config(config) if config is not None else None
-    got = predict_run(load_data(_db(db)), cfg, resolve_run(run, runs), date, runs)
+    got = predict_run(load_data(_db(db)), cfg, run_dir, when, runs)
     preds = got.predictions
     if preds.meta.schedule == "expected":
         console.print(f"[yellow]note:[/] the store has no games of {preds.season} after "

@@ -74,3 +74,48 @@ def test_real_cache_hit_equals_the_build(real_league, tmp_path) -> None:
     built = cache.snapshots(real_league, None, here)
     loaded = cache.snapshots(real_league, None, here)
     same(built, loaded)
+
+
+def test_changed_code_misses_and_the_same_code_hits(tmp_path, counted, monkeypatch) -> None:
+    here = RosterSection(cache_dir=str(tmp_path))
+    games, _ = random_league(0, n_dates=4)
+    league = make_league(games)
+    first = cache.snapshots(league, None, here)
+    cache.snapshots(league, None, here)
+    assert len(counted) == 1  # same code: a hit
+    monkeypatch.setattr(cache, "code_fingerprint", lambda: "edited-feature-code")
+    rebuilt = cache.snapshots(league, None, here)
+    assert len(counted) == 2  # the entry from before the change is not served
+    same(first, rebuilt)
+    assert len(list(tmp_path.glob("*.npz"))) == 2
+    cache.snapshots(league, None, here)
+    assert len(counted) == 2  # and the new code's entry is then a hit
+
+
+def test_code_fingerprint_follows_source_bytes_and_version(tmp_path, monkeypatch) -> None:
+    import truestrength
+
+    assert {"truestrength.features.roster", "truestrength.features.player_stats",
+            "truestrength.features.cache"} <= set(cache.FINGERPRINT_MODULES)
+    module = tmp_path / "fp_probe_module.py"
+    module.write_text("X = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(cache, "FINGERPRINT_MODULES",
+                        (*cache.FINGERPRINT_MODULES, "fp_probe_module"))
+
+    def fresh() -> str:
+        cache.code_fingerprint.cache_clear()
+        return cache.code_fingerprint()
+
+    try:
+        base = fresh()
+        assert cache.code_fingerprint() == base  # once per process: the cached value
+        module.write_text("X = 2\n")  # an edit, as a developer's
+        assert cache.code_fingerprint() == base  # not re-read within the process...
+        edited = fresh()
+        assert edited != base  # ...but a new process sees new bytes
+        monkeypatch.setattr(truestrength, "__version__", "9.9.9")
+        assert fresh() not in (base, edited)
+    finally:
+        monkeypatch.undo()
+        cache.code_fingerprint.cache_clear()

@@ -14,10 +14,11 @@ from pathlib import Path
 import pandas as pd
 
 from truestrength.base.config import Config
-from truestrength.base.errors import ConfigError, DataError, RunError
+from truestrength.base.errors import DataError, RunError
 from truestrength.base.io import write_json
 from truestrength.base.league import LeagueData
 from truestrength.base.manifest import write_manifest
+from truestrength.base.seasons import parse_date
 from truestrength.inference.predict import Predictions, make_predictions
 from truestrength.report.plots import write_plots
 from truestrength.training.ensemble import EnsembleAB, run_config
@@ -83,15 +84,11 @@ class PredictOutcome:
         return self.predictions.season in self.train_seasons
 
 
-def predict(data: LeagueData, config: Config | None, run: Path, date: str,
+def predict(data: LeagueData, config: Config | None, run: Path, date: str | pd.Timestamp,
             runs: Path) -> PredictOutcome:
-    """Predictions at ``date`` from the run; ``config`` None = the run's own configuration."""
-    try:
-        when = pd.Timestamp(date)
-    except (ValueError, TypeError) as exc:
-        raise ConfigError(f"--date {date!r} is not a date (YYYY-MM-DD)") from exc
-    if pd.isna(when):
-        raise ConfigError(f"--date {date!r} is not a date (YYYY-MM-DD)")
+    """Predictions at ``date`` (``YYYY-MM-DD`` or a parsed timestamp) from the run;
+    ``config`` None = the run's own configuration."""
+    when = date if isinstance(date, pd.Timestamp) else parse_date(date)
     config = config or run_config(run)
     ensemble = EnsembleAB.load(run, expect=config)
     preds = make_predictions(ensemble, data, when, config)

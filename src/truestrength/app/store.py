@@ -1,4 +1,4 @@
-"""Store jobs: ingest files, describe what the store holds, standings, synth, fetch."""
+"""Store jobs: ingest files, drop a season, describe the store, standings, synth, fetch."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ import pandas as pd
 
 from truestrength.base.config import Config
 from truestrength.base.errors import DataError
+from truestrength.base.io import make_folder
 from truestrength.base.league import LeagueData
 from truestrength.base.targets import standings
 from truestrength.data.fetch import FetchResult, fetch_seasons
 from truestrength.data.ingest import IngestReport, ingest_files, ingest_parsed, parse_files
-from truestrength.data.store import Store
+from truestrength.data.store import SeasonDrop, Store
 from truestrength.data.synth import SynthSummary, generate_league, input_paths
 
 
@@ -30,6 +31,13 @@ def ingest(paths: Iterable[Path], db: Path, *, allow_new_teams: bool = False) ->
     files = parse_files(paths)
     with Store(db) as store:
         return ingest_parsed(store, files, allow_new_teams=allow_new_teams)
+
+
+def drop_season(db: Path, season: str) -> SeasonDrop:
+    """Remove one season from the store at ``db`` (all of it or nothing), e.g. to undo an
+    ingest. A missing store is an error, not a new empty one."""
+    with Store(db, create=False) as store:
+        return store.drop_season(season)
 
 
 @dataclass(frozen=True)
@@ -73,6 +81,8 @@ class SynthOutcome:
 def synth(out_dir: Path, config: Config) -> SynthOutcome:
     if out_dir.exists() and not out_dir.is_dir():
         raise DataError(f"{out_dir} is a file; synth writes a folder")
+    # Made here, before minutes of simulation, so a path that cannot be a folder fails first.
+    make_folder(out_dir, "synth output folder")
     return SynthOutcome(generate_league(out_dir, config.synth), input_paths(out_dir))
 
 

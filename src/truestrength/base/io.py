@@ -13,7 +13,22 @@ from typing import Any
 
 import numpy as np
 
-from truestrength.base.errors import RunError
+from truestrength.base.errors import DataError, RunError
+
+
+def make_folder(path: Path, what: str) -> Path:
+    """Create the folder ``path`` (and its parents), or raise a :class:`DataError` that says
+    why in the user's terms; ``what`` names it in the message (``"store folder"``)."""
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        # mkdir's "File exists" hides the usual cause: a file where a folder must be.
+        blocker = next((p for p in (path, *path.parents) if p.exists()), None)
+        why = (f"{blocker} is a file, not a folder"
+               if blocker is not None and not blocker.is_dir() else exc.strerror)
+        raise DataError(f"cannot create the {what} {path}: {why}") from exc
+    return path
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:

@@ -8,6 +8,7 @@ that "strictly before d" is one ``searchsorted`` on integers.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 import numpy as np
 import pandas as pd
@@ -56,6 +57,23 @@ def from_days(days: np.ndarray) -> pd.DatetimeIndex:
 
 
 _SEASON_RE = re.compile(r"\d{4}-\d{2}")
+_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def parse_date(text: str, what: str = "--date") -> pd.Timestamp:
+    """A calendar date written ``YYYY-MM-DD``, as a midnight timestamp.
+
+    Strict on purpose: pandas would also read ``"2023"``, ``"01/02/2023"`` or ``"now"``, and a
+    date that silently means something else moves a prediction's cut-off.
+    """
+    text = text.strip() if isinstance(text, str) else text
+    if not isinstance(text, str) or not _DATE_RE.fullmatch(text):
+        raise ConfigError(f"{what} {text!r} is not a date: expected YYYY-MM-DD, e.g. 2023-01-15")
+    try:
+        return pd.Timestamp(datetime.strptime(text, "%Y-%m-%d"))
+    except ValueError:  # the shape is right but the day does not exist (2023-02-30)
+        raise ConfigError(f"{what} {text!r} is not a calendar date (expected YYYY-MM-DD, "
+                          "e.g. 2023-01-15)") from None
 
 
 def parse_seasons(spec: str) -> list[str]:

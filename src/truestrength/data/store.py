@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
 from truestrength.base.errors import DataError
+from truestrength.base.io import make_folder
 from truestrength.base.league import TABLES as LEAGUE_TABLES
 from truestrength.base.league import LeagueData
 from truestrength.data.formats import BOX_COUNTS
@@ -120,19 +123,92 @@ class StoreNotFoundError(DataError, FileNotFoundError):
     """A store opened for reading that does not exist."""
 
 
-class Store:
-    """A TrueStrength DuckDB file. Use as a context manager, or call :meth:`close`."""
+class StoreLockedError(DataError):
+    """Another process holds the store's lock (DuckDB allows one writer or many readers)."""
 
-    def __init__(self, path: Path | str, *, read_only: bool = False) -> None:
+    def __init__(self, path: Path, pid: int | None, command: str | None) -> None:
+        self.path, self.pid, self.command = path, pid, command
+        who = "another process" if pid is None else f"process {pid}"
+        if command:
+            who += f" ({command})"
+        stop = "" if pid is None else f" (kill {pid})"
+        super().__init__(
+            f"the store {path} is in use by {who}: wait for it to finish, or stop it{stop}, "
+            "then run this again"
+        )
+
+
+# DuckDB's message for a lock held elsewhere: "... Conflicting lock is held in <exe> (PID N)".
+_LOCK_RE = re.compile(r"Conflicting lock is held in (?P<exe>.*?) \(PID (?P<pid>\d+)\)")
+_CMDLINE_CHARS = 160  # enough to recognise a command; a one-line error stays one line
+
+
+def _command_line(pid: int, fallback: str | None) -> str | None:
+    """The holder's command line from /proc (Linux), else the executable DuckDB named."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:  # not Linux, process gone, or not ours to read: the name DuckDB gave
+        return fallback
+    cmd = " ".join(raw.decode(errors="replace").replace("\0", " ").split())
+    if len(cmd) > _CMDLINE_CHARS:
+        cmd = cmd[:_CMDLINE_CHARS - 1] + "…"
+    return cmd or fallback
+
+
+def _open_error(path: Path, exc: duckdb.IOException) -> DataError:
+    """DuckDB's I/O failure on opening ``path`` as the user's problem, said in their terms."""
+    msg = str(exc)
+    lock = _LOCK_RE.search(msg)
+    if lock:
+        pid = int(lock["pid"])
+        return StoreLockedError(path, pid, _command_line(pid, lock["exe"]))
+    if "Conflicting lock" in msg:  # a DuckDB that does not name the holder
+        return StoreLockedError(path, None, None)
+    if "not a valid DuckDB database file" in msg:
+        return DataError(f"store {path}: the file exists but is not a DuckDB database; "
+                         "pass (--db or TRUESTRENGTH_DB) a TrueStrength store, or a new path "
+                         "to create one")
+    return DataError(f"store {path}: cannot be opened ({msg.removeprefix('IO Error: ')})")
+
+
+@dataclass(frozen=True)
+class SeasonDrop:
+    """What :meth:`Store.drop_season` removed: rows per table, in the order removed."""
+
+    season: str
+    removed: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.removed.values())
+
+
+class Store:
+    """A TrueStrength DuckDB file. Use as a context manager, or call :meth:`close`.
+
+    Opening fails with a :class:`DataError` naming the path for every problem the user can
+    fix: no store (read-only), a folder or a non-DuckDB file, a path that cannot be created,
+    or a lock held by another process (:class:`StoreLockedError`, naming it). ``create``
+    False opens for writing only a store that exists (for commands that only remove).
+    """
+
+    def __init__(self, path: Path | str, *, read_only: bool = False,
+                 create: bool = True) -> None:
         self.path = Path(path)
-        if read_only and not self.path.exists():
+        if (read_only or not create) and not self.path.exists():
             raise StoreNotFoundError(
                 f"no store at {self.path}: run `truestrength ingest PATH` or "
                 "`truestrength demo` first (or pass --db / set TRUESTRENGTH_DB)"
             )
+        if self.path.is_dir():
+            raise DataError(f"store {self.path} is a folder; pass (--db or TRUESTRENGTH_DB) "
+                            f"a file path, e.g. {self.path / 'truestrength.duckdb'}")
         if not read_only:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.con = duckdb.connect(str(self.path), read_only=read_only)
+            make_folder(self.path.parent, "store folder")
+        try:
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.IOException as exc:
+            raise _open_error(self.path, exc) from exc
         if not read_only:
             self.con.execute(SCHEMA)
 
@@ -206,3 +282,65 @@ class Store:
             ).fetchone()
             parts.append(f"{table}:{row[0]}:{row[1]}")
         return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+    # -- removing a season ---------------------------------------------------------------------
+
+    def season_tables(self) -> list[str]:
+        """Every base table with a ``season`` column, read from the catalog, so tables added
+        later (a schedule, rosters) are covered without being listed here."""
+        return [r[0] for r in self.con.execute("""
+            SELECT c.table_name FROM information_schema.columns c
+            JOIN information_schema.tables t
+              ON t.table_catalog = c.table_catalog AND t.table_schema = c.table_schema
+             AND t.table_name = c.table_name
+            WHERE c.column_name = 'season' AND t.table_type = 'BASE TABLE'
+              AND c.table_catalog = current_database() AND c.table_schema = current_schema()
+            ORDER BY c.table_name""").fetchall()]
+
+    def stored_seasons(self) -> list[str]:
+        """Every season any table mentions (a teams file can declare a season with no games)."""
+        tables = self.season_tables()
+        if not tables:
+            return []
+        union = " UNION ".join(f'SELECT DISTINCT season FROM "{t}"' for t in tables)
+        return [r[0] for r in self.con.execute(
+            f"SELECT season FROM ({union}) ORDER BY season").fetchall()]
+
+    def drop_season(self, season: str) -> SeasonDrop:
+        """Remove ``season`` in one transaction: its rows in every table with a ``season``
+        column, then the players no remaining row refers to, then ``teams`` rebuilt from the
+        remaining ``team_seasons`` (each franchise's newest abbreviation and name, as ingest
+        writes it). Any failure leaves the store as it was."""
+        stored = self.stored_seasons()
+        if season not in stored:
+            held = ", ".join(stored) if stored else "none"
+            raise DataError(f"season {season!r} is not in the store {self.path} "
+                            f"(stored seasons: {held})")
+        removed: dict[str, int] = {}
+        with self.transaction() as con:
+            for table in self.season_tables():
+                removed[table] = con.execute(
+                    f'DELETE FROM "{table}" WHERE season = ?', [season]).fetchone()[0]
+            removed["players"] = self._drop_unreferenced_players(con)
+            removed["teams"] = self._rebuild_teams(con)
+        return SeasonDrop(season, removed)
+
+    def _drop_unreferenced_players(self, con: duckdb.DuckDBPyConnection) -> int:
+        # Any table naming players (player logs today, rosters later) keeps its players.
+        refs = [r[0] for r in con.execute("""
+            SELECT table_name FROM information_schema.columns
+            WHERE column_name = 'player_id' AND table_name <> 'players'
+              AND table_catalog = current_database() AND table_schema = current_schema()
+            ORDER BY table_name""").fetchall()]
+        keep = " AND ".join(
+            f'NOT EXISTS (SELECT 1 FROM "{t}" r WHERE r.player_id = p.player_id)' for t in refs)
+        return con.execute(f"DELETE FROM players p WHERE {keep or 'TRUE'}").fetchone()[0]
+
+    def _rebuild_teams(self, con: duckdb.DuckDBPyConnection) -> int:
+        before = con.execute("SELECT count(*) FROM teams").fetchone()[0]
+        con.execute("DELETE FROM teams")
+        con.execute("""
+            INSERT INTO teams
+            SELECT team_id, arg_max(abbreviation, season), arg_max(name, season)
+            FROM team_seasons GROUP BY team_id""")
+        return before - con.execute("SELECT count(*) FROM teams").fetchone()[0]

@@ -3,13 +3,17 @@
 The key is a sha256 over everything the build depends on: the store's content hash, the
 view (cutoff date, seasons visible, player rows visible — ``restrict_seasons``/``before``
 views share their store's ``data_hash``), the resolved seasons, the dates spec, the config
-hash and ``roster.SCHEMA_VERSION``. A cache entry is never updated, only written whole: the
-parquet first, then the npz by atomic rename, so an npz on disk means a complete entry.
+hash, ``roster.SCHEMA_VERSION`` and :func:`code_fingerprint` (the source of the code that
+builds the snapshots, so an edit that forgets to bump the schema version still misses).
+A cache entry is never updated, only written whole: the parquet first, then the npz by atomic
+rename, so an npz on disk means a complete entry.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib
 import io
 import json
 import logging
@@ -18,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+import truestrength
 from truestrength.base.config import RosterSection
 from truestrength.base.io import atomic_write
 from truestrength.base.league import LeagueData
@@ -30,15 +35,39 @@ from truestrength.features.roster import (
     resolve_seasons,
 )
 
-__all__ = ["cache_key", "snapshots"]
+__all__ = ["cache_key", "code_fingerprint", "snapshots"]
 
 log = logging.getLogger(__name__)
+
+# The modules whose code decides what a snapshot contains: the build itself, the player
+# statistics it reads, the league views and calendar it cuts with, and this file (the key and
+# the stored layout). A change to any of them, or a new release, invalidates every entry.
+FINGERPRINT_MODULES = (
+    "truestrength.features.roster",
+    "truestrength.features.player_stats",
+    "truestrength.features.cache",
+    "truestrength.base.league",
+    "truestrength.base.seasons",
+)
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """sha256 over the package version and the bytes of :data:`FINGERPRINT_MODULES`' source
+    files; computed once per process (the code cannot change under a running process)."""
+    digest = hashlib.sha256(f"truestrength {truestrength.__version__}".encode())
+    for name in FINGERPRINT_MODULES:
+        path = Path(importlib.import_module(name).__file__)
+        digest.update(f"\0{name}\0".encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def cache_key(data: LeagueData, seasons: list[str] | None, config: RosterSection,
               dates: str | list = "game_dates") -> str:
     spec = {
         "schema": SCHEMA_VERSION,
+        "code": code_fingerprint(),
         "data_hash": data.data_hash,
         "cutoff": None if data.cutoff is None else str(pd.Timestamp(data.cutoff).date()),
         "visible_seasons": sorted(data.team_seasons["season"].unique()),
