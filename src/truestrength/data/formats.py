@@ -382,18 +382,18 @@ def _check_in_season(path: Path, df: pd.DataFrame, out: pd.DataFrame, field: str
                  f"played from {lo:%Y-%m-%d} to {hi:%Y-%m-%d})")
 
 
-# Ceilings on one game's counts, a little above the NBA's single-game records so that a new
-# record or a generated league's outlier (the synthetic league has a 15-turnover game) is not
-# refused while an impossible value (500 steals) is. Player records: 69 minutes (Dale Ellis,
-# 5 OT), Chamberlain's 100 points, 36 FGM, 63 FGA, 28 FTM and 55 rebounds, Thompson's 14
-# threes, Howard's 39 FTA, Moses Malone's 21 offensive rebounds, 29 defensive rebounds,
-# Skiles's 30 assists, 11 steals, Elmore Smith's 17 blocks, 14 turnovers, 6 fouls (a seventh
-# is possible only when a team has no one left to send in). Real 2015-24 maxima: 60 minutes,
-# 73 points, 10 steals. Team records: 186 points (Detroit 1983, three overtimes), 109
-# rebounds, 53 assists, 27 steals, 23 blocks.
+# Ceilings on one game's counts: half again the NBA's single-game records, so that an
+# impossible value (500 steals) is refused while a new record, or the synthetic league's
+# heavier tails (it has a 76-shot game), is not. Player records: Chamberlain's 100 points,
+# 36 FGM, 63 FGA, 28 FTM and 55 rebounds, Thompson's 14 threes, Howard's 39 FTA, Moses
+# Malone's 21 offensive rebounds, 29 defensive rebounds, Skiles's 30 assists, 11 steals,
+# Elmore Smith's 17 blocks, 14 turnovers; minutes are bounded by the longest game (6 OT, 78)
+# and fouls by the six that disqualify (a seventh only when no one is left to send in).
+# Real 2015-24 maxima: 60 minutes, 73 points, 50 FGA, 10 steals. Team records: 186 points
+# (Detroit 1983, three overtimes), 109 rebounds, 53 assists, 27 steals, 23 blocks.
 PLAYER_LIMITS = {
-    "minutes": 75, "pts": 110, "fgm": 40, "fga": 70, "fg3m": 20, "fg3a": 40, "ftm": 32,
-    "fta": 45, "oreb": 25, "dreb": 35, "reb": 60, "ast": 35, "stl": 15, "blk": 20, "tov": 20,
+    "minutes": 78, "pts": 150, "fgm": 54, "fga": 95, "fg3m": 21, "fg3a": 60, "ftm": 42,
+    "fta": 59, "oreb": 32, "dreb": 44, "reb": 83, "ast": 45, "stl": 17, "blk": 26, "tov": 21,
     "pf": 8,
 }  # fmt: skip
 TEAM_LIMITS = {
