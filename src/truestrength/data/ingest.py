@@ -18,6 +18,7 @@ import pandas as pd
 from truestrength.data.derive import rebuild_derived
 from truestrength.data.errors import IngestError
 from truestrength.data.formats import BOX_COUNTS, GAME_ID_KIND, FileFormat, ParsedFile, read_file
+from truestrength.data.ingest_schedule import ScheduleIngest, ingest_schedule_and_rosters
 from truestrength.data.store import Store
 from truestrength.data.teams import nba_team_season, nba_team_seasons
 
@@ -55,11 +56,13 @@ class IngestReport:
     player_rows_added: int = 0
     team_seasons_added: int = 0
     seasons_touched: list[str] = field(default_factory=list)
+    schedule: ScheduleIngest = field(default_factory=ScheduleIngest)
 
     @property
     def changed(self) -> bool:
         return bool(self.games_added or self.games_upgraded or self.player_rows_added
-                    or self.team_seasons_added)
+                    or self.team_seasons_added or self.schedule.schedule_rows
+                    or self.schedule.roster_rows)
 
 
 def expand_paths(paths: Iterable[Path]) -> list[Path]:
@@ -114,6 +117,7 @@ def ingest_parsed(store: Store, files: list[ParsedFile]) -> IngestReport:
             _insert(con, "player_game_logs", player_rows)
         if seasons:
             rebuild_derived(con, seasons)
+        report.schedule = ingest_schedule_and_rosters(con, by_format, teams)
         report.games_added = len(all_games) - len(upgraded)
         report.games_upgraded = len(upgraded)
         report.player_rows_added = len(player_rows)
@@ -123,6 +127,8 @@ def ingest_parsed(store: Store, files: list[ParsedFile]) -> IngestReport:
                 fr.added = int((player_rows["_file"] == str(pf.path)).sum())
             elif pf.format == FileFormat.GAMES and len(new_games):
                 fr.added = int((new_games["_file"] == str(pf.path)).sum())
+            elif pf.format in (FileFormat.SCHEDULE, FileFormat.ROSTERS):
+                fr.added = (report.schedule.added_by_file or {}).get(str(pf.path), 0)
     return report
 
 
