@@ -604,8 +604,9 @@ def build_rosters(frames: Sequence[tuple[str, pd.DataFrame]], season: str) -> pd
             "as_of": as_of}))
     if not parts:
         return pd.DataFrame(columns=list(ROSTERS_COLUMNS))
-    out = pd.concat(parts, ignore_index=True).drop_duplicates(["player_id", "as_of"],
-                                                               keep="last")
+    # A player listed by two teams on one day (mid-trade) is kept twice: ingest refuses that
+    # with the file and line, rather than fetch silently picking a team.
+    out = pd.concat(parts, ignore_index=True).drop_duplicates(["team_id", "player_id", "as_of"])
     return out.sort_values(["as_of", "team_id", "player_id"], kind="stable").reset_index(
         drop=True)[list(ROSTERS_COLUMNS)]
 
