@@ -198,3 +198,21 @@ def test_neutral_home_team_from_schedule_else_lower_team_id():
     assert (built["team_id_home"].iloc[0], built["pts_home"].iloc[0]) == (BKN, 102)
     with pytest.raises(ValueError, match=PARIS):
         build_games(_team_log("CLE vs. BKN", "BKN vs. CLE"), SEASON)
+
+
+def test_own_schedule_flattening_matches_nba_api_parser():
+    """fetch flattens ScheduleLeagueV2 itself (nba_api's parser is quadratic): same values
+    under the same column names as nba_api's SeasonGames, for every column it keeps."""
+    from nba_api.stats.endpoints import ScheduleLeagueV2
+    from nba_api.stats.library.http import NBAStatsResponse
+
+    from truestrength.data.fetch import schedule_games
+
+    text = (FIXTURES / f"scheduleleaguev2_{SEASON}.json").read_text()
+    ep = ScheduleLeagueV2(season=SEASON, get_request=False)
+    ep.nba_response = NBAStatsResponse(response=text, status_code=200, url=None)
+    ep.load_response()
+    theirs = ep.season_games.get_data_frame()
+    ours = schedule_games(text)
+    assert len(ours) == len(theirs) == 11
+    pd.testing.assert_frame_equal(ours, theirs[list(ours.columns)], check_dtype=False)

@@ -181,6 +181,12 @@ class _Request:
     def frame(self, endpoint: Any) -> pd.DataFrame:
         return endpoint.league_game_log.get_data_frame()
 
+    def send(self, endpoint: Any) -> None:
+        endpoint.get_request()  # nba_api sends, then parses (errors judged in _once)
+
+    def parse(self, text: str) -> pd.DataFrame:
+        return _parse_with_nba_api(self, text)
+
 
 @dataclass(frozen=True)
 class _ScheduleRequest:
@@ -202,8 +208,17 @@ class _ScheduleRequest:
     def expected_parameters(self) -> dict[str, object]:
         return {"Season": self.season}
 
-    def frame(self, endpoint: Any) -> pd.DataFrame:
-        return endpoint.season_games.get_data_frame()
+    def send(self, endpoint: Any) -> None:
+        # nba_api's parser for this endpoint is quadratic in the number of games (about
+        # 50 s for a whole season on this machine), so only its request is used here and
+        # the response is flattened by schedule_games() into the same column names.
+        endpoint.nba_response = NBAStatsHTTP().send_api_request(
+            endpoint=endpoint.endpoint, parameters=endpoint.parameters, proxy=endpoint.proxy,
+            headers=endpoint.headers, timeout=endpoint.timeout)
+        schedule_games(endpoint.nba_response.get_response())
+
+    def parse(self, text: str) -> pd.DataFrame:
+        return schedule_games(text)
 
 
 @dataclass(frozen=True)
@@ -232,6 +247,12 @@ class _RosterRequest:
 
     def frame(self, endpoint: Any) -> pd.DataFrame:
         return endpoint.common_team_roster.get_data_frame()
+
+    def send(self, endpoint: Any) -> None:
+        endpoint.get_request()
+
+    def parse(self, text: str) -> pd.DataFrame:
+        return _parse_with_nba_api(self, text)
 
 
 _AnyRequest = _Request | _ScheduleRequest | _RosterRequest
@@ -283,7 +304,7 @@ class _Downloader:
         endpoint = req.endpoint(self.config.timeout_s)
         parse_error: Exception | None = None
         try:
-            endpoint.get_request()
+            req.send(endpoint)
         except requests.Timeout:
             raise _Transient(f"no answer within {self.config.timeout_s:g} s (timeout)") from None
         except requests.ConnectionError as exc:
@@ -390,13 +411,33 @@ def _session_installed(client: HTTPSession | None) -> Iterator[None]:
 
 
 def _parse_response(text: str, req: _AnyRequest | None = None) -> pd.DataFrame:
-    """The rows of a saved response (LeagueGameLog unless ``req`` says otherwise), through
-    nba_api's own parser."""
-    req = req or _Request("2000-01", "Regular Season", "P")
+    """The rows of a saved response (LeagueGameLog unless ``req`` says otherwise)."""
+    return (req or _Request("2000-01", "Regular Season", "P")).parse(text)
+
+
+def _parse_with_nba_api(req: _Request | _RosterRequest, text: str) -> pd.DataFrame:
     endpoint = req.endpoint()
     endpoint.nba_response = NBAStatsResponse(response=text, status_code=200, url=None)
     endpoint.load_response()
     return req.frame(endpoint)
+
+
+def schedule_games(text: str) -> pd.DataFrame:
+    """ScheduleLeagueV2's games as nba_api's ``SeasonGames`` names them (``gameId``, ...,
+    ``homeTeam_teamId``, ``awayTeam_teamTricode``), without the broadcasters and points
+    leaders fetch does not read. Raises KeyError/ValueError/TypeError on another shape."""
+    sched = json.loads(text)["leagueSchedule"]
+    rows = []
+    for day in sched["gameDates"]:
+        for g in day["games"]:
+            row = {k: v for k, v in g.items()
+                   if k not in ("broadcasters", "pointsLeaders", "homeTeam", "awayTeam")}
+            for side in ("homeTeam", "awayTeam"):
+                row.update({f"{side}_{k}": v for k, v in g[side].items()})
+            rows.append({"leagueId": sched.get("leagueId"),
+                         "seasonYear": sched.get("seasonYear"), "gameDate": day["gameDate"],
+                         **row})
+    return pd.DataFrame(rows)
 
 
 def _load_cached(path: Path, req: _AnyRequest) -> pd.DataFrame | None:
