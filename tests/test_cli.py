@@ -79,7 +79,8 @@ def test_demo_end_to_end(tmp_path):
     early = pd.read_csv(next((tmp_path / "p").glob("*/predictions.csv")))
     assert set(early["label"]) == {"Unrated"} and len(early) == 30
 
-    # a season under way: the store ends at the date, so the odds use an expected schedule
+    # a season under way: the store ends at the date but holds the league's schedule, so
+    # the odds use the stored remaining games
     from truestrength.base.config import Config
     from truestrength.data.store import Store
     from truestrength.inference.predict import make_predictions
@@ -89,7 +90,7 @@ def test_demo_end_to_end(tmp_path):
         data = store.league()
     midseason = pd.Timestamp(sorted(games["game_date"])[len(games) // 3])
     preds = make_predictions(EnsembleAB.load(run), data.before(midseason), midseason, Config())
-    assert preds.meta.schedule == "expected" and preds.meta.games_remaining > 300
+    assert preds.meta.schedule == "stored" and preds.meta.games_remaining > 300
     assert preds.table["p_playoffs"].sum() == pytest.approx(16.0)
     assert (preds.table["mean_wins"] > preds.table["wins"]).all()
 

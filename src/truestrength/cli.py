@@ -99,6 +99,9 @@ def ingest(
         f"games added: {report.games_added} (upgraded from player logs: "
         f"{report.games_upgraded}); player rows added: {report.player_rows_added}; "
         f"team seasons declared: {report.team_seasons_added}"
+        + (f"; schedule rows written: {report.schedule.schedule_rows}; roster rows written: "
+           f"{report.schedule.roster_rows}"
+           if report.schedule.schedule_rows or report.schedule.roster_rows else "")
         + ("" if report.changed else "  — nothing new: the store already held all of it")
     )
     for note in report.notes:

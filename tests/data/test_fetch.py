@@ -564,5 +564,5 @@ def test_unpaired_game_is_an_error_not_a_silent_drop():
 
 def test_fixtures_are_small():
     total = sum(p.stat().st_size for p in FIXTURES.iterdir() if p.is_file())
-    assert total < 100_000
+    assert total < 250_000  # 30 roster responses of 13 players are most of it
     assert os.path.isfile(FIXTURES / "README.md")

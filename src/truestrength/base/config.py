@@ -60,6 +60,9 @@ class FetchSection(_Section):
     retries: int = Field(4, ge=0)
     backoff_s: float = Field(2.0, ge=0)
     timeout_s: float = Field(30.0, gt=0)
+    # For the season under way: ScheduleLeagueV2 (the whole schedule) and one
+    # CommonTeamRoster request per team (today's rosters), besides the game logs.
+    schedule_and_rosters: bool = True
 
 
 class EloSection(_Section):

@@ -23,14 +23,30 @@ TABLES = {
     "team_seasons": ("team_seasons", "season, team_id"),
     "playoff_series": ("playoff_series", "season, round, team_a"),
     "players": ("players", "player_id"),
+    "schedule": ("schedule", "game_date, game_id"),
+    "rosters": ("rosters", "as_of, team_id, player_id"),
 }
 # Reference tables: no dates, not restricted by season or cutoff.
 _STATIC = {"team_seasons", "players"}
+# Columns of the tables an older store or a hand-built LeagueData may lack; they read as empty.
+_OPTIONAL_COLUMNS = {
+    "schedule": {"game_id": "object", "season": "object", "game_date": "datetime64[ns]",
+                 "kind": "object", "is_cup": "bool", "neutral_site": "bool",
+                 "home_team_id": "int64", "road_team_id": "int64", "postponed": "bool"},
+    "rosters": {"season": "object", "team_id": "int64", "player_id": "int64",
+                "as_of": "datetime64[ns]"},
+}
+
+
+def empty_table(name: str) -> pd.DataFrame:
+    """An empty ``schedule`` or ``rosters`` frame with its columns and dtypes."""
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in _OPTIONAL_COLUMNS[name].items()})
 
 
 class LeagueData:
     """Tables: ``games`` (docs/contracts.md "Games frame" plus box columns), ``team_games``
-    (team_game_logs), ``player_logs``, ``team_seasons``, ``playoff_series``."""
+    (team_game_logs), ``player_logs``, ``team_seasons``, ``playoff_series``, ``schedule``
+    (not cut by date), ``rosters`` (cut by ``as_of``)."""
 
     def __init__(
         self,
@@ -47,7 +63,7 @@ class LeagueData:
     def _table(self, name: str) -> pd.DataFrame:
         if name in self._cache:
             return self._cache[name]
-        df = self._source[name]
+        df = self._source[name] if name in self._source else empty_table(name)
         if name == "players":
             # Only players with a visible row: a roster id from the future must not leak.
             visible = self._table("player_logs")["player_id"].unique()
@@ -60,6 +76,17 @@ class LeagueData:
                 g = self._source["games"]
                 open_seasons = set(g.loc[g["game_date"] >= self.cutoff, "season"])
                 df = df[~df["season"].isin(open_seasons)]
+            elif name == "schedule":
+                # Published ahead and holding no results, so not cut by date — except the
+                # play-in and playoff games still to come: NBA.com lists those only once the
+                # seeds are set, and who plays in them is a result.
+                later_post = ((df["game_date"] >= self.cutoff)
+                              & df["kind"].isin(["play_in", "playoff"]))
+                df = df[~later_post.to_numpy(dtype=bool)]
+            elif name == "rosters":
+                # A roster read on a day is known from that day on: as_of strictly before.
+                end = df["as_of"].searchsorted(self.cutoff, side="left")
+                df = df.iloc[:end]
             else:
                 # Frames are sorted by date, so "strictly before" is a prefix: cheap to take.
                 end = df["game_date"].searchsorted(self.cutoff, side="left")
@@ -93,6 +120,17 @@ class LeagueData:
         return self._table("players")
 
     @property
+    def schedule(self) -> pd.DataFrame:
+        """The stored schedule (docs/schema.md), future games included: it holds no results,
+        so a cut view keeps it (but not play-in/playoff games from its cutoff on)."""
+        return self._table("schedule")
+
+    @property
+    def rosters(self) -> pd.DataFrame:
+        """Rosters as read on ``as_of`` days, only those read strictly before the cutoff."""
+        return self._table("rosters")
+
+    @property
     def seasons(self) -> list[str]:
         return sorted(self.games["season"].unique())
 
@@ -100,7 +138,10 @@ class LeagueData:
         """Only ``seasons`` (and still nothing on or after this view's cutoff)."""
         keep = frozenset(seasons)
         # Filter eagerly once, so the many ``before()`` views of a backtest share it.
-        frames = {name: self._table(name).pipe(lambda d: d[d["season"].isin(keep)])
+        # The schedule is taken from the source, not the cut view: before() below cuts it
+        # again, and its future regular-season games must survive that.
+        frames = {name: (self._source[name] if name == "schedule" else self._table(name))
+                  .pipe(lambda d: d[d["season"].isin(keep)])
                   .reset_index(drop=True) for name in self._source if name != "players"}
         if "players" in self._source:
             frames["players"] = self._source["players"]  # filtered on read, by player_logs

@@ -1,4 +1,4 @@
-"""Read the three input file formats into validated, typed frames.
+"""Read the input file formats into validated, typed frames.
 
 Every cell is read as text first and parsed column by column, so a bad value is reported with
 its file, line and field instead of becoming NaN somewhere downstream. A file's problems are
@@ -16,7 +16,7 @@ import csv
 import gzip
 import io
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
@@ -88,6 +88,16 @@ class FileFormat(StrEnum):
     PLAYER_LOGS = "player_logs"
     GAMES = "games"
     TEAMS = "teams"
+    SCHEDULE = "schedule"  # parsed in data/schedule_files.py
+    ROSTERS = "rosters"  # parsed in data/schedule_files.py
+
+
+# Parsers of formats defined in other modules (which import this one, so they register here).
+_REGISTERED: dict[FileFormat, Callable[[Path, pd.DataFrame], pd.DataFrame]] = {}
+
+
+def register_parser(fmt: FileFormat, parser: Callable[[Path, pd.DataFrame], pd.DataFrame]) -> None:
+    _REGISTERED[fmt] = parser
 
 
 @dataclass(frozen=True)
@@ -105,6 +115,10 @@ class ParsedFile:
 
 def detect_format(path: Path, header: list[str]) -> FileFormat:
     cols = set(header)
+    if {"game_id", "postponed"} <= cols:  # before games: a schedule has game_type too
+        return FileFormat.SCHEDULE
+    if {"player_id", "as_of"} <= cols:
+        return FileFormat.ROSTERS
     if {"PLAYER_ID", "GAME_ID"} <= cols:
         return FileFormat.PLAYER_LOGS
     if {"game_id", "game_type"} <= cols:
@@ -122,8 +136,9 @@ def detect_format(path: Path, header: list[str]) -> FileFormat:
     raise IngestError(
         path,
         "unrecognised header: expected NBA.com LeagueGameLog player rows (PLAYER_ID, GAME_ID, "
-        "...), a games file (game_id, game_type, ...) or a teams file (season, team_id, "
-        f"abbreviation, name, conference); got {', '.join(header[:8])}",
+        "...), a games file (game_id, game_type, ...), a teams file (season, team_id, "
+        "abbreviation, name, conference), a schedule file (game_id, ..., postponed) or a "
+        f"rosters file (season, team_id, ..., player_id, as_of); got {', '.join(header[:8])}",
         line=1,
     )
 
@@ -137,6 +152,7 @@ def read_file(path: Path, max_problems: int = IngestSection().max_problems) -> P
         FileFormat.PLAYER_LOGS: _parse_player_logs,
         FileFormat.GAMES: _parse_games,
         FileFormat.TEAMS: _parse_teams,
+        **_REGISTERED,
     }[fmt]
     with collecting(path, max_problems) as problems:
         frame = parser(path, raw)

@@ -17,13 +17,8 @@ import pandas as pd
 
 from truestrength.data.derive import rebuild_derived
 from truestrength.data.errors import IngestError
-from truestrength.data.formats import (
-    BOX_COUNTS,
-    GAME_ID_KIND,
-    FileFormat,
-    ParsedFile,
-    read_file,
-)
+from truestrength.data.formats import BOX_COUNTS, GAME_ID_KIND, FileFormat, ParsedFile, read_file
+from truestrength.data.ingest_schedule import ScheduleIngest, ingest_schedule_and_rosters
 from truestrength.data.store import Store
 from truestrength.data.teams import nba_team_season, nba_team_seasons
 
@@ -61,6 +56,7 @@ class IngestReport:
     player_rows_added: int = 0
     team_seasons_added: int = 0
     seasons_touched: list[str] = field(default_factory=list)
+    schedule: ScheduleIngest = field(default_factory=ScheduleIngest)
     # What ingest decided that the files did not say outright (e.g. a neutral site the games
     # file missed), one sentence each.
     notes: list[str] = field(default_factory=list)
@@ -68,7 +64,8 @@ class IngestReport:
     @property
     def changed(self) -> bool:
         return bool(self.games_added or self.games_upgraded or self.player_rows_added
-                    or self.team_seasons_added)
+                    or self.team_seasons_added or self.schedule.schedule_rows
+                    or self.schedule.roster_rows)
 
 
 def expand_paths(paths: Iterable[Path]) -> list[Path]:
@@ -111,6 +108,8 @@ def ingest_parsed(store: Store, files: list[ParsedFile], *,
         teams = _TeamRegistry(con)
         report.team_seasons_added = teams.add_declared(by_format[FileFormat.TEAMS],
                                                        allow_new_teams=allow_new_teams)
+        # The schedule first: it books the home team of a neutral game in the player logs.
+        report.schedule = ingest_schedule_and_rosters(con, by_format, teams)
         new_games, upgraded, flips = _new_games(con, by_format[FileFormat.GAMES], teams,
                                                 report.notes)
         player_rows, derived_games = _new_player_rows(
@@ -145,6 +144,8 @@ def ingest_parsed(store: Store, files: list[ParsedFile], *,
                 fr.added = int((player_rows["_file"] == str(pf.path)).sum())
             elif pf.format == FileFormat.GAMES and len(new_games):
                 fr.added = int((new_games["_file"] == str(pf.path)).sum())
+            elif pf.format in (FileFormat.SCHEDULE, FileFormat.ROSTERS):
+                fr.added = (report.schedule.added_by_file or {}).get(str(pf.path), 0)
     return report
 
 

@@ -1,8 +1,9 @@
 """The DuckDB store: one file, the schema of docs/schema.md, and typed read access.
 
-Base tables (``teams``, ``team_seasons``, ``players``, ``games``, ``player_game_logs``) hold
-what files said; ``team_game_logs`` and ``playoff_series`` are derived from ``games`` and are
-rebuilt for every season an ingest touches, inside the same transaction.
+Base tables (``teams``, ``team_seasons``, ``players``, ``games``, ``player_game_logs``,
+``schedule``, ``rosters``) hold what files said; ``team_game_logs`` and ``playoff_series``
+are derived from ``games`` and are rebuilt for every season an ingest touches, inside the
+same transaction.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import pandas as pd
 from truestrength.base.errors import DataError
 from truestrength.base.io import make_folder
 from truestrength.base.league import TABLES as LEAGUE_TABLES
-from truestrength.base.league import LeagueData
+from truestrength.base.league import LeagueData, empty_table
 from truestrength.data.formats import BOX_COUNTS
 
 DEFAULT_DB = Path("data/truestrength.duckdb")
@@ -111,11 +112,20 @@ CREATE TABLE IF NOT EXISTS playoff_series (
     winner_id BIGINT,
     PRIMARY KEY (season, team_a, team_b)
 );
+CREATE TABLE IF NOT EXISTS schedule (
+    game_id VARCHAR PRIMARY KEY, season VARCHAR NOT NULL, game_date DATE NOT NULL,
+    kind VARCHAR NOT NULL CHECK (kind IN ('regular','cup_final','play_in','playoff')),
+    is_cup BOOLEAN NOT NULL, neutral_site BOOLEAN NOT NULL,
+    home_team_id BIGINT NOT NULL, road_team_id BIGINT NOT NULL, postponed BOOLEAN NOT NULL);
+CREATE TABLE IF NOT EXISTS rosters (
+    season VARCHAR NOT NULL, team_id BIGINT NOT NULL, player_id BIGINT NOT NULL,
+    as_of DATE NOT NULL,  -- the day the roster was read
+    PRIMARY KEY (season, player_id, as_of));
 """
 
 TABLES = (
     "teams", "team_seasons", "players", "games", "player_game_logs", "team_game_logs",
-    "playoff_series",
+    "playoff_series", "schedule", "rosters",
 )  # fmt: skip
 
 
@@ -239,9 +249,17 @@ class Store:
         return [r[0] for r in self.con.execute(
             "SELECT DISTINCT season FROM games ORDER BY season").fetchall()]
 
+    def _has_table(self, table: str) -> bool:
+        # A store written before a table existed and opened read-only (no CREATE IF NOT EXISTS
+        # runs then) lacks it; it reads as empty instead of failing.
+        return bool(self.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+            [table]).fetchone()[0])
+
     def counts(self) -> dict[str, int]:
         return {
-            t: self.con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES
+            t: self.con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            if self._has_table(t) else 0 for t in TABLES
         }
 
     def season_summary(self) -> pd.DataFrame:
@@ -266,20 +284,28 @@ class Store:
         frames = {}
         for name, (table, order) in LEAGUE_TABLES.items():
             w, p = ("", []) if name == "players" else (where, params)
+            if not self._has_table(table):
+                frames[name] = empty_table(name)
+                continue
             df = self.query(f"SELECT * FROM {table} {w} ORDER BY {order}", p)
-            if "game_date" in df:
-                df["game_date"] = pd.to_datetime(df["game_date"])
+            for col in ("game_date", "as_of"):
+                if col in df:
+                    df[col] = pd.to_datetime(df[col])
             frames[name] = df
         return LeagueData(frames, self.content_hash())
 
     def content_hash(self) -> str:
         """A hash of every base row, so a run can record exactly which data it used."""
         parts = []
-        for table in ("team_seasons", "games", "player_game_logs"):
+        for table in ("team_seasons", "games", "player_game_logs", "schedule", "rosters"):
+            if not self._has_table(table):
+                continue
             # Order-free: the sum of row hashes does not depend on insertion order.
             row = self.con.execute(
                 f"SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0)::VARCHAR FROM {table} t"
             ).fetchone()
+            if table in ("schedule", "rosters") and row[0] == 0:
+                continue  # stores without them keep the hash they had before these tables
             parts.append(f"{table}:{row[0]}:{row[1]}")
         return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 

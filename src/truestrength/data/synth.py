@@ -6,6 +6,9 @@ league from the players up and writes them in exactly the formats of the real fi
 ``../shared/data/DATA.md``), so every reader of the real data reads it unchanged:
 
 * ``teams.csv`` -- ``season,team_id,abbreviation,name,conference``;
+* ``schedule.csv`` -- every regular-season game of every season in the schedule format
+  (docs/contracts.md), as NBA.com publishes it before the season: no play-in or playoff
+  games, whose pairings are results;
 * ``games/{season}.csv.gz`` -- one row per game (regular season, play-in, playoffs) with box totals;
 * ``player_game_logs/{season}.csv.gz`` -- NBA.com ``LeagueGameLog`` rows, regular season only;
 * ``truth/players.csv`` -- ``season,player_id,player_name,offense,defense``;
@@ -1158,7 +1161,7 @@ def generate_league(out_dir: Path, config: SynthSection | None = None) -> SynthS
     _initial_league(rng, pool, cfg.n_teams)
     files: list[Path] = []
     seasons: list[str] = []
-    team_rows, strength_frames, player_frames = [], [], []
+    team_rows, strength_frames, player_frames, schedule_frames = [], [], [], []
     n_games = n_rows = 0
     win_pct: np.ndarray | None = None
     for k in range(cfg.n_seasons):
@@ -1175,6 +1178,7 @@ def generate_league(out_dir: Path, config: SynthSection | None = None) -> SynthS
         ):
             _write_csv_gz(df, path)
             files.append(path)
+        schedule_frames.append(_schedule_frame(games))
         n_games += len(games)
         n_rows += len(logs)
         seasons.append(label)
@@ -1217,13 +1221,28 @@ def generate_league(out_dir: Path, config: SynthSection | None = None) -> SynthS
     pd.concat(player_frames, ignore_index=True).to_csv(
         players_path, index=False, lineterminator="\n", float_format="%.3f"
     )
-    files += [teams_path, strength_path, players_path]
+    schedule_path = out_dir / "schedule.csv"
+    pd.concat(schedule_frames, ignore_index=True).to_csv(
+        schedule_path, index=False, lineterminator="\n")
+    files += [teams_path, schedule_path, strength_path, players_path]
     return SynthSummary(out_dir, seasons, n_games, n_rows, files)
 
 
+def _schedule_frame(games: pd.DataFrame) -> pd.DataFrame:
+    """The season's regular-season games in the schedule format (none postponed)."""
+    g = games[games["game_type"] == "regular_season"]
+    return pd.DataFrame({c: g[c] for c in ("game_id", "season", "game_date", "game_type",
+                                           "team_id_home", "team_abbreviation_home",
+                                           "team_id_road", "team_abbreviation_road",
+                                           "neutral_site")}).assign(postponed=False)
+
+
 def input_paths(league_dir: Path) -> list[Path]:
-    """The synthetic league's data files (its truth/ folder is for checking, not ingesting)."""
-    return [league_dir / "teams.csv", league_dir / "games", league_dir / "player_game_logs"]
+    """The synthetic league's data files (its truth/ folder is for checking, not ingesting).
+    A league written before schedule.csv existed is read without it."""
+    paths = [league_dir / "teams.csv", league_dir / "games", league_dir / "player_game_logs"]
+    return paths + ([league_dir / "schedule.csv"] if (league_dir / "schedule.csv").is_file()
+                    else [])
 
 
 @dataclass(frozen=True)

@@ -116,19 +116,8 @@ def make_predictions(ensemble: EnsembleAB, data: LeagueData, date: pd.Timestamp,
     out["league_rank"] = scores_to_ranks(out["score"].to_numpy()).astype(int)
     out["conference_rank"] = out.groupby("conference")["score"].rank(
         ascending=False, method="first").astype(int)
-    # The schedule of the rest of the season: who plays whom and where, never results.
-    schedule = data.standings_games(season)
-    schedule = schedule.loc[schedule["game_date"] >= date,
-                            ["home_team_id", "road_team_id", "neutral_site"]]
-    schedule_kind = "stored"
-    season_over = (g["kind"].isin(["play_in", "playoff"]).any()
-                   or (games_left(known, season) == 0).all())
-    if schedule.empty and not season_over:
-        # The store holds only games already played: the season is still under way and its
-        # real remaining schedule is unknown. Simulating "no games left" would silently call
-        # the season over, so an expected schedule of the right length is used instead.
-        schedule = expected_schedule(known, season, seed=config.predict.schedule_seed)
-        schedule_kind = "expected"
+    schedule, schedule_kind = remaining_schedule(data, season, date,
+                                                 seed=config.predict.schedule_seed)
     state = SeasonState.from_league(known, season, date, schedule=schedule)
     sim = simulate_season(state, pred.win_prob, config.simulation)
     odds = sim.table.set_index("team_id")
@@ -157,6 +146,48 @@ def make_predictions(ensemble: EnsembleAB, data: LeagueData, date: pd.Timestamp,
         data_cutoff=str(date.date()),
     )
     return Predictions(season, date, out, drivers, meta)
+
+
+_SCHEDULE_COLUMNS = ["home_team_id", "road_team_id", "neutral_site"]
+
+
+def remaining_schedule(data: LeagueData, season: str, date: pd.Timestamp,
+                       seed: int = 0) -> tuple[pd.DataFrame, str]:
+    """The standings games of ``season`` still to play from ``date`` on (who plays whom and
+    where, never results), and where they come from:
+
+    * ``"stored"``, a past season: the store holds its games on or after ``date`` (``data``
+      is not cut there), so the games really played are the schedule, as before;
+    * ``"stored"``, a season under way with a schedule in the store (``data.schedule``): its
+      regular-season games (cup semis included, the cup final not) dated on or after
+      ``date`` that were not played before it. A game postponed without a new date
+      (``postponed`` still true) is left out: nobody knows when, or whether, it is played;
+    * ``"expected"`` otherwise: ``inference.schedule.expected_schedule``, drawn to the right
+      length. After the regular season (no games left, or the postseason begun) the
+      schedule is empty and ``"stored"``.
+    """
+    date = pd.Timestamp(date).normalize()
+    known = data.before(date)
+    later = data.standings_games(season)
+    later = later.loc[later["game_date"] >= date, _SCHEDULE_COLUMNS]
+    if len(later):
+        return later.reset_index(drop=True), "stored"
+    sched = data.schedule
+    sched = sched[sched["season"] == season]
+    if len(sched):
+        played = known.games["game_id"]
+        keep = ((sched["kind"] == "regular") & ~sched["postponed"].astype(bool)
+                & (sched["game_date"] >= date) & ~sched["game_id"].isin(played))
+        return sched.loc[keep, _SCHEDULE_COLUMNS].reset_index(drop=True), "stored"
+    g = data.games[data.games["season"] == season]
+    season_over = (g["kind"].isin(["play_in", "playoff"]).any()
+                   or (games_left(known, season) == 0).all())
+    if season_over:
+        return pd.DataFrame(columns=_SCHEDULE_COLUMNS), "stored"
+    # The store holds only games already played and no schedule: simulating "no games left"
+    # would silently call the season over, so an expected schedule of the right length is
+    # used instead.
+    return expected_schedule(known, season, seed=seed), "expected"
 
 
 def labels(standings_rank: pd.Series, conference_rank: pd.Series, games: pd.Series,
