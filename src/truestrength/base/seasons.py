@@ -19,6 +19,12 @@ from truestrength.base.errors import ConfigError
 # 2020-21). 2019-20 was planned at 82: its cut was not known in advance, so it is not here.
 PLANNED_GAMES: dict[str, int] = {"2011-12": 66, "2020-21": 72}
 DEFAULT_PLANNED_GAMES = 82
+# The NBA's 82-game structure: 2 games against each of the 15 other-conference teams (30) and
+# the other 52 within the conference (4 against ten rivals, 3 against four). A shortened season
+# had its own: 2011-12 18 of 66 against the other conference (1.2 per pair), 2020-21 2 per
+# pair and 3 per conference pair. Other planned lengths scale the 82-game one.
+INTER_CONFERENCE_GAMES_PER_PAIR: dict[str, float] = {"2011-12": 18 / 15, "2020-21": 2.0}
+DEFAULT_INTER_CONFERENCE_GAMES_PER_PAIR = 2.0
 
 
 @dataclass(frozen=True)
@@ -96,6 +102,15 @@ def previous_season(season: str) -> str:
 def planned_games(season: str) -> int:
     """Regular-season games per team the league planned before the season began."""
     return PLANNED_GAMES.get(season, DEFAULT_PLANNED_GAMES)
+
+
+def inter_conference_games_per_pair(season: str) -> float:
+    """Games each pair of teams from different conferences plays in the season (the rest of
+    a team's ``planned_games`` are within its conference): the season's own where known, else
+    the 82-game season's 2 scaled to the planned length."""
+    if season in INTER_CONFERENCE_GAMES_PER_PAIR:
+        return INTER_CONFERENCE_GAMES_PER_PAIR[season]
+    return DEFAULT_INTER_CONFERENCE_GAMES_PER_PAIR * planned_games(season) / DEFAULT_PLANNED_GAMES
 
 
 def to_days(dates: pd.Series | pd.DatetimeIndex | np.ndarray | list) -> np.ndarray:
