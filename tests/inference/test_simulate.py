@@ -457,6 +457,44 @@ def test_end_of_2022_23_with_elo(real_league):
 
 
 @pytest.mark.realdata
+def test_real_seasons_before_2020_21_have_their_own_postseason(real_league):
+    from truestrength.base.ratings import elo_ratings_before
+    from truestrength.base.seasons import BUBBLE_PLAY_IN, NO_PLAY_IN
+    from truestrength.base.targets import as_of_points, standings
+
+    for season, fmt in (("2018-19", NO_PLAY_IN), ("2019-20", BUBBLE_PLAY_IN)):
+        end = next(p.date for p in as_of_points(real_league, season) if p.label == "end")
+        state = SeasonState.from_league(real_league, season, end)
+        assert state.postseason is fmt and state.remaining.empty
+        elo = elo_ratings_before(real_league.games, end, season)
+        out = simulate_outcomes(state, elo_win_prob_fn(elo), SimulationSection(n_sims=2000))
+        st = standings(real_league, season).set_index("team_id").loc[state.teams]
+        abbr = dict(zip(st.index, st["abbreviation"], strict=True))
+        seed = st["conference_rank"].to_numpy()
+        assert (out.seed == seed).all()
+        # the 16 teams that really played the first round
+        series = real_league.playoff_series
+        r1 = series[(series["season"] == season) & (series["round"] == 1)]
+        real16 = set(r1["team_a"]) | set(r1["team_b"])
+        t = sim.summarise_outcomes(out).set_index("team_id")
+        if fmt is NO_PLAY_IN:
+            assert set(t.index[t["p_playoffs"] == 1]) == real16
+            assert (t["p_play_in"] == 0).all()
+        else:
+            # 2020: only the West held one, its 8th (POR, 35-39) v its 9th, 0.5 games back.
+            # MEM and PHX tied at 34-39; the NBA's head-to-head made MEM 9th, the project's
+            # documented tie-break (point differential) makes it PHX.
+            played = {abbr[x] for x in t.index[t["p_play_in"] == 1]}
+            west = st["conference"].to_numpy() == "W"
+            ninth = abbr[st.index[west & (seed == 9)][0]]
+            assert played == {"POR", ninth} and ninth in {"MEM", "PHX"}
+            assert abbr[st.index[west & (seed == 8)][0]] == "POR"
+            assert (t["p_play_in"].isin([0.0, 1.0])).all()
+            sure = {abbr[x] for x in t.index[t["p_playoffs"] == 1]}
+            assert len(sure) == 15 and {abbr[x] for x in real16} - sure == {"POR"}
+
+
+@pytest.mark.realdata
 def test_start_of_2022_23_speed_with_elo(real_league):
     from truestrength.base.ratings import elo_ratings_before
 
@@ -469,3 +507,141 @@ def test_start_of_2022_23_speed_with_elo(real_league):
     res = simulate_season(state, elo_win_prob_fn(elo), SimulationSection(n_sims=10_000))
     _check_table(res.table)
     assert res.table["mean_wins"].sum() == pytest.approx(1230)
+
+
+# --------------------------------------------------------------------------------------------
+# the postseason format of each season
+# --------------------------------------------------------------------------------------------
+def test_league_format_is_the_nba_history_for_nba_teams_and_7_10_otherwise():
+    from truestrength.base.seasons import (
+        BUBBLE_PLAY_IN,
+        NO_PLAY_IN,
+        PLAY_IN_7_10,
+        postseason_format,
+    )
+    from truestrength.data.teams import nba_team_seasons
+
+    assert postseason_format("2010-11") is NO_PLAY_IN
+    assert postseason_format("2018-19") is NO_PLAY_IN
+    assert postseason_format("2019-20") is BUBBLE_PLAY_IN
+    assert postseason_format("2020-21") is PLAY_IN_7_10
+    assert postseason_format("2027-28") is PLAY_IN_7_10
+    nba = nba_team_seasons("2015-16")
+    ids = np.array([t.team_id for t in nba])
+    conf = np.array([t.conference for t in nba])
+    assert sim.league_postseason_format("2015-16", ids) is NO_PLAY_IN
+    assert sim.league_postseason_format("2019-20", ids) is BUBBLE_PLAY_IN
+    assert sim.league_postseason_format("2022-23", ids) is PLAY_IN_7_10
+    # the synthetic league (ids 1-30) plays what its generator plays: 7-10 in every season
+    assert sim.league_postseason_format("2015-16", np.arange(1, 31)) is PLAY_IN_7_10
+    mixed = ids.copy()
+    mixed[0] = 1
+    assert sim.league_postseason_format("2015-16", mixed) is PLAY_IN_7_10
+    # SeasonState resolves it when not given, and takes an explicit one
+    empty = pd.DataFrame({"home_team_id": [], "road_team_id": []})
+    zeros = np.zeros(30)
+    st = SeasonState("2016-17", pd.Timestamp("2017-04-13"), ids, conf, zeros, zeros, zeros,
+                     empty)
+    assert st.postseason is NO_PLAY_IN
+    st = SeasonState("2016-17", pd.Timestamp("2017-04-13"), ids, conf, zeros, zeros, zeros,
+                     empty, postseason=PLAY_IN_7_10)
+    assert st.postseason is PLAY_IN_7_10
+    with pytest.raises(ValueError, match="play-in needs at least 9"):
+        SeasonState("s", pd.Timestamp("2031-01-01"), TEAMS[:16], CONF[7:23], np.zeros(16),
+                    np.zeros(16), np.zeros(16), empty, postseason=BUBBLE_PLAY_IN)
+
+
+def _check_postseason_counts(out: sim.SimOutcomes) -> None:
+    for c in ("E", "W"):
+        reach = out.reached[:, c == CONF]
+        for level, count in [(1, 8), (2, 4), (3, 2), (4, 1)]:
+            assert ((reach >= level).sum(axis=1) == count).all()
+    assert ((out.reached == REACHED["champion"]).sum(axis=1) == 1).all()
+
+
+def test_without_a_play_in_seeds_one_to_eight_go_straight_to_the_playoffs():
+    from truestrength.base.seasons import NO_PLAY_IN
+
+    rng = np.random.default_rng(8)
+    base = mid_state()
+    state = SeasonState(base.season, base.as_of, TEAMS, CONF, base.wins, base.losses,
+                        base.point_diff, base.remaining, postseason=NO_PLAY_IN)
+    out = simulate_outcomes(state, random_model(int(rng.integers(100))),
+                            SimulationSection(n_sims=3000, seed=4))
+    _check_postseason_counts(out)
+    assert (out.reached[out.seed <= 8] >= 1).all()  # seeds 7 and 8 included, every time
+    assert (out.reached[out.seed >= 9] == 0).all()
+    assert not out.in_play_in.any()
+    t = sim.summarise_outcomes(out)
+    assert (t["p_play_in"] == 0).all()
+    for _, g in t.groupby("conference"):
+        assert g["p_playoffs"].sum() == pytest.approx(8, abs=1e-9)
+
+
+def bubble_state(w8: int, l8: int, w9: int, l9: int) -> SeasonState:
+    """A finished, uneven 2019-20-like season: East seeds 8 and 9 are teams 1008 and 1009
+    (ids 1001.. seeded 1..15 by win%), with the given records; the West is spread out."""
+    from truestrength.base.seasons import BUBBLE_PLAY_IN
+
+    wins = np.zeros(30, dtype=np.int64)
+    losses = np.zeros(30, dtype=np.int64)
+    for k in range(15):  # East: seed k+1 has a strictly better win% than seed k+2
+        wins[k], losses[k] = 60 - 3 * k, 12 + 3 * k
+        wins[15 + k], losses[15 + k] = 55 - 3 * k, 17 + 3 * k
+    wins[7], losses[7], wins[8], losses[8] = w8, l8, w9, l9
+    empty = pd.DataFrame({"home_team_id": [], "road_team_id": []})
+    return SeasonState("2019-20", pd.Timestamp("2020-08-15"), TEAMS, CONF, wins, losses,
+                       np.zeros(30, dtype=np.int64), empty, postseason=BUBBLE_PLAY_IN)
+
+
+def test_bubble_play_in_is_not_held_when_the_ninth_is_more_than_four_games_behind():
+    state = bubble_state(38, 34, 33, 39)  # 5 games behind
+    assert conference_seeds(state.wins, np.zeros(30))[1009] == 9  # (equal games: by wins)
+    # 1009 would win every game it played
+    scores = pd.Series(0.0, index=TEAMS)
+    scores[1009] = 1e4
+    out = simulate_outcomes(state, logistic_win_prob(scores, 0.0, 1.0),
+                            SimulationSection(n_sims=2000))
+    _check_postseason_counts(out)
+    i9, i8 = np.flatnonzero(TEAMS == 1009)[0], np.flatnonzero(TEAMS == 1008)[0]
+    assert (out.seed[:, i9] == 9).all() and (out.reached[:, i9] == 0).all()
+    assert (out.reached[:, i8] >= 1).all()
+    assert not out.in_play_in[:, CONF == "E"].any()
+    # the West's 9th is 3 games behind its 8th: its play-in is held in every simulation
+    west = out.in_play_in[:, CONF == "W"]
+    assert (west.sum(axis=1) == 2).all()
+    assert (out.in_play_in[:, TEAMS == 1023] & out.in_play_in[:, TEAMS == 1024]).all()
+
+
+@pytest.mark.parametrize(("w8", "l8", "w9", "l9"), [(35, 39, 34, 39),  # POR/MEM 2020: 0.5 back
+                                                    (40, 32, 36, 36)])  # exactly 4 back
+def test_bubble_play_in_matches_the_closed_form(w8, l8, w9, l9):
+    state = bubble_state(w8, l8, w9, l9)
+    assert (state.wins[7] / (state.wins[7] + state.losses[7])
+            > state.wins[8] / (state.wins[8] + state.losses[8]))
+    scores = pd.Series(np.random.default_rng(1).normal(0, 0.3, 30), index=TEAMS)
+    scores[1008], scores[1009] = 0.0, 0.4
+    hfa, slope = 0.5, 1.0
+    wp = logistic_win_prob(scores, hfa, slope)
+    n = 40_000
+    out = simulate_outcomes(state, wp, SimulationSection(n_sims=n, seed=9))
+    _check_postseason_counts(out)
+    # the bubble was neutral: no home edge in either game
+    p = float(1.0 / (1.0 + np.exp(-slope * (0.0 - 0.4))))
+    expected = 1.0 - (1.0 - p) ** 2
+    i8, i9 = np.flatnonzero(TEAMS == 1008)[0], np.flatnonzero(TEAMS == 1009)[0]
+    got8 = np.mean(out.reached[:, i8] >= 1)
+    assert abs(got8 - expected) < mc_tol(expected, n)
+    assert ((out.reached[:, i8] >= 1) ^ (out.reached[:, i9] >= 1)).all()  # exactly one
+    assert out.in_play_in[:, i8].all() and out.in_play_in[:, i9].all()
+    t = sim.summarise_outcomes(out).set_index("team_id")
+    assert t.loc[1008, "p_play_in"] == 1 and t.loc[1007, "p_play_in"] == 0
+
+
+def test_play_in_8_9_certain_outcomes():
+    p = np.array([[0.5, 1.0], [0.0, 0.5]])  # 0 = seed 8 always beats 1 = seed 9
+    u = np.random.default_rng(0).random((2, 100))
+    s8, s9 = np.zeros(100, dtype=np.int64), np.ones(100, dtype=np.int64)
+    assert (sim.play_in_8_9(p, s8, s9, np.ones(100, bool), u) == 0).all()
+    assert (sim.play_in_8_9(p.T, s8, s9, np.ones(100, bool), u) == 1).all()  # 9 always wins
+    assert (sim.play_in_8_9(p.T, s8, s9, np.zeros(100, bool), u) == 0).all()  # not held

@@ -8,6 +8,7 @@ that "strictly before d" is one ``searchsorted`` on integers.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
@@ -19,6 +20,65 @@ from truestrength.base.errors import ConfigError
 # 2020-21). 2019-20 was planned at 82: its cut was not known in advance, so it is not here.
 PLANNED_GAMES: dict[str, int] = {"2011-12": 66, "2020-21": 72}
 DEFAULT_PLANNED_GAMES = 82
+# The NBA's 82-game structure: 2 games against each of the 15 other-conference teams (30) and
+# the other 52 within the conference (4 against ten rivals, 3 against four). A shortened season
+# had its own: 2011-12 18 of 66 against the other conference (1.2 per pair), 2020-21 2 per
+# pair and 3 per conference pair. Other planned lengths scale the 82-game one.
+INTER_CONFERENCE_GAMES_PER_PAIR: dict[str, float] = {"2011-12": 18 / 15, "2020-21": 2.0}
+DEFAULT_INTER_CONFERENCE_GAMES_PER_PAIR = 2.0
+
+
+@dataclass(frozen=True)
+class PostseasonFormat:
+    """How a season's 16 playoff teams per league (8 per conference) were decided.
+
+    ``play_in`` is one of:
+
+    * ``"none"`` -- seeds 1-8 of each conference by record go straight to the playoffs;
+    * ``"8-9"`` -- seed 8 meets seed 9 only if seed 9 finished at most ``max_games_behind``
+      games behind it (games behind = ((W8 - W9) + (L9 - L8)) / 2); seed 8 needs one win in
+      two games, seed 9 needs two; the winner is seed 8 (2019-20);
+    * ``"7-10"`` -- 7 hosts 8 (winner is seed 7), 9 hosts 10, the 7/8 loser hosts the 9/10
+      winner for seed 8 (2020-21 on).
+
+    ``neutral_site``: every play-in and playoff game on a neutral floor (the 2019-20 bubble).
+    """
+
+    play_in: str
+    max_games_behind: float | None = None
+    neutral_site: bool = False
+
+    def __post_init__(self) -> None:
+        if self.play_in not in ("none", "8-9", "7-10"):
+            raise ValueError(f"play_in must be none, 8-9 or 7-10, got {self.play_in!r}")
+        if (self.play_in == "8-9") != (self.max_games_behind is not None):
+            raise ValueError("max_games_behind is given for, and only for, the 8-9 play-in")
+
+    @property
+    def min_conference(self) -> int:
+        """Teams a conference needs for this format (the deepest seed it can reach)."""
+        return {"none": 8, "8-9": 9, "7-10": 10}[self.play_in]
+
+
+NO_PLAY_IN = PostseasonFormat("none")
+BUBBLE_PLAY_IN = PostseasonFormat("8-9", max_games_behind=4.0, neutral_site=True)
+PLAY_IN_7_10 = PostseasonFormat("7-10")
+# The NBA's formats: none up to 2018-19, the bubble's conditional 8-9 play-in in 2019-20 (held
+# only in the West: POR beat MEM; the East's 9th was 8 games back), 7-10 from 2020-21 on.
+POSTSEASON_FORMATS: dict[str, PostseasonFormat] = {"2019-20": BUBBLE_PLAY_IN}
+FIRST_PLAY_IN_7_10 = 2020
+
+
+def postseason_format(season: str) -> PostseasonFormat:
+    """The NBA's postseason format in ``season`` (later seasons keep the 7-10 play-in).
+
+    This is the NBA's history; a league whose teams are not NBA franchises (the synthetic
+    league) is simulated with the format it plays, see ``inference.simulate``.
+    """
+    start = season_start_year(season)
+    if season in POSTSEASON_FORMATS:
+        return POSTSEASON_FORMATS[season]
+    return PLAY_IN_7_10 if start >= FIRST_PLAY_IN_7_10 else NO_PLAY_IN
 
 
 def season_start_year(season: str) -> int:
@@ -43,6 +103,15 @@ def previous_season(season: str) -> str:
 def planned_games(season: str) -> int:
     """Regular-season games per team the league planned before the season began."""
     return PLANNED_GAMES.get(season, DEFAULT_PLANNED_GAMES)
+
+
+def inter_conference_games_per_pair(season: str) -> float:
+    """Games each pair of teams from different conferences plays in the season (the rest of
+    a team's ``planned_games`` are within its conference): the season's own where known, else
+    the 82-game season's 2 scaled to the planned length."""
+    if season in INTER_CONFERENCE_GAMES_PER_PAIR:
+        return INTER_CONFERENCE_GAMES_PER_PAIR[season]
+    return DEFAULT_INTER_CONFERENCE_GAMES_PER_PAIR * planned_games(season) / DEFAULT_PLANNED_GAMES
 
 
 def to_days(dates: pd.Series | pd.DatetimeIndex | np.ndarray | list) -> np.ndarray:

@@ -17,19 +17,33 @@ everything is a numpy array of shape ``[n_sims, ...]``, with no Python loop over
    simulated, so mid-season the current margin stands in for the final one; it is a proxy
    correlated with strength, which a coin flip would not be. The NBA's own tie-breakers
    (head-to-head, division) are not reproduced.
-3. **Play-in** (seeds 7-10 of each conference): 7 hosts 8, the winner is seed 7; 9 hosts 10;
-   the 7/8 loser hosts the 9/10 winner for seed 8.
+3. **Play-in**, by the season's format (:class:`~truestrength.base.seasons.PostseasonFormat`,
+   ``SeasonState.postseason``):
+
+   * ``7-10`` (2020-21 on): 7 hosts 8, the winner is seed 7; 9 hosts 10; the 7/8 loser hosts
+     the 9/10 winner for seed 8.
+   * ``8-9`` (2019-20): held in a conference only if, in that simulation, seed 9 finished at
+     most 4 games behind seed 8; then 8 needs one win in two games and 9 needs two (8 is the
+     designated home team of both; the bubble's games were on a neutral floor).
+   * ``none`` (up to 2018-19): seeds 1-8 go straight to the playoffs.
+
+   Which format: a league whose teams are all NBA franchises (``data/teams.py`` ids) plays
+   the NBA's format of that season (:func:`~truestrength.base.seasons.postseason_format`);
+   any other league -- the synthetic one, whose teams are ids 1-30 and whose generator plays a
+   7-10 play-in whatever its season labels -- plays the current 7-10 format.
 4. **Playoffs**: four best-of-seven rounds (1v8, 4v5, 3v6, 2v7; then 1/8 v 4/5 and 3/6 v 2/7;
    conference finals; finals between the champions), home court to the better regular-season
    record (same ordering as the standings, across conferences for the finals), 2-2-1-1-1.
    A series is one Bernoulli with its closed-form probability, :func:`series_win_prob`.
 
-All postseason games are at a home court (never neutral). Postseason games already played
-before ``as_of`` are not conditioned on: from the end of the regular season on, the whole
-play-in and playoffs are simulated afresh. Determinism: the regular season and
-the postseason draw from two independent streams spawned from ``SimulationSection.seed``; the result
-depends only on (state, win model, seed, n_sims). Monte Carlo standard error of a probability
-p is sqrt(p(1-p)/n_sims), at most 0.005 for 10,000 simulations.
+Postseason games are at a home court, except in a format with ``neutral_site`` (the 2019-20
+bubble), where every play-in and playoff game is asked of the win model as neutral.
+Postseason games already played before ``as_of`` are not conditioned on: from the end of the
+regular season on, the whole play-in and playoffs are simulated afresh. Determinism: the
+regular season and the postseason draw from two independent streams spawned from
+``SimulationSection.seed``; the result depends only on (state, win model, seed, n_sims).
+Monte Carlo standard error of a probability p is sqrt(p(1-p)/n_sims), at most 0.005 for
+10,000 simulations.
 """
 
 from __future__ import annotations
@@ -46,6 +60,8 @@ from truestrength.base.config import SimulationSection
 from truestrength.base.errors import DataError
 from truestrength.base.league import LeagueData
 from truestrength.base.predictor import WinProb
+from truestrength.base.seasons import PLAY_IN_7_10, PostseasonFormat, postseason_format
+from truestrength.data.teams import nba_team_seasons
 
 __all__ = [
     "CONFERENCES",
@@ -54,8 +70,10 @@ __all__ = [
     "SimOutcomes",
     "SimResult",
     "elo_win_prob_fn",
+    "league_postseason_format",
     "logistic_win_prob",
     "play_in",
+    "play_in_8_9",
     "series_win_prob",
     "simulate_outcomes",
     "simulate_season",
@@ -66,7 +84,8 @@ CONFERENCES: tuple[str, str] = ("E", "W")
 # SimOutcomes.reached levels: how far a team got in one simulation.
 REACHED = {"missed": 0, "first_round": 1, "second_round": 2, "conf_finals": 3, "finals": 4,
            "champion": 5}
-_MIN_CONFERENCE = 10  # seeds 1-6 plus the four play-in seeds
+# Franchise ids survive relocations and renames, so any recent season lists all 30.
+_NBA_FRANCHISE_IDS = frozenset(t.team_id for t in nba_team_seasons("2023-24"))
 # Simulations per block of the regular season: the uniforms of one block are
 # _CHUNK x games float32 (~10 MB for a full season), so memory does not grow with n_sims.
 # Blocks consume the stream in row order, so the draws do not depend on the block size.
@@ -85,6 +104,8 @@ class SeasonState:
     ``teams``, ``conference``, ``wins``, ``losses``, ``point_diff`` (total, for the
     tie-break) are aligned arrays, one entry per team. ``remaining`` has exactly the columns
     ``home_team_id, road_team_id, neutral_site``; it is empty after the regular season.
+    ``postseason``: the play-in/playoff format; None (the default) means
+    :func:`league_postseason_format` of the season and teams.
     """
 
     season: str
@@ -95,6 +116,7 @@ class SeasonState:
     losses: np.ndarray
     point_diff: np.ndarray
     remaining: pd.DataFrame
+    postseason: PostseasonFormat | None = None
 
     def __post_init__(self) -> None:
         # Cast once here so the simulator never has to second-guess dtypes.
@@ -113,11 +135,16 @@ class SeasonState:
         bad = sorted(set(conf) - set(CONFERENCES))
         if bad:
             raise ValueError(f"conference must be one of {CONFERENCES}, got {bad}")
+        fmt = (league_postseason_format(self.season, teams) if self.postseason is None
+               else self.postseason)
+        if not isinstance(fmt, PostseasonFormat):
+            raise ValueError(f"postseason must be a PostseasonFormat, got {fmt!r}")
         for c in CONFERENCES:
             size = int((conf == c).sum())
-            if size < _MIN_CONFERENCE:
-                raise ValueError(f"conference {c} has {size} teams; the play-in needs at "
-                                 f"least {_MIN_CONFERENCE}")
+            if size < fmt.min_conference:
+                what = "the playoffs need" if fmt.play_in == "none" else "the play-in needs"
+                raise ValueError(f"conference {c} has {size} teams; {what} at least "
+                                 f"{fmt.min_conference} ({fmt.play_in} play-in format)")
         rem = self.remaining
         missing = [c for c in _SCHEDULE[:2] if c not in rem.columns]
         if missing:
@@ -142,6 +169,7 @@ class SeasonState:
         for k, v in cast.items():
             object.__setattr__(self, k, v)
         object.__setattr__(self, "remaining", rem)
+        object.__setattr__(self, "postseason", fmt)
 
     @classmethod
     def from_league(
@@ -225,6 +253,15 @@ class SeasonState:
         return pos
 
 
+def league_postseason_format(season: str, teams: np.ndarray) -> PostseasonFormat:
+    """The format a league plays: the NBA's of ``season`` if every team is an NBA franchise,
+    else the current 7-10 play-in (the synthetic league plays it in every season, whatever
+    its labels, and its generator's data must stay consistent with its simulation)."""
+    if set(np.asarray(teams, dtype=np.int64).tolist()) <= _NBA_FRANCHISE_IDS:
+        return postseason_format(season)
+    return PLAY_IN_7_10
+
+
 # --------------------------------------------------------------------------------------------
 # win models
 # --------------------------------------------------------------------------------------------
@@ -283,12 +320,13 @@ def _checked(p: np.ndarray, n: int, what: str) -> np.ndarray:
     return p
 
 
-def _home_win_matrix(teams: np.ndarray, win_prob: WinProb) -> np.ndarray:
-    """[T, T]: P(i beats j at i's home court). One vectorised call over all ordered pairs;
-    the diagonal (a team against itself) is never asked of the model and set to 0.5."""
+def _home_win_matrix(teams: np.ndarray, win_prob: WinProb, neutral: bool = False) -> np.ndarray:
+    """[T, T]: P(i beats j at i's home court; on a neutral floor with i listed as home if
+    ``neutral``). One vectorised call over all ordered pairs; the diagonal (a team against
+    itself) is never asked of the model and set to 0.5."""
     n = teams.size
     i, j = np.nonzero(~np.eye(n, dtype=bool))
-    p = _checked(win_prob(teams[i], teams[j], np.zeros(i.size, dtype=bool)), i.size,
+    p = _checked(win_prob(teams[i], teams[j], np.full(i.size, neutral, dtype=bool)), i.size,
                  "playoff pairings")
     out = np.full((n, n), 0.5)
     out[i, j] = p
@@ -336,6 +374,20 @@ def play_in(home_win: np.ndarray, seeds: np.ndarray, u: np.ndarray) -> tuple[np.
     return w78, last
 
 
+def play_in_8_9(home_win: np.ndarray, s8: np.ndarray, s9: np.ndarray, held: np.ndarray,
+                u: np.ndarray) -> np.ndarray:
+    """The 2019-20 play-in in every simulation: seed 8 in each simulation.
+
+    ``s8``, ``s9`` [n] team indices of seeds 8 and 9; ``held`` [n] whether the play-in is
+    played (else seed 8 stays); ``u`` [2, n] uniforms. Seed 8 (designated home of both games)
+    advances with a win in game 1 or game 2, so P(8 advances) = 1 - (1 - p)^2 with
+    p = ``home_win[s8, s9]``.
+    """
+    p = home_win[s8, s9]
+    eight_wins = (u[0] < p) | (u[1] < p)
+    return np.where(held & ~eight_wins, s9, s8)
+
+
 def _series(series_p: np.ndarray, rank: np.ndarray, a: np.ndarray, b: np.ndarray,
             u: np.ndarray) -> np.ndarray:
     """Winner of a vs b in each simulation; home court to the lower ``rank`` (better record
@@ -357,7 +409,9 @@ class SimOutcomes:
     ``wins`` [n_sims, T] final regular-season wins; ``seed`` [n_sims, T] conference seed
     1..15 from the regular season (before the play-in); ``reached`` [n_sims, T] how far the
     team got (:data:`REACHED`: 0 missed the playoffs — incl. play-in losers — 1 first round,
-    2 second round, 3 conference finals, 4 finals, 5 champion).
+    2 second round, 3 conference finals, 4 finals, 5 champion); ``in_play_in`` [n_sims, T]
+    whether the team played a play-in game (seeds 7-10 in the 7-10 format; seeds 8 and 9 when
+    the 8-9 play-in is held; never without a play-in); ``postseason`` the format simulated.
     """
 
     teams: np.ndarray
@@ -365,6 +419,8 @@ class SimOutcomes:
     wins: np.ndarray
     seed: np.ndarray
     reached: np.ndarray
+    in_play_in: np.ndarray
+    postseason: PostseasonFormat
 
     @property
     def n_sims(self) -> int:
@@ -374,13 +430,15 @@ class SimOutcomes:
 @dataclass(frozen=True)
 class SimResult:
     """``table``: one row per team (in ``SeasonState.teams`` order): team_id, conference,
-    mean_wins, p_playoffs (top-6 seed or won the play-in), p_play_in (regular-season seed
-    7-10), p_second_round, p_conf_finals, p_finals, p_title, expected_seed (mean regular-season
-    conference seed, before the play-in). ``seconds``: wall time of the simulation."""
+    mean_wins, p_playoffs (reached the first round), p_play_in (played a play-in game, see
+    :class:`SimOutcomes`), p_second_round, p_conf_finals, p_finals, p_title, expected_seed
+    (mean regular-season conference seed, before the play-in). ``seconds``: wall time of the
+    simulation; ``postseason``: the format simulated."""
 
     table: pd.DataFrame
     n_sims: int
     seconds: float
+    postseason: PostseasonFormat
 
 
 def _regular_season(state: SeasonState, p: np.ndarray, n_sims: int,
@@ -425,7 +483,8 @@ def simulate_outcomes(state: SeasonState, win_prob: WinProb,
     p_games = (_checked(win_prob(rem["home_team_id"].to_numpy(), rem["road_team_id"].to_numpy(),
                                  rem["neutral_site"].to_numpy()), len(rem), "remaining games")
                if len(rem) else np.empty(0))
-    home_win = _home_win_matrix(teams, win_prob)
+    fmt = state.postseason
+    home_win = _home_win_matrix(teams, win_prob, neutral=fmt.neutral_site)
     series_p = series_win_prob(home_win, 1.0 - home_win.T)  # [h, r]: h has home court
 
     wins = _regular_season(state, p_games, n, season_rng)
@@ -442,15 +501,32 @@ def simulate_outcomes(state: SeasonState, win_prob: WinProb,
 
     seed = np.zeros((n, n_teams), dtype=np.int8)
     reached = np.zeros((n, n_teams), dtype=np.int8)
+    in_play_in = np.zeros((n, n_teams), dtype=bool)
     rows = np.arange(n)
-    u = post_rng.random((2 * 10 + 1, n))  # per conference 3 play-in games + 7 series; finals
+    # Per conference 3 play-in games + 7 series, then the finals. The layout is the same in
+    # every format (the 8-9 play-in uses the first two slots), so a format only changes the
+    # games it plays, not the draws of the series.
+    u = post_rng.random((2 * 10 + 1, n))
     champions = []
     for k, c in enumerate(CONFERENCES):
         members = np.flatnonzero(state.conference == c)
         by_seed = members[np.argsort(rank[:, members], axis=1)]  # [n, n_c], seed 1 first
         seed[rows[:, None], by_seed] = np.arange(1, members.size + 1, dtype=np.int8)
         uc = u[10 * k:10 * (k + 1)]
-        s7, s8 = play_in(home_win, by_seed[:, 6:10], uc[:3])
+        if fmt.play_in == "7-10":
+            s7, s8 = play_in(home_win, by_seed[:, 6:10], uc[:3])
+            in_play_in[rows[:, None], by_seed[:, 6:10]] = True
+        elif fmt.play_in == "8-9":
+            s7, e8, e9 = by_seed[:, 6], by_seed[:, 7], by_seed[:, 8]
+            w, g = wins[rows, e8], n_games[e8]
+            w9, g9 = wins[rows, e9], n_games[e9]
+            behind = ((w - w9) + ((g9 - w9) - (g - w))) / 2.0
+            held = behind <= fmt.max_games_behind
+            s8 = play_in_8_9(home_win, e8, e9, held, uc[:2])
+            in_play_in[rows[held], e8[held]] = True
+            in_play_in[rows[held], e9[held]] = True
+        else:
+            s7, s8 = by_seed[:, 6], by_seed[:, 7]
         bracket = [by_seed[:, 0], s8, by_seed[:, 3], by_seed[:, 4],
                    by_seed[:, 2], by_seed[:, 5], by_seed[:, 1], s7]  # 1v8, 4v5, 3v6, 2v7
         for t in bracket:
@@ -468,7 +544,7 @@ def simulate_outcomes(state: SeasonState, win_prob: WinProb,
     title = _series(series_p, rank, champions[0], champions[1], u[20])
     reached[rows, title] = REACHED["champion"]
     return SimOutcomes(teams=teams, conference=state.conference, wins=wins, seed=seed,
-                       reached=reached)
+                       reached=reached, in_play_in=in_play_in, postseason=fmt)
 
 
 def summarise_outcomes(outcomes: SimOutcomes) -> pd.DataFrame:
@@ -479,7 +555,7 @@ def summarise_outcomes(outcomes: SimOutcomes) -> pd.DataFrame:
         "conference": outcomes.conference,
         "mean_wins": outcomes.wins.mean(axis=0),
         "p_playoffs": (r >= REACHED["first_round"]).mean(axis=0),
-        "p_play_in": ((s >= 7) & (s <= 10)).mean(axis=0),
+        "p_play_in": outcomes.in_play_in.mean(axis=0),
         "p_second_round": (r >= REACHED["second_round"]).mean(axis=0),
         "p_conf_finals": (r >= REACHED["conf_finals"]).mean(axis=0),
         "p_finals": (r >= REACHED["finals"]).mean(axis=0),
@@ -494,4 +570,5 @@ def simulate_season(state: SeasonState, win_prob: WinProb,
     config = config or SimulationSection()
     t0 = time.perf_counter()
     table = summarise_outcomes(simulate_outcomes(state, win_prob, config))
-    return SimResult(table=table, n_sims=config.n_sims, seconds=time.perf_counter() - t0)
+    return SimResult(table=table, n_sims=config.n_sims, seconds=time.perf_counter() - t0,
+                     postseason=state.postseason)
