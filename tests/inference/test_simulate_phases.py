@@ -51,3 +51,20 @@ def test_expected_schedule_dates_are_spread_evenly_in_order():
     assert d.is_monotonic_increasing
     assert pd.Series(d).value_counts().tolist() == [2] * 5
     assert len(spread_dates(0, pd.Timestamp("2031-02-01"), pd.Timestamp("2031-02-01"))) == 0
+
+
+def test_expected_season_end_is_last_seasons_end_a_year_on_else_the_setting():
+    from features.league_factory import Game, Line, make_league
+    from truestrength.base.config import AvailabilitySection
+    from truestrength.inference.predict import expected_season_end
+
+    lg = make_league([Game("2021-10-20", 1, 2, (Line(1, 1), Line(2, 2))),
+                      Game("2022-04-10", 1, 2, (Line(1, 1), Line(2, 2)))])
+    cfg = AvailabilitySection()
+    assert expected_season_end(lg, "2022-23", pd.Timestamp("2023-01-10"), cfg) == pd.Timestamp(
+        "2023-04-10")
+    assert expected_season_end(lg, "2020-21", pd.Timestamp("2021-01-10"), cfg) == pd.Timestamp(
+        "2021-04-12")
+    # never before the prediction date
+    assert expected_season_end(lg, "2022-23", pd.Timestamp("2023-04-20"), cfg) == pd.Timestamp(
+        "2023-04-20")

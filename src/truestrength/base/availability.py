@@ -19,7 +19,7 @@ training never sees an availability, it learns from the games as they were playe
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Literal
 
 import pandas as pd
@@ -95,9 +95,3 @@ class Availability:
         return Availability(tuple(
             e for e in self.entries
             if not (e.treated_out and e.return_date is not None and e.return_date <= day)))
-
-    def treated_out(self) -> list[PlayerAvailability]:
-        return [e for e in self.entries if e.treated_out or e.status == "traded"]
-
-    def with_entries(self, more: list[PlayerAvailability]) -> Availability:
-        return replace(self, entries=self.entries + tuple(more))

@@ -44,7 +44,7 @@ from truestrength.base.errors import DataError
 from truestrength.base.io import write_json
 from truestrength.base.league import LeagueData
 from truestrength.base.predictor import Prediction, RosterAttention
-from truestrength.base.seasons import season_start_year, to_days
+from truestrength.base.seasons import previous_season, season_start_year, to_days
 from truestrength.base.stats import scores_to_ranks
 from truestrength.base.targets import standings
 from truestrength.features.availability import resolve_availability
@@ -210,8 +210,7 @@ def expected_season_end(known: LeagueData, season: str, date: pd.Timestamp,
     """Expected last day of the regular season: the previous season's last standings game a
     year on when the store has it, else ``season_end_month_day`` of the season's second
     year; never before ``date``."""
-    prev = known.standings_games()
-    prev = prev[prev["season"] < season]
+    prev = known.standings_games(previous_season(season))
     year = season_start_year(season) + 1
     if len(prev):
         last = pd.Timestamp(prev["game_date"].max())
