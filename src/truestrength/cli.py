@@ -291,6 +291,9 @@ def predict(
                              "(YYYY-MM-DD)."),
     run: Path | None = typer.Option(None, "--run", help="Trained run (default: latest)."),
     runs: Path = typer.Option(Path("runs"), "--runs", help="Runs folder."),
+    injuries: Path | None = typer.Option(
+        None, "--injuries", help="CSV of player,team,status[,return_date]: who is out "
+        "(out/doubtful/questionable/probable) and until when (YYYY-MM-DD)."),
     db: Path | None = DbOption,
     config: Path | None = ConfigOption,
 ) -> None:
@@ -305,7 +308,7 @@ def predict(
     run_dir = resolve_run(run, runs)
     # no --config: predict under the configuration the run was trained with
     cfg = _config(config) if config is not None else None
-    got = predict_run(load_data(_db(db)), cfg, run_dir, when, runs)
+    got = predict_run(load_data(_db(db)), cfg, run_dir, when, runs, injuries=injuries)
     preds = got.predictions
     if preds.meta.schedule == "expected":
         console.print(f"[yellow]note:[/] the store has no games of {preds.season} after "
@@ -316,8 +319,25 @@ def predict(
         console.print(f"[yellow]note:[/] {preds.season} is one of the run's training seasons; "
                       "these are in-sample predictions, not forecasts")
     print_predictions(preds)
+    console.print(availability_summary(preds), highlight=False)
     console.print(f"wrote {', '.join(f.name for f in got.files)} and run_manifest.json "
                   f"to {got.out_dir}")
+
+
+def availability_summary(preds) -> str:
+    """One line: how many players were out and why, moved, and back before the season ends."""
+    out = [a for a in preds.absences if a.treated_out and a.out_on(preds.date)]
+    reasons: dict[str, int] = {}
+    for a in out:
+        reasons[a.reason] = reasons.get(a.reason, 0) + 1
+    why = ", ".join(f"{n} {r}" for r, n in sorted(reasons.items()))
+    back = sum(a.return_date is not None for a in out)
+    text = f"availability: {len(out)} out" + (f" ({why})" if why else "")
+    text += f", {preds.meta.players_moved} moved by rosters"
+    if back:
+        text += (f", {back} with a return date ({preds.meta.availability_phases} strengths "
+                 "simulated)")
+    return text + "; see absences.csv"
 
 
 def print_predictions(preds) -> None:

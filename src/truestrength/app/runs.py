@@ -19,6 +19,7 @@ from truestrength.base.io import write_json
 from truestrength.base.league import LeagueData
 from truestrength.base.manifest import write_manifest
 from truestrength.base.seasons import parse_date
+from truestrength.data.injuries import read_injuries
 from truestrength.inference.predict import Predictions, make_predictions
 from truestrength.report.plots import write_plots
 from truestrength.training.ensemble import EnsembleAB, run_config
@@ -85,18 +86,25 @@ class PredictOutcome:
 
 
 def predict(data: LeagueData, config: Config | None, run: Path, date: str | pd.Timestamp,
-            runs: Path) -> PredictOutcome:
+            runs: Path, injuries: Path | None = None) -> PredictOutcome:
     """Predictions at ``date`` (``YYYY-MM-DD`` or a parsed timestamp) from the run;
-    ``config`` None = the run's own configuration."""
+    ``config`` None = the run's own configuration; ``injuries``: an injuries file
+    (``data.injuries``)."""
     when = date if isinstance(date, pd.Timestamp) else parse_date(date)
     config = config or run_config(run)
     ensemble = EnsembleAB.load(run, expect=config)
-    preds = make_predictions(ensemble, data, when, config)
+    entries = None
+    if injuries is not None:
+        season = data.season_of_date(when)
+        entries = read_injuries(injuries, data.before(when), season, config.availability,
+                                rosters=getattr(data, "rosters", None))
+    preds = make_predictions(ensemble, data, when, config, injuries=entries)
     out_dir = runs / f"{run.name}-predict-{when:%Y%m%d}"
     files = preds.write(out_dir)
     files += write_plots(preds.table, out_dir, f"{preds.season} at {when:%Y-%m-%d}")
     write_manifest(out_dir / "run_manifest.json", config=ensemble.config,
                    data_hash=data.data_hash, seeds={"simulation": config.simulation.seed},
                    command="predict", date=str(when.date()), trained_run=str(run),
-                   train_seasons=ensemble.train_seasons)
+                   train_seasons=ensemble.train_seasons,
+                   injuries=None if injuries is None else str(injuries))
     return PredictOutcome(out_dir, preds, files, ensemble.train_seasons)

@@ -4,9 +4,10 @@ A YAML file overrides any part (``load_config``); unknown keys are errors (a mis
 that silently does nothing is a silent failure). Each component takes its own section:
 ``roster`` the snapshots, ``model_a`` the roster ranker and its network, ``model_b`` the
 boosted trees, ``elo`` and ``baselines`` the rating predictors, ``simulation`` the Monte
-Carlo (predictions and the backtest's title odds), ``backtest``, ``predict``, ``synth`` and
-``fetch``. Defaults of the models were chosen on validation seasons before any test season
-(BENCHMARKS.md says where that rule was broken and how).
+Carlo (predictions and the backtest's title odds), ``backtest``, ``predict``,
+``availability`` (who is out at prediction time), ``synth`` and ``fetch``. Defaults of the
+models were chosen on validation seasons before any test season (BENCHMARKS.md says where
+that rule was broken and how).
 """
 
 from __future__ import annotations
@@ -215,6 +216,33 @@ class PredictSection(_Section):
     attention_entropy_bounds: tuple[float, float] = (0.2, 0.95)
 
 
+class AvailabilitySection(_Section):
+    """Who is out at prediction time (``base.availability``, ``features.availability``).
+
+    Injury designations are game-day odds of playing (roughly: doubtful 25%, questionable
+    50%, probable 75% or more). Model A reads a team as a set of players, so a player cannot
+    play a fraction of his minutes there: each status either keeps him out until his return
+    date or lets him play. Doubtful is out (he more likely misses than plays); questionable
+    and probable play (more likely than not), which is also how rotations are usually set.
+    """
+
+    # Infer "out" from the box scores (below); off = only the injuries file and rosters count.
+    infer_from_box_scores: bool = True
+    # k: a rotation player who has missed his team's last k games is inferred out. 5 games
+    # (~10 days) separates a multi-week absence from rest days and day-to-day knocks.
+    missed_games_out: int = Field(5, ge=1)
+    # Only players averaging at least this many minutes over their recent games are checked:
+    # a deep-bench player's missed games are mostly the coach's choice, not an absence.
+    rotation_min_minutes: float = Field(15.0, ge=0)
+    doubtful: Literal["out", "plays"] = "out"
+    questionable: Literal["out", "plays"] = "plays"
+    probable: Literal["out", "plays"] = "plays"
+    # Regular-season end (MM-DD of the season's second year) for spreading the games of an
+    # expected schedule, which have no dates, over the days left, when the store has no
+    # previous season to take the end date from. The NBA's has been Apr 9-14 since 2016.
+    season_end_month_day: str = Field("04-12", pattern=r"^\d{2}-\d{2}$")
+
+
 class Config(_Section):
     synth: SynthSection = SynthSection()
     demo: DemoSection = DemoSection()
@@ -228,6 +256,7 @@ class Config(_Section):
     model_a: ModelASection = ModelASection()
     model_b: ModelBSection = ModelBSection()
     predict: PredictSection = PredictSection()
+    availability: AvailabilitySection = AvailabilitySection()
 
 
 # Settings that say how to run, not what was learnt: a run may be used with other values.

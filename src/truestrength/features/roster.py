@@ -69,6 +69,15 @@ games before d, resp. all of T's games before d):
 Prior reliability: ``prior_gp_log1p`` = log1p(previous-season games), ``prior_newcomer`` = 1.0
 when he has no previous-season games.
 
+Availability (``build_snapshots(..., availability=...)``, the prediction path only): a
+player out on a date (``Availability.out_on``) has no candidate row that date, so the next
+players by recent minutes fill the set; a traded player's rows go to his new team on dates on
+or after the roster date, with the features of his latest team (his minutes share and
+availability there describe him; his new team has no games of his yet). Moves are resolved at
+the prediction date (``features.availability``), which is the only date the prediction path
+builds. With every player of a team out, the team falls back like a team before its first
+game. Training never passes an availability: it learns from games as they were played.
+
 Team minutes of a game are its players' minutes, at least 240. ``minutes`` (the array, not a
 feature) is the raw mean minutes over the last ``recent_games`` games, the ordering key.
 """
@@ -80,6 +89,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from truestrength.base.availability import Availability
 from truestrength.base.config import RosterSection
 from truestrength.base.errors import DataError
 from truestrength.base.league import LeagueData
@@ -182,8 +192,14 @@ def build_snapshots(
     seasons: list[str] | None = None,
     config: RosterSection = RosterSection(),
     dates: str | list = "game_dates",
+    *,
+    availability: Availability | None = None,
 ) -> RosterSnapshots:
-    """Snapshots of every team of each season at each date (see the module docstring)."""
+    """Snapshots of every team of each season at each date (see the module docstring).
+
+    ``availability`` (prediction only, never training): players out on a date have no row
+    that date, so the next players by minutes fill the set; a traded player's rows go to
+    his new team from the roster date on (see "Availability" in the module docstring)."""
     resolved = resolve_seasons(data, seasons)
     by_season = snapshot_days(data, seasons, resolved, dates)
     # The previous-season fallback roster needs its own prior: two seasons back.
@@ -199,7 +215,7 @@ def build_snapshots(
         if season not in by_season:
             continue
         teams = team_seasons.loc[team_seasons["season"] == season, ["team_id", "conference"]]
-        parts.append(_build_season(state, season, by_season[season], teams))
+        parts.append(_build_season(state, season, by_season[season], teams, availability))
     out = _concat(parts, config.max_players)
     check_finite(out, "built")
     return out
@@ -210,12 +226,16 @@ class _Rows:
     """Candidate roster rows: one per (date, team, player)."""
 
     date_i: np.ndarray
-    team: np.ndarray
+    team: np.ndarray  # the team whose snapshot the row is in
     pid: np.ndarray
     minutes: np.ndarray
+    # The team his features are computed for: his latest team, which differs from ``team``
+    # only for a player an availability moves (his availability there carries over).
+    feat_team: np.ndarray
 
     def take(self, i: np.ndarray) -> _Rows:
-        return _Rows(self.date_i[i], self.team[i], self.pid[i], self.minutes[i])
+        return _Rows(self.date_i[i], self.team[i], self.pid[i], self.minutes[i],
+                     self.feat_team[i])
 
 
 def _current_rows(idx: SeasonIndex, days: np.ndarray, recent_games: int) -> _Rows:
@@ -227,7 +247,7 @@ def _current_rows(idx: SeasonIndex, days: np.ndarray, recent_games: int) -> _Row
     pos = np.arange(int(m.sum())) - np.repeat(np.cumsum(m) - m, m)
     pid = players[pos]
     st = idx.player_state(pid, days[date_i], recent_games)
-    return _Rows(date_i, st.team, pid, st.recent_minutes)
+    return _Rows(date_i, st.team, pid, st.recent_minutes, st.team)
 
 
 def _fallback_rows(prev: SeasonIndex, idx: SeasonIndex | None, days: np.ndarray,
@@ -244,7 +264,8 @@ def _fallback_rows(prev: SeasonIndex, idx: SeasonIndex | None, days: np.ndarray,
     keep &= np.isin(date_i * n_teams + t_code_c, missing)
     if idx is not None:  # he already plays this season (maybe elsewhere): not a fallback
         keep &= idx.first_day_of(pid) >= days[date_i]
-    return _Rows(date_i[keep], st.team[keep], pid[keep], st.recent_minutes[keep])
+    return _Rows(date_i[keep], st.team[keep], pid[keep], st.recent_minutes[keep],
+                 st.team[keep])
 
 
 def _top(rows: _Rows, max_players: int) -> tuple[np.ndarray, np.ndarray]:
@@ -260,8 +281,34 @@ def _top(rows: _Rows, max_players: int) -> tuple[np.ndarray, np.ndarray]:
     return order[keep], rank[keep]
 
 
+def _apply_availability(rows: _Rows, days: np.ndarray, availability: Availability | None,
+                        team_ids: np.ndarray) -> _Rows:
+    """Drop the rows of players out on their date; move traded players' rows to their new
+    team on dates on or after the roster date (features stay those of his latest team)."""
+    if availability is None or len(rows.pid) == 0:
+        return rows
+    keep = np.ones(len(rows.pid), dtype=bool)
+    for i in np.unique(rows.date_i):
+        out = availability.out_on(from_days(days[i:i + 1])[0])
+        if out:
+            at = rows.date_i == i
+            keep[at] &= ~np.isin(rows.pid[at], np.fromiter(out, np.int64))
+    rows = rows.take(np.flatnonzero(keep))
+    moves = availability.moves
+    if not moves:
+        return rows
+    team = rows.team.copy()
+    for pid, (new_team, since) in moves.items():
+        if new_team not in team_ids:
+            raise DataError(f"player {pid} is moved to team {new_team}, which is not a team "
+                            "of the season")
+        at = (rows.pid == pid) & (days[rows.date_i] >= to_days([since])[0])
+        team[at] = new_team
+    return _Rows(rows.date_i, team, rows.pid, rows.minutes, rows.feat_team)
+
+
 def _build_season(state: LeagueState, season: str, days: np.ndarray,
-                  teams: pd.DataFrame
+                  teams: pd.DataFrame, availability: Availability | None = None
                   ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """One season's snapshots as (keys, x, player_ids, minutes, mask)."""
     cfg = state.config
@@ -272,8 +319,10 @@ def _build_season(state: LeagueState, season: str, days: np.ndarray,
     prev_season = previous_season(season)
     prev = state.index.get(prev_season)
 
-    empty = _Rows(*(np.zeros(0, np.int64) for _ in range(3)), np.zeros(0))
+    empty = _Rows(*(np.zeros(0, np.int64) for _ in range(3)), np.zeros(0),
+                  np.zeros(0, np.int64))
     cur = _current_rows(idx, days, cfg.recent_games) if idx is not None else empty
+    cur = _apply_availability(cur, days, availability, team_ids)
     unknown = ~np.isin(cur.team, team_ids)
     if unknown.any():
         raise DataError(f"{season}: team {int(cur.team[unknown][0])} has player games but is "
@@ -282,11 +331,12 @@ def _build_season(state: LeagueState, season: str, days: np.ndarray,
     missing = np.setdiff1d(np.arange(len(days) * n_teams), covered)
     fb = (_fallback_rows(prev, idx, days, missing, team_ids, cfg.recent_games)
           if prev is not None and len(missing) else empty)
+    fb = _apply_availability(fb, days, availability, team_ids)
 
     source = np.concatenate([np.zeros(len(cur.pid), np.int8), np.ones(len(fb.pid), np.int8)])
     both = _Rows(*(np.concatenate([a, b]) for a, b in
-                   zip((cur.date_i, cur.team, cur.pid, cur.minutes),
-                       (fb.date_i, fb.team, fb.pid, fb.minutes), strict=True)))
+                   zip((cur.date_i, cur.team, cur.pid, cur.minutes, cur.feat_team),
+                       (fb.date_i, fb.team, fb.pid, fb.minutes, fb.feat_team), strict=True)))
     take, rank = _top(both, cfg.max_players)
     sel, sel_source = both.take(take), source[take]
 
@@ -298,7 +348,7 @@ def _build_season(state: LeagueState, season: str, days: np.ndarray,
         i = np.flatnonzero(sel_source == src)
         if len(i) == 0:
             continue
-        values, _ = state.features(s, sel.pid[i], days[sel.date_i[i]], sel.team[i])
+        values, _ = state.features(s, sel.pid[i], days[sel.date_i[i]], sel.feat_team[i])
         feats[i] = np.column_stack([values[name] for name in FEATURE_NAMES])
 
     p = cfg.max_players

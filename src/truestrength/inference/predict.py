@@ -15,24 +15,39 @@ Columns (predictions.csv / .json):
 - drivers: the players with the largest Model A attention weight, with their weights;
   attention_degenerate is True when the attention is near-uniform or collapsed, in which
   case the drivers say little
+
+Availability (absences.csv, and "absences" in predictions.json): who was treated as out or
+moved, and why (``base.availability``). Out players take no minutes in Model A's rosters
+until their return date; Model B (team context) cannot see players and is unchanged. The
+season is cut into phases: the prediction date and each return date before the end of the
+regular season. Each phase's availability is scored at the prediction date (no games after
+it are known), and each remaining game gets its P(home wins) from the phase of its date;
+the postseason is played with every player back whose return date is on or before the day
+after the last regular-season game. Remaining games of an expected schedule have no dates:
+they are spread evenly, in the schedule's order, over the days from the prediction date to
+the regular season's expected end (the previous season's last game date a year on, else
+``availability.season_end_month_day``).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from truestrength.base.config import Config, PredictSection
+from truestrength.base.availability import Availability, PlayerAvailability
+from truestrength.base.config import AvailabilitySection, Config, PredictSection
 from truestrength.base.errors import DataError
 from truestrength.base.io import write_json
 from truestrength.base.league import LeagueData
-from truestrength.base.predictor import RosterAttention
+from truestrength.base.predictor import Prediction, RosterAttention
+from truestrength.base.seasons import previous_season, season_start_year, to_days
 from truestrength.base.stats import scores_to_ranks
 from truestrength.base.targets import standings
+from truestrength.features.availability import resolve_availability
 from truestrength.inference.schedule import expected_schedule, games_left
 from truestrength.inference.simulate import SeasonState, simulate_season
 from truestrength.training.ensemble import EnsembleAB
@@ -60,6 +75,9 @@ class PredictionMeta:
     games_remaining: int
     schedule: str  # "stored": the store's remaining games; "expected": drawn, see schedule.py
     data_cutoff: str  # predictions use games strictly before this date
+    players_out: int = 0  # players treated as out at the prediction date
+    players_moved: int = 0  # players moved to a new team by a roster
+    availability_phases: int = 1  # distinct availabilities scored (see the module docstring)
 
 
 @dataclass
@@ -69,6 +87,8 @@ class Predictions:
     table: pd.DataFrame  # one row per team (module docstring), sorted by league rank
     drivers: dict[int, list[Driver]]  # team_id -> players by attention, largest first
     meta: PredictionMeta
+    # Who was treated as out or moved, and why; also injuries-file rows that play.
+    absences: list[PlayerAvailability] = field(default_factory=list)
 
     def write(self, out_dir: Path) -> list[Path]:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -83,17 +103,34 @@ class Predictions:
         nested.insert(at, "drivers", [[asdict(d) for d in self.drivers.get(t, [])]
                                       for t in self.table["team_id"]])
         teams = nested.to_dict("records")
+        absences = [a.as_row() for a in self.absences]
         js = write_json(out_dir / "predictions.json", {
             "season": self.season, "date": str(self.date.date()), "meta": asdict(self.meta),
-            "teams": teams})
-        return [csv, js]
+            "teams": teams, "absences": absences})
+        ab = out_dir / "absences.csv"
+        team = dict(zip(self.table["team_id"], self.table["team"], strict=True))
+        frame = pd.DataFrame(absences, columns=ABSENCE_COLUMNS)
+        frame.insert(3, "team", frame["team_id"].map(team))
+        frame.to_csv(ab, index=False)
+        return [csv, js, ab]
+
+
+ABSENCE_COLUMNS = ["player_id", "player", "team_id", "status", "treated_out", "return_date",
+                   "reason", "from_team_id", "since"]
 
 
 def make_predictions(ensemble: EnsembleAB, data: LeagueData, date: pd.Timestamp,
-                     config: Config, season: str | None = None) -> Predictions:
+                     config: Config, season: str | None = None, *,
+                     injuries: list[PlayerAvailability] | None = None,
+                     rosters: pd.DataFrame | None = None) -> Predictions:
+    """The prediction table at ``date``. ``injuries``: entries of an injuries file
+    (``data.injuries.read_injuries``); ``rosters``: published rosters (``season, team_id,
+    player_id, as_of``), default ``data.rosters`` where the store has one."""
     date = pd.Timestamp(date).normalize()
     season = season or data.season_of_date(date)
     known = data.before(date)
+    if rosters is None:
+        rosters = getattr(data, "rosters", None)
     g = data.games[data.games["season"] == season]
     if (g["kind"].isin(["play_in", "playoff"]) & (g["game_date"] < date)).any():
         last = data.standings_games(season)["game_date"].max() + pd.Timedelta(days=1)
@@ -101,7 +138,9 @@ def make_predictions(ensemble: EnsembleAB, data: LeagueData, date: pd.Timestamp,
             f"{date:%Y-%m-%d} is after the start of {season}'s play-in/playoffs; predictions "
             "simulate the postseason from the seeds, so they are made up to the day after the "
             f"last regular-season game ({last:%Y-%m-%d})")
-    pred = ensemble.predict(known, season, date)
+    avail = resolve_availability(known, season, date, config.roster, config.availability,
+                                 injuries, rosters)
+    pred = ensemble.predict(known, season, date, availability=avail)
     scores = pred.scores
     table = standings(known, season).set_index("team_id")
     z = scores - scores.mean()
@@ -118,8 +157,16 @@ def make_predictions(ensemble: EnsembleAB, data: LeagueData, date: pd.Timestamp,
         ascending=False, method="first").astype(int)
     schedule, schedule_kind = remaining_schedule(data, season, date,
                                                  seed=config.predict.schedule_seed)
+    if "game_date" in schedule:
+        game_dates = pd.DatetimeIndex(schedule.pop("game_date"))
+    else:  # an expected schedule has no dates: its games are spread over the days left
+        game_dates = spread_dates(len(schedule), date,
+                                  expected_season_end(known, season, date, config.availability))
     state = SeasonState.from_league(known, season, date, schedule=schedule)
-    sim = simulate_season(state, pred.win_prob, config.simulation)
+    remaining_p, post_wp, n_phases = phased_win_probs(ensemble, known, season, date, avail,
+                                                      pred, state.remaining, game_dates)
+    sim = simulate_season(state, pred.win_prob, config.simulation, remaining_p=remaining_p,
+                          postseason_win_prob=post_wp)
     odds = sim.table.set_index("team_id")
     for col in ("p_playoffs", "p_conf_finals", "p_finals", "p_title"):
         out[col] = odds[col].reindex(out.index)
@@ -143,12 +190,66 @@ def make_predictions(ensemble: EnsembleAB, data: LeagueData, date: pd.Timestamp,
                                  .statistic),
         n_sims=sim.n_sims, sim_seconds=sim.seconds, label_margin=config.predict.label_margin,
         games_remaining=int(len(schedule)), schedule=schedule_kind,
-        data_cutoff=str(date.date()),
+        data_cutoff=str(date.date()), players_out=len(avail.out_on(date)),
+        players_moved=len(avail.moves), availability_phases=n_phases,
     )
-    return Predictions(season, date, out, drivers, meta)
+    return Predictions(season, date, out, drivers, meta, absences=list(avail.entries))
 
 
-_SCHEDULE_COLUMNS = ["home_team_id", "road_team_id", "neutral_site"]
+def expected_season_end(known: LeagueData, season: str, date: pd.Timestamp,
+                        section: AvailabilitySection) -> pd.Timestamp:
+    """Expected last day of the regular season: the previous season's last standings game a
+    year on when the store has it, else ``season_end_month_day`` of the season's second
+    year; never before ``date``."""
+    prev = known.standings_games(previous_season(season))
+    year = season_start_year(season) + 1
+    if len(prev):
+        last = pd.Timestamp(prev["game_date"].max())
+        end = last + pd.DateOffset(years=year - last.year)
+    else:
+        end = pd.Timestamp(f"{year}-{section.season_end_month_day}")
+    return max(pd.Timestamp(end).normalize(), date)
+
+
+def spread_dates(n: int, start: pd.Timestamp, end: pd.Timestamp) -> pd.DatetimeIndex:
+    """``n`` game dates spread evenly, in order, over the days ``start``..``end``."""
+    days = (end - start).days + 1
+    return pd.DatetimeIndex(start + pd.to_timedelta(np.arange(n) * days // max(n, 1), "D"))
+
+
+def phased_win_probs(ensemble: EnsembleAB, known: LeagueData, season: str, date: pd.Timestamp,
+                     avail: Availability, pred: Prediction, remaining: pd.DataFrame,
+                     game_dates: pd.DatetimeIndex) -> tuple[np.ndarray | None, object, int]:
+    """P(home wins) of each remaining game from its date's availability phase, the win model
+    of the postseason, and the number of distinct phases scored (module docstring). With no
+    return date ahead: (None, None, 1), the simulator's default path."""
+    last = game_dates.max() if len(game_dates) else date - pd.Timedelta(days=1)
+    post_day = last + pd.Timedelta(days=1)
+    if not any(r > date for r in avail.return_dates()):
+        return None, None, 1
+    scored = {avail.out_on(date): pred}
+
+    def at(day: pd.Timestamp) -> Prediction:
+        phase = avail.back_by(day)
+        key = phase.out_on(date)
+        if key not in scored:
+            scored[key] = ensemble.predict(known, season, date, availability=phase)
+        return scored[key]
+
+    days = [date, *(r for r in avail.return_dates() if date < r <= last)]
+    p = np.empty(len(remaining))
+    which = np.searchsorted(to_days(days), to_days(game_dates), side="right") - 1
+    for k, day in enumerate(days):
+        sel = which == k
+        if sel.any():
+            p[sel] = at(day).win_prob(remaining["home_team_id"].to_numpy()[sel],
+                                      remaining["road_team_id"].to_numpy()[sel],
+                                      remaining["neutral_site"].to_numpy()[sel])
+    post = at(post_day).win_prob
+    return p, post, len(scored)
+
+
+_SCHEDULE_COLUMNS = ["home_team_id", "road_team_id", "neutral_site", "game_date"]
 
 
 def remaining_schedule(data: LeagueData, season: str, date: pd.Timestamp,

@@ -467,11 +467,16 @@ def _regular_season(state: SeasonState, p: np.ndarray, n_sims: int,
 
 
 def simulate_outcomes(state: SeasonState, win_prob: WinProb,
-                      config: SimulationSection | None = None) -> SimOutcomes:
+                      config: SimulationSection | None = None, *,
+                      remaining_p: np.ndarray | None = None,
+                      postseason_win_prob: WinProb | None = None) -> SimOutcomes:
     """Simulate the rest of ``state.season`` ``config.n_sims`` times; see the module docstring.
 
     ``win_prob(home_ids, road_ids, neutral)`` -> P(home wins) is called twice in total: once
     for all remaining games, once for every ordered pair of teams (the postseason).
+    ``remaining_p`` (one P(home wins) per row of ``state.remaining``) replaces the first call
+    and ``postseason_win_prob`` the second: strengths that change during the season (a
+    player's return) without the simulator knowing why.
     """
     config = config or SimulationSection()
     n, teams = config.n_sims, state.teams
@@ -480,11 +485,15 @@ def simulate_outcomes(state: SeasonState, win_prob: WinProb,
                             for s in np.random.SeedSequence(config.seed).spawn(2))
 
     rem = state.remaining
-    p_games = (_checked(win_prob(rem["home_team_id"].to_numpy(), rem["road_team_id"].to_numpy(),
-                                 rem["neutral_site"].to_numpy()), len(rem), "remaining games")
-               if len(rem) else np.empty(0))
+    if remaining_p is not None:
+        p_games = _checked(remaining_p, len(rem), "remaining games")
+    else:
+        p_games = (_checked(win_prob(rem["home_team_id"].to_numpy(),
+                                     rem["road_team_id"].to_numpy(),
+                                     rem["neutral_site"].to_numpy()), len(rem), "remaining games")
+                   if len(rem) else np.empty(0))
     fmt = state.postseason
-    home_win = _home_win_matrix(teams, win_prob, neutral=fmt.neutral_site)
+    home_win = _home_win_matrix(teams, postseason_win_prob or win_prob, neutral=fmt.neutral_site)
     series_p = series_win_prob(home_win, 1.0 - home_win.T)  # [h, r]: h has home court
 
     wins = _regular_season(state, p_games, n, season_rng)
@@ -565,10 +574,15 @@ def summarise_outcomes(outcomes: SimOutcomes) -> pd.DataFrame:
 
 
 def simulate_season(state: SeasonState, win_prob: WinProb,
-                    config: SimulationSection | None = None) -> SimResult:
-    """Playoff odds for every team of ``state.season`` from ``state.as_of`` on."""
+                    config: SimulationSection | None = None, *,
+                    remaining_p: np.ndarray | None = None,
+                    postseason_win_prob: WinProb | None = None) -> SimResult:
+    """Playoff odds for every team of ``state.season`` from ``state.as_of`` on
+    (``remaining_p``, ``postseason_win_prob``: see :func:`simulate_outcomes`)."""
     config = config or SimulationSection()
     t0 = time.perf_counter()
-    table = summarise_outcomes(simulate_outcomes(state, win_prob, config))
+    table = summarise_outcomes(simulate_outcomes(state, win_prob, config,
+                                                 remaining_p=remaining_p,
+                                                 postseason_win_prob=postseason_win_prob))
     return SimResult(table=table, n_sims=config.n_sims, seconds=time.perf_counter() - t0,
                      postseason=state.postseason)

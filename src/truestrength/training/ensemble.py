@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 from pydantic import ValidationError
 
+from truestrength.base.availability import Availability
 from truestrength.base.config import Config, check_same_settings
 from truestrength.base.errors import ModelError, RunError, check_is_fitted
 from truestrength.base.game_model import LogisticWinModel, fit_game_model
@@ -106,9 +107,12 @@ class EnsembleAB:
         self.fit_ = fit_ensemble(oof, history)
         return self
 
-    def predict(self, known: LeagueData, season: str, as_of: pd.Timestamp) -> Prediction:
+    def predict(self, known: LeagueData, season: str, as_of: pd.Timestamp, *,
+                availability: Availability | None = None) -> Prediction:
+        """The blend at ``as_of``. ``availability`` reaches Model A only: Model B reads team
+        context (results, box totals), where a player cannot be taken out."""
         check_is_fitted(self, "fit_", "model_a", "model_b")
-        pa = self.model_a.predict(known, season, as_of)
+        pa = self.model_a.predict(known, season, as_of, availability=availability)
         pb = self.model_b.predict(known, season, as_of)
         frame = pd.DataFrame({"model_a": pa.scores, "model_b": pb.scores.reindex(pa.scores.index)})
         if frame.isna().any().any():

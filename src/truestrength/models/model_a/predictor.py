@@ -27,6 +27,7 @@ import pandas as pd
 import torch
 from rich.console import Console
 
+from truestrength.base.availability import Availability
 from truestrength.base.config import Config, ModelASection, RosterSection, check_same_settings
 from truestrength.base.errors import ModelError, RunError, check_is_fitted
 from truestrength.base.game_model import LogisticWinModel, fit_game_model
@@ -155,10 +156,14 @@ class ModelA:
                                    console=self.console)
         return self
 
-    def predict(self, known: LeagueData, season: str, as_of: pd.Timestamp) -> Prediction:
+    def predict(self, known: LeagueData, season: str, as_of: pd.Timestamp, *,
+                availability: Availability | None = None) -> Prediction:
+        """Scores at ``as_of``; ``availability`` keeps out players off the rosters and moves
+        traded ones (``features.roster``)."""
         check_is_fitted(self, "fitted_")
         f = self.fitted_
-        snaps = build_snapshots(known, [season], f.roster, dates=[pd.Timestamp(as_of)])
+        snaps = build_snapshots(known, [season], f.roster, dates=[pd.Timestamp(as_of)],
+                                availability=availability)
         teams = known.teams_of_season(season)
         raw, attn = f.score(snaps)
         team_ids = snaps.keys["team_id"].to_numpy()

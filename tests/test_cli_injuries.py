@@ -1,0 +1,68 @@
+"""`predict --injuries` from the command line: a bad file is one `error:` line naming file,
+line and field with a suggestion; a good one prints the availability summary and writes
+absences.csv."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from truestrength.app.runs import train
+from truestrength.base.config import load_config
+from truestrength.cli import app
+
+runner = CliRunner()
+
+FAST_YAML = """\
+roster: {cache_dir: null}
+model_a: {epochs: 2, threads: 1, refit_on_all: false, epochs_without_holdout: 2}
+model_b: {n_estimators: 40, early_stopping_rounds: 10, trees_without_holdout: 20}
+simulation: {n_sims: 500}
+"""
+
+
+def test_predict_with_an_injuries_file(synthetic, tmp_path):
+    cfg_path = tmp_path / "fast.yaml"
+    cfg_path.write_text(FAST_YAML)
+    config = load_config(cfg_path)
+    data = synthetic.data
+    db = Path(synthetic.summary.out_dir).parent / "s.duckdb"
+    assert db.is_file()
+    season = data.seasons[2]
+    run = train(data.up_to(data.seasons[1]), config, None, tmp_path / "runs").run_dir
+    days = sorted(data.standings_games(season)["game_date"].unique())
+    date = pd.Timestamp(days[len(days) // 2])
+    known = data.before(date)
+    pl = known.player_logs
+    row = pl[(pl["season"] == season)].iloc[-1]
+    name = known.players.set_index("player_id").at[row["player_id"], "name"]
+    ts = data.team_seasons
+    abbr = ts[(ts["season"] == season) & (ts["team_id"] == row["team_id"])]["abbreviation"].iat[0]
+    args = ["predict", "--date", f"{date:%Y-%m-%d}", "--run", str(run), "--runs",
+            str(tmp_path / "runs"), "--db", str(db), "--config", str(cfg_path)]
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text(f"player,team,status\n{name[:-1]},{abbr},out\n")
+    r = runner.invoke(app, [*args, "--injuries", str(bad)])
+    assert r.exit_code == 1, r.output
+    line = r.output.strip()
+    assert "\n" not in line and line.startswith(f"error: {bad}, line 2, field player: no "
+                                                f"player {name[:-1]!r} of {abbr}")
+    assert f"did you mean {name!r}" in line
+
+    good = tmp_path / "good.csv"
+    good.write_text(f"player,team,status,return_date\n{name},{abbr},out,\n")
+    r = runner.invoke(app, [*args, "--injuries", str(good)])
+    assert r.exit_code == 0, r.output
+    assert "availability: " in r.output and "injuries file" in r.output
+    out_dir = next((tmp_path / "runs").glob("*-predict-*"))
+    ab = pd.read_csv(out_dir / "absences.csv")
+    mine = ab[ab["player_id"] == row["player_id"]].iloc[0]
+    assert (mine["status"], mine["reason"], bool(mine["treated_out"])) == (
+        "out", "injuries file", True)
+    js = json.loads((out_dir / "predictions.json").read_text())
+    assert any(a["player_id"] == row["player_id"] for a in js["absences"])
+    assert js["meta"]["players_out"] >= 1
