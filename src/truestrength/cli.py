@@ -311,10 +311,16 @@ def predict(
     got = predict_run(load_data(_db(db)), cfg, run_dir, when, runs, injuries=injuries)
     preds = got.predictions
     if preds.meta.schedule == "expected":
-        console.print(f"[yellow]note:[/] the store has no games of {preds.season} after "
+        console.print(f"[yellow]note:[/] the store has no schedule of {preds.season} after "
                       f"{preds.date:%Y-%m-%d}; odds use an expected schedule of "
-                      f"{preds.meta.games_remaining} games (right count per team, not the "
-                      "real opponents)")
+                      f"{preds.meta.games_remaining} games (each team's count, the NBA's "
+                      "conference structure, not the real opponents or dates); `truestrength "
+                      "fetch` or a schedule file gives the real one")
+    if preds.meta.postseason_play_in != "7-10":
+        console.print(f"note: {preds.season}'s postseason is simulated with its own format: "
+                      + ("no play-in" if preds.meta.postseason_play_in == "none" else
+                         "an 8-vs-9 play-in when the 9th seed is within 4 games"),
+                      markup=False)
     if got.in_sample:
         console.print(f"[yellow]note:[/] {preds.season} is one of the run's training seasons; "
                       "these are in-sample predictions, not forecasts")

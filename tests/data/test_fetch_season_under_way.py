@@ -136,17 +136,24 @@ def test_rosters_file_has_every_team_read_today(fetched):
 
 def test_fetched_files_ingest_with_the_schedule_and_rosters(fetched, tmp_path):
     raw, result, _ = fetched
-    # The player logs' both-"@" rows are refused by ingest until its MATCHUP check accepts
-    # NBA.com's neutral-site convention (issue 9, another part); the rest goes in.
-    parsed = [read_file(p) for p in result.files[1:]]
-    assert [p.format for p in parsed] == [FileFormat.GAMES, FileFormat.SCHEDULE,
-                                          FileFormat.ROSTERS]
+    parsed = [read_file(p) for p in result.files]
+    assert [p.format for p in parsed] == [FileFormat.PLAYER_LOGS, FileFormat.GAMES,
+                                          FileFormat.SCHEDULE, FileFormat.ROSTERS]
+    # The player logs put both teams of the neutral games on the road, NBA.com's way.
+    logs = read(result.files[0])
+    paris = logs[logs["GAME_ID"] == PARIS]
+    assert len(paris) and paris["MATCHUP"].str.contains(" @ ").all()
     with Store(tmp_path / "s.duckdb") as store:
-        report = ingest_files(store, result.files[1:])
+        report = ingest_files(store, result.files)
         assert report.schedule.schedule_rows == 10 and report.schedule.roster_rows == 390
+        assert report.player_rows_added == len(logs)
         data = store.league()
     g = data.games.set_index("game_id")
     assert g.loc[[PARIS, SEMI, FINAL], "neutral_site"].all()
+    # The games file books CLE at home in Paris; the player rows sit on its sides.
+    assert g.loc[PARIS, "home_team_id"] == CLE
+    pl = data.player_logs[data.player_logs["game_id"] == PARIS]
+    assert (pl["is_home"] == (pl["team_id"] == CLE)).all()
     assert not g.loc[FINAL, "counts_for_standings"] and g.loc[SEMI, "counts_for_standings"]
     at = data.before(pd.Timestamp("2024-01-16"))
     assert len(at.rosters) == 390 and len(at.schedule) == 10

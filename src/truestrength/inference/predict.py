@@ -78,6 +78,9 @@ class PredictionMeta:
     players_out: int = 0  # players treated as out at the prediction date
     players_moved: int = 0  # players moved to a new team by a roster
     availability_phases: int = 1  # distinct availabilities scored (see the module docstring)
+    # The season's play-in as simulated (base.seasons.PostseasonFormat.play_in): "7-10",
+    # "8-9" (2019-20) or "none" (before).
+    postseason_play_in: str = "7-10"
 
 
 @dataclass
@@ -192,6 +195,7 @@ def make_predictions(ensemble: EnsembleAB, data: LeagueData, date: pd.Timestamp,
         games_remaining=int(len(schedule)), schedule=schedule_kind,
         data_cutoff=str(date.date()), players_out=len(avail.out_on(date)),
         players_moved=len(avail.moves), availability_phases=n_phases,
+        postseason_play_in=sim.postseason.play_in,
     )
     return Predictions(season, date, out, drivers, meta, absences=list(avail.entries))
 
