@@ -300,3 +300,128 @@ def test_new_teams_join_a_stored_league_only_when_asked(loaded, synth_dir, seaso
     with Store(loaded) as s:
         report = ingest_files(s, teams, allow_new_teams=True)
     assert report.team_seasons_added == len(read(teams[0]))
+
+
+# ---- the schedule as a source of a neutral game's home team (review findings) ---------------
+
+
+def schedule_for(synth_dir: Path, f: dict, out: Path, *, home_high: bool = True,
+                 neutral: bool = True, third: int | None = None) -> Path:
+    """The slice's games as a schedule file, the neutral ones flagged and booked with the
+    higher team id at home (the rule would pick the lower one)."""
+    s = read(synth_dir / "schedule.csv")
+    s = s[s["game_id"].isin(f["neutral"])].copy()
+    for i in s.index:
+        h, r = int(s.at[i, "team_id_home"]), int(s.at[i, "team_id_road"])
+        if home_high == (h < r):  # swap sides so the booked home is the one wanted
+            for a, b in (("team_id_home", "team_id_road"),
+                         ("team_abbreviation_home", "team_abbreviation_road")):
+                s.at[i, a], s.at[i, b] = s.at[i, b], s.at[i, a]
+    s["neutral_site"] = str(neutral)
+    if third is not None:
+        i = s.index[0]
+        teams = read(f["teams"])
+        t = teams[(teams["season"] == f["season"]) & ~teams["team_id"].isin(
+            [s.at[i, "team_id_home"], s.at[i, "team_id_road"]])].iloc[0]
+        s.at[i, "team_id_home"], s.at[i, "team_abbreviation_home"] = t["team_id"], t[
+            "abbreviation"]
+    return write(s, out)
+
+
+def _homes(store: Store, ids) -> dict[str, int]:
+    g = store.query("SELECT game_id, home_team_id FROM games")
+    return {k: int(v) for k, v in zip(g["game_id"], g["home_team_id"], strict=True)
+            if k in set(ids)}
+
+
+def _sides_agree(store: Store) -> bool:
+    ok = store.query("SELECT bool_and(p.is_home = (p.team_id = g.home_team_id)) AS ok "
+                     "FROM player_game_logs p JOIN games g USING (game_id)")["ok"].iloc[0]
+    tg = store.query("SELECT bool_and(t.is_home = (t.team_id = g.home_team_id)) AS ok "
+                     "FROM team_game_logs t JOIN games g USING (game_id)")["ok"].iloc[0]
+    return bool(ok) and bool(tg)
+
+
+@pytest.mark.parametrize("order", ["schedule first", "same batch", "player logs first"])
+def test_the_schedule_books_the_home_team_in_any_order(order, tmp_path, synth_dir,
+                                                       season_files):
+    f = season_files
+    sched = schedule_for(synth_dir, f, tmp_path / "schedule.csv")
+    booked = {r.game_id: int(r.team_id_home) for r in read(sched).itertuples()}
+    with fresh_store(tmp_path, f["teams"]) as store:
+        batches = {"schedule first": [[sched], [f["players"]]],
+                   "same batch": [[sched, f["players"]]],
+                   "player logs first": [[f["players"]], [sched]]}[order]
+        for batch in batches:
+            ingest_files(store, batch)
+        assert _homes(store, booked) == booked
+        assert _sides_agree(store)
+        assert set(store.query("SELECT game_id FROM games WHERE neutral_site")["game_id"]) == {
+            *f["neutral"], f["cup_final"]}
+
+
+@pytest.mark.parametrize("order", ["same batch", "player logs first"])
+def test_a_schedule_saying_home_court_is_overruled_with_a_note(order, tmp_path, synth_dir,
+                                                               season_files):
+    f = season_files
+    sched = schedule_for(synth_dir, f, tmp_path / "schedule.csv", neutral=False)
+    with fresh_store(tmp_path, f["teams"]) as store:
+        if order == "same batch":
+            report = ingest_files(store, [sched, f["players"]])
+        else:
+            ingest_files(store, [f["players"]])
+            report = ingest_files(store, [sched])
+        assert len(report.notes) == 1 and "5 game(s)" in report.notes[0], report.notes
+        assert "schedule" in report.notes[0]
+        g = store.query("SELECT count(*) FROM games WHERE neutral_site").iloc[0, 0]
+        assert g == 6  # the five and the cup final stay neutral
+
+
+def test_a_schedule_booking_a_third_team_is_an_error_not_a_traceback(tmp_path, synth_dir,
+                                                                     season_files):
+    f = season_files
+    sched = schedule_for(synth_dir, f, tmp_path / "schedule.csv", third=1)
+    with fresh_store(tmp_path, f["teams"]) as store:
+        ingest_files(store, [sched])
+        before = store.counts()
+        with pytest.raises(IngestError, match="books team") as info:
+            ingest_files(store, [f["players"]])
+        assert info.value.field == "TEAM_ID" and info.value.file == str(f["players"])
+        assert store.counts() == before
+
+
+def test_the_games_file_note_names_the_games_file(tmp_path, season_files):
+    f = season_files
+    with fresh_store(tmp_path, f["teams"]) as store:
+        ingest_files(store, [f["games"]])
+        report = ingest_files(store, [f["players"]])
+    assert len(report.notes) == 1 and "the stored games file" in report.notes[0]
+    assert str(f["players"]) not in report.notes[0]
+
+
+def test_a_schedule_file_with_bad_cells_reports_them(tmp_path, synth_dir, season_files):
+    s = read(synth_dir / "schedule.csv").head(5)
+    s.loc[0, "season"] = "2015/16"
+    s.loc[1, "game_id"] = "002X500001"
+    bad = write(s, tmp_path / "schedule.csv")
+    with pytest.raises(IngestError) as info:
+        ingest_files(Store(tmp_path / "x.duckdb"), [bad])
+    assert [(p.line, p.field) for p in info.value.problems] == [(2, "season"), (3, "game_id")]
+
+
+def test_the_nbas_own_teams_restated_are_not_a_new_league(tmp_path):
+    """A store holding two NBA teams of a season accepts a teams file of all thirty: they are
+    the built-in NBA teams, not another league's."""
+    from truestrength.data.teams import nba_team_seasons
+
+    season = "2022-23"
+    nba = pd.DataFrame([{"season": season, "team_id": t.team_id, "abbreviation": t.abbreviation,
+                         "name": t.name, "conference": t.conference}
+                        for t in nba_team_seasons(season)])
+    with Store(tmp_path / "s.duckdb") as store:
+        ingest_files(store, [write(nba.head(2), tmp_path / "two.csv")])
+        report = ingest_files(store, [write(nba, tmp_path / "all.csv")])
+        assert report.team_seasons_added == 28
+        other = nba.head(1).assign(team_id=99, abbreviation="XYZ")
+        with pytest.raises(IngestError, match="already holds a league"):
+            ingest_files(store, [write(other, tmp_path / "other.csv")])

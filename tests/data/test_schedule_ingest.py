@@ -79,7 +79,7 @@ def test_schedule_is_stored_and_a_moved_game_replaces_its_row(store, tmp_path):
 
 @pytest.mark.parametrize(("row", "field", "match"), [
     (_game("0022300700", "2024-01-22", BOS, BOS), "team_id_road", "cannot play itself"),
-    (_game("0022300700", "2025-01-22", BOS, LAL), "game_date", "outside its season"),
+    (_game("0022300700", "2025-01-22", BOS, LAL), "game_date", "outside the row.s season"),
     (_game("0022300700", "2024-01-22", BOS, LAL, "playoffs"), "game_type", "prefix"),
     (_game("0022200700", "2024-01-22", BOS, LAL), "game_id", "another season"),
     (_game("0022300700", "2024-01-22", BOS, LAL).replace(",LAL,", ",LAC,"),

@@ -124,6 +124,8 @@ def test_rosters_move_players_who_last_played_elsewhere():
     assert roster_moves(data, S, DAY, old, ROSTER) == []
     future = rosters.assign(as_of=pd.Timestamp("2021-11-02"))
     assert roster_moves(data, S, DAY, future, ROSTER) == []
+    # read on the prediction day itself: not known yet, as LeagueData.before has it
+    assert roster_moves(data, S, DAY, rosters.assign(as_of=DAY), ROSTER) == []
     with pytest.raises(Exception, match="not teams of the season"):
         roster_moves(data, S, DAY, rosters.assign(team_id=99), ROSTER)
 

@@ -92,3 +92,30 @@ def test_a_past_season_uses_the_games_played(synth_league):
     end = truth["game_date"].max() + pd.Timedelta(days=1)
     got, kind = remaining_schedule(synth_league.before(end), season, end)
     assert kind == "stored" and got.empty
+
+
+def test_a_store_that_lags_the_date_keeps_the_games_it_has_not_seen(synth_league):
+    """The store's last games are days before the prediction date (the last fetch): the
+    scheduled games in between are still to play, from the date on, not dropped."""
+    season, mid = _midseason(synth_league)
+    days = sorted(synth_league.standings_games(season)["game_date"].unique())
+    lagging = synth_league.before(mid)  # holds games before ``mid`` only
+    later = pd.Timestamp(days[days.index(mid) + 5])  # predict five game days later
+    truth = synth_league.standings_games(season)
+    truth = truth[truth["game_date"] >= mid]
+    sched, kind = remaining_schedule(lagging, season, later)
+    assert kind == "stored" and _pairs(sched) == _pairs(truth)
+    assert (sched["game_date"] >= later).all()
+
+
+def test_a_date_before_the_stores_newest_game_keeps_the_rest_of_the_schedule(synth_league):
+    """A store holding games up to ``mid`` asked about an earlier date: the games it holds
+    from that date on and the scheduled ones it does not hold are the rest of the season."""
+    season, mid = _midseason(synth_league)
+    days = sorted(synth_league.standings_games(season)["game_date"].unique())
+    earlier = pd.Timestamp(days[days.index(mid) - 10])
+    store = synth_league.before(mid)
+    truth = synth_league.standings_games(season)
+    truth = truth[truth["game_date"] >= earlier]
+    sched, kind = remaining_schedule(store, season, earlier)
+    assert kind == "stored" and len(sched) == len(truth) and _pairs(sched) == _pairs(truth)

@@ -97,7 +97,7 @@ def predict(data: LeagueData, config: Config | None, run: Path, date: str | pd.T
     if injuries is not None:
         season = data.season_of_date(when)
         entries = read_injuries(injuries, data.before(when), season, config.availability,
-                                rosters=getattr(data, "rosters", None))
+                                rosters=data.before(when).rosters)
     preds = make_predictions(ensemble, data, when, config, injuries=entries)
     out_dir = runs / f"{run.name}-predict-{when:%Y%m%d}"
     files = preds.write(out_dir)

@@ -133,6 +133,11 @@ def ingest_parsed(store: Store, files: list[ParsedFile], *,
         if len(player_rows):
             _upsert_players(con, player_rows)
             _insert(con, "player_game_logs", player_rows)
+        # Games this batch speaks of, for the schedule's note on neutrality.
+        touched = {i for pf in by_format[FileFormat.SCHEDULE] for i in pf.frame["game_id"]}
+        touched |= set(player_rows.get("game_id", []))
+        seasons = sorted(set(seasons) | set(_rebook_from_schedule(con, touched,
+                                                                  report.notes)))
         if seasons:
             rebuild_derived(con, seasons)
         report.games_added = len(all_games) - len(upgraded)
@@ -192,9 +197,13 @@ class _TeamRegistry:
     def _refuse_new_league(self, pf: ParsedFile, stored_seasons: set[str]) -> None:
         """A teams file may restate a stored season's teams, not add teams to it."""
         f = pf.frame
-        new = f[f["season"].isin(stored_seasons) & ~pd.Series(
-            list(zip(f["team_id"].astype(int), f["season"], strict=True)), index=f.index
-        ).isin(self._in_store)]
+        keys = pd.Series(list(zip(f["team_id"].astype(int), f["season"], strict=True)),
+                         index=f.index)
+        # The NBA's own teams restated (same abbreviation and conference) are not a new league.
+        nba = pd.Series([(b := self._builtin(k)) is not None and (b[0], b[2]) == (a, c)
+                         for k, a, c in zip(keys, f["abbreviation"], f["conference"],
+                                            strict=True)], index=f.index, dtype=bool)
+        new = f[f["season"].isin(stored_seasons) & ~keys.isin(self._in_store) & ~nba]
         if len(new):
             r = new.iloc[0]
             held = sum(1 for _, season in self._in_store if season == r["season"])
@@ -350,7 +359,8 @@ def _new_games(con, files: list[ParsedFile], teams: _TeamRegistry, notes: list[s
     if keep_neutral.any():
         ids = merged.loc[keep_neutral, "game_id"]
         games.loc[games["game_id"].isin(ids), "neutral_site"] = True
-        notes.append(_neutral_note(ids, "the games file", merged.loc[keep_neutral, "_file"]))
+        notes.append(_neutral_note(
+            ids, f"the games file {sorted(set(merged.loc[keep_neutral, '_file']))[0]}"))
     upgraded = merged.loc[merged["source_db"] == "player_logs", ["game_id"]]
     flips = merged.loc[swapped, ["game_id"]]
     keep = ~games["game_id"].isin(existing["game_id"]) | games["game_id"].isin(
@@ -365,12 +375,11 @@ _SIDED = {"home_team_id": "road_team_id", "road_team_id": "home_team_id",
           **{f"road_{c}": f"home_{c}" for c in BOX_COUNTS}}
 
 
-def _neutral_note(game_ids: pd.Series, source: str, files: pd.Series) -> str:
+def _neutral_note(game_ids: pd.Series, source: str) -> str:
     ids = sorted(set(game_ids))
     shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
     return (f"{len(ids)} game(s) ({shown}) stored as neutral-site: their player rows put "
-            f"both teams on the road (\"@\"), where {source} ({sorted(set(files))[0]}) "
-            "says home court")
+            f"both teams on the road (\"@\"), where {source} says home court")
 
 
 def _plain(v):
@@ -504,6 +513,7 @@ def _place_neutral_rows(con, rows: pd.DataFrame, known: pd.DataFrame, new_games:
         con.register("_neutral_ids", pd.DataFrame({"game_id": unplaced}))
         booked = con.execute("SELECT game_id, home_team_id FROM schedule "
                              "JOIN _neutral_ids USING (game_id)").df()
+        _check_booked_teams(rows, booked)
         home.loc[booked["game_id"].to_numpy()] = booked["home_team_id"].to_numpy()
     placed = home.dropna()
     in_placed = neutral & rows["game_id"].isin(placed.index).to_numpy()
@@ -520,8 +530,56 @@ def _place_neutral_rows(con, rows: pd.DataFrame, known: pd.DataFrame, new_games:
             con.register("_overruled", stored)
             con.execute("UPDATE games SET neutral_site = TRUE "
                         "WHERE game_id IN (SELECT game_id FROM _overruled)")
-        files = rows.loc[rows["game_id"].isin(overruled), "_file"]
-        notes.append(_neutral_note(overruled, "the games data", files))
+        in_batch = new_games.loc[new_games["game_id"].isin(overruled), "_file"]
+        source = (f"the games file {sorted(set(in_batch))[0]}" if len(in_batch)
+                  else "the stored games file")
+        notes.append(_neutral_note(overruled, source))
+
+
+def _rebook_from_schedule(con, touched: set[str], notes: list[str]) -> list[str]:
+    """Neutral games known only from player logs (booked by the lower-id rule) whose home team
+    the stored schedule names the other way round: both sides of the game row and the player
+    rows swap, so the order in which logs and schedule arrive does not matter. Returns the
+    seasons changed."""
+    if not _has_table(con, "schedule"):
+        return []
+    found = con.execute("""
+        SELECT g.game_id, g.season, s.neutral_site AS scheduled_neutral
+        FROM games g JOIN schedule s USING (game_id)
+        WHERE g.source = 'player_logs' AND g.neutral_site
+          AND ((g.home_team_id = s.road_team_id AND g.road_team_id = s.home_team_id)
+               OR NOT s.neutral_site)""").df()
+    if not len(found):
+        return []
+    said_home = found.loc[~found["scheduled_neutral"].astype(bool)
+                          & found["game_id"].isin(touched), "game_id"]
+    if len(said_home):
+        notes.append(_neutral_note(said_home, "the schedule"))
+    swap = con.execute("""
+        SELECT g.game_id, g.season FROM games g JOIN schedule s USING (game_id)
+        WHERE g.source = 'player_logs' AND g.neutral_site
+          AND g.home_team_id = s.road_team_id AND g.road_team_id = s.home_team_id""").df()
+    if not len(swap):
+        return []
+    con.register("_swap", swap[["game_id"]])
+    # SQL evaluates every right-hand side on the old row, so a = b, b = a swaps.
+    sides = ", ".join(f"{a} = {b}" for a, b in _SIDED.items())
+    con.execute(f"UPDATE games SET {sides} WHERE game_id IN (SELECT game_id FROM _swap)")
+    con.execute("UPDATE player_game_logs SET is_home = NOT is_home "
+                "WHERE game_id IN (SELECT game_id FROM _swap)")
+    con.unregister("_swap")
+    return sorted(set(swap["season"]))
+
+
+def _check_booked_teams(rows: pd.DataFrame, booked: pd.DataFrame) -> None:
+    """The schedule's home team of a both-"@" game must be one of the game's two teams."""
+    teams = rows.groupby("game_id")["team_id"].agg(lambda t: set(t.astype(int)))
+    for gid, home in zip(booked["game_id"], booked["home_team_id"], strict=True):
+        if int(home) not in teams.get(gid, {int(home)}):
+            r = rows[rows["game_id"] == gid].iloc[0]
+            raise IngestError(r["_file"], f"game {gid}: the stored schedule books team {home} at "
+                              f"home, but the game's players are of teams "
+                              f"{sorted(teams[gid])}", line=int(r["line"]), field="TEAM_ID")
 
 
 def _has_table(con, name: str) -> bool:
@@ -589,6 +647,12 @@ def _team_sums(con, rows: pd.DataFrame) -> pd.DataFrame:
 def _derive_games(team_sums: pd.DataFrame) -> pd.DataFrame:
     if not len(team_sums):
         return _empty_games()
+    sides = team_sums.groupby("game_id")["is_home"].agg(["sum", "size"])
+    bad = sides[(sides["sum"] != 1) & (sides["size"] == 2)]
+    if len(bad):  # both home or both road after placement: nothing above may let it through
+        r = team_sums[team_sums["game_id"] == bad.index[0]].iloc[0]
+        raise IngestError(r["_file"], f"game {bad.index[0]}: its rows do not put one team at "
+                          "home and one on the road", line=int(r["line"]), field="MATCHUP")
     home = team_sums[team_sums["is_home"]].set_index("game_id")
     road = team_sums[~team_sums["is_home"]].set_index("game_id")
     road = road.reindex(home.index)

@@ -24,6 +24,9 @@ from truestrength.data.formats import (
     FileFormat,
     _bool,
     _check_columns,
+    _check_id_season,
+    _check_in_season,
+    _clean_rows,
     _dates,
     _fail_at,
     _game_ids,
@@ -44,28 +47,23 @@ ROSTERS_OPTIONAL = frozenset({"player_name"})
 # all of them count for the standings except the final (its own 006 id).
 SCHEDULE_GAME_TYPES = {**GAME_TYPES, "nba_cup_group": "regular", "nba_cup_quarter": "regular"}
 
-# A season's games (the 2020 bubble's included) fall between these days of its two years.
-SEASON_FIRST_DAY = (8, 1)  # 1 August of the start year
-SEASON_LAST_DAY = (10, 31)  # 31 October of the end year
+# A roster can be read from free agency (1 July of the start year) on; its season's games fall
+# in formats.season_window (September to October of the next year).
+ROSTER_FIRST_DAY = (7, 1)
 
 
-def season_window(season: str) -> tuple[pd.Timestamp, pd.Timestamp]:
-    start = season_start_year(season)
-    return (pd.Timestamp(start, *SEASON_FIRST_DAY), pd.Timestamp(start + 1, *SEASON_LAST_DAY))
-
-
-def _check_in_season(path: Path, df: pd.DataFrame, dates: pd.Series, seasons: np.ndarray,
-                     field: str) -> None:
-    lo = np.empty(len(df), dtype="datetime64[ns]")
-    hi = np.empty(len(df), dtype="datetime64[ns]")
-    for s in np.unique(seasons):
-        first, last = season_window(s)
-        lo[seasons == s], hi[seasons == s] = first.to_datetime64(), last.to_datetime64()
-    d = dates.to_numpy(dtype="datetime64[ns]")
-    bad = (d < lo) | (d > hi)
+def _check_roster_dates(path: Path, df: pd.DataFrame, out: pd.DataFrame) -> None:
+    ok = _clean_rows(len(out))
+    as_of = pd.to_datetime(out["as_of"])
+    bad = np.zeros(len(out), dtype=bool)
+    for season in pd.unique(out["season"][ok]):
+        start = season_start_year(season)
+        lo, hi = pd.Timestamp(start, *ROSTER_FIRST_DAY), pd.Timestamp(start + 1, 10, 31)
+        rows = ok & (out["season"] == season).to_numpy()
+        bad |= rows & ~((as_of >= lo) & (as_of <= hi)).to_numpy()
     if bad.any():
-        _fail_at(path, df, bad, field, "date is outside its season (1 August of the first "
-                 "year to 31 October of the second)")
+        _fail_at(path, df, bad, "as_of", "date is outside its season (1 July of the first year "
+                 "to 31 October of the second)")
 
 
 def parse_schedule(path: Path, df: pd.DataFrame) -> pd.DataFrame:
@@ -82,7 +80,7 @@ def parse_schedule(path: Path, df: pd.DataFrame) -> pd.DataFrame:
     bad = kind.isna().to_numpy()
     if bad.any():
         _fail_at(path, df, bad, "game_type",
-                 f"unknown game type (known: {sorted(SCHEDULE_GAME_TYPES)})")
+                 f"unknown game type (known: {sorted(SCHEDULE_GAME_TYPES)})", cell=True)
     out["kind"] = kind.to_numpy(dtype=object)
     out["is_cup"] = gtype.str.startswith("nba_cup").to_numpy()
     out["neutral_site"] = _bool(path, df, "neutral_site")
@@ -97,21 +95,17 @@ def parse_schedule(path: Path, df: pd.DataFrame) -> pd.DataFrame:
     id_kind = pd.Series(out["game_id"]).str[:3].map(GAME_ID_KIND)
     bad = id_kind.isna().to_numpy()
     if bad.any():
-        _fail_at(path, df, bad, "game_id", f"unknown game id prefix (known: {list(GAME_ID_KIND)})")
+        _fail_at(path, df, bad, "game_id", f"unknown game id prefix (known: {list(GAME_ID_KIND)})",
+                 cell=True)
     bad = (id_kind.to_numpy() != out["kind"].to_numpy())
     if bad.any():
         _fail_at(path, df, bad, "game_type", "contradicts the game id's prefix (002 regular, "
                  "004 playoff, 005 play-in, 006 cup final)")
-    yy = pd.Series(out["game_id"]).str[3:5].astype(int).to_numpy()
-    start = np.array([season_start_year(s) % 100 for s in out["season"]])
-    bad = yy != start
-    if bad.any():
-        _fail_at(path, df, bad, "game_id", "game id belongs to another season than the row's "
-                 "season")
-    _check_in_season(path, df, dates, out["season"].to_numpy(dtype=object), "game_date")
+    _check_id_season(path, df, out, "game_id")
+    _check_in_season(path, df, out, "game_date")
     dup = out.duplicated("game_id").to_numpy()
     if dup.any():
-        _fail_at(path, df, dup, "game_id", "duplicate game id in this file")
+        _fail_at(path, df, dup, "game_id", "duplicate game id in this file", cell=True)
     return out
 
 
@@ -127,8 +121,8 @@ def parse_rosters(path: Path, df: pd.DataFrame) -> pd.DataFrame:
                           if "player_name" in df else "")
     as_of = _dates(path, df, "as_of")
     out["as_of"] = as_of.to_numpy()
-    _check_in_season(path, df, as_of, out["season"].to_numpy(dtype=object), "as_of")
-    check_one_team(path, out)
+    _check_roster_dates(path, df, out)
+    check_one_team(path, out[_clean_rows(len(out))])
     # The same player listed twice by the same team on the same day says nothing new.
     return out.drop_duplicates(["season", "player_id", "as_of", "team_id"]).reset_index(drop=True)
 

@@ -96,7 +96,7 @@ def roster_moves(known: LeagueData, season: str, date: pd.Timestamp,
     date = pd.Timestamp(date).normalize()
     r = rosters[(rosters["season"] == season)].copy()
     r["as_of"] = pd.to_datetime(r["as_of"]).dt.normalize()
-    r = r[r["as_of"] <= date]
+    r = r[r["as_of"] < date]  # like LeagueData.before: a roster read on the day is not known
     if r.empty:
         return []
     teams = set(known.teams_of_season(season))

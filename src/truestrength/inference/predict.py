@@ -132,8 +132,8 @@ def make_predictions(ensemble: EnsembleAB, data: LeagueData, date: pd.Timestamp,
     date = pd.Timestamp(date).normalize()
     season = season or data.season_of_date(date)
     known = data.before(date)
-    if rosters is None:
-        rosters = getattr(data, "rosters", None)
+    if rosters is None:  # the rosters read before the date, as the cut view holds them
+        rosters = known.rosters
     g = data.games[data.games["season"] == season]
     if (g["kind"].isin(["play_in", "playoff"]) & (g["game_date"] < date)).any():
         last = data.standings_games(season)["game_date"].max() + pd.Timedelta(days=1)
@@ -261,29 +261,33 @@ def remaining_schedule(data: LeagueData, season: str, date: pd.Timestamp,
     """The standings games of ``season`` still to play from ``date`` on (who plays whom and
     where, never results), and where they come from:
 
-    * ``"stored"``, a past season: the store holds its games on or after ``date`` (``data``
-      is not cut there), so the games really played are the schedule, as before;
-    * ``"stored"``, a season under way with a schedule in the store (``data.schedule``): its
-      regular-season games (cup semis included, the cup final not) dated on or after
-      ``date`` that were not played before it. A game postponed without a new date
-      (``postponed`` still true) is left out: nobody knows when, or whether, it is played;
-    * ``"expected"`` otherwise: ``inference.schedule.expected_schedule``, drawn to the right
-      length. After the regular season (no games left, or the postseason begun) the
-      schedule is empty and ``"stored"``.
+    * ``"stored"``: the games the store holds on or after ``date`` (``data`` is not cut there:
+      a past season's games really played), together with the stored schedule's
+      (``data.schedule``) regular-season games the store does not hold. A scheduled game
+      dated before ``date`` that the store does not hold (the store lags the schedule, or
+      the game was moved) is still to be played as far as the store knows: it is dated
+      ``date``. A game postponed without a new date (``postponed`` still true) is left out:
+      nobody knows when, or whether, it is played. After the regular season (no games left,
+      or the postseason begun) the schedule is empty and ``"stored"``;
+    * ``"expected"``: no stored schedule and no stored later games while the season is under
+      way: ``inference.schedule.expected_schedule``, drawn to the right length.
     """
     date = pd.Timestamp(date).normalize()
     known = data.before(date)
     later = data.standings_games(season)
-    later = later.loc[later["game_date"] >= date, _SCHEDULE_COLUMNS]
-    if len(later):
-        return later.reset_index(drop=True), "stored"
+    later = later.loc[later["game_date"] >= date]
     sched = data.schedule
     sched = sched[sched["season"] == season]
     if len(sched):
-        played = known.games["game_id"]
-        keep = ((sched["kind"] == "regular") & ~sched["postponed"].astype(bool)
-                & (sched["game_date"] >= date) & ~sched["game_id"].isin(played))
-        return sched.loc[keep, _SCHEDULE_COLUMNS].reset_index(drop=True), "stored"
+        held = data.games["game_id"]
+        todo = sched[(sched["kind"] == "regular") & ~sched["postponed"].astype(bool)
+                     & ~sched["game_id"].isin(held)]
+        todo = todo.assign(game_date=pd.to_datetime(todo["game_date"]).clip(lower=date))
+        both = pd.concat([later[_SCHEDULE_COLUMNS], todo[_SCHEDULE_COLUMNS]],
+                         ignore_index=True)
+        return both.sort_values("game_date", kind="stable").reset_index(drop=True), "stored"
+    if len(later):
+        return later[_SCHEDULE_COLUMNS].reset_index(drop=True), "stored"
     g = data.games[data.games["season"] == season]
     season_over = (g["kind"].isin(["play_in", "playoff"]).any()
                    or (games_left(known, season) == 0).all())
