@@ -79,7 +79,8 @@ class EloSection(_Section):
 
 
 class BaselinesSection(_Section):
-    # The rating baselines' logistic game model is fitted on this many last training seasons.
+    # The rating baselines' logistic game model, and elo_calibrated's refit of Elo's logit
+    # slope and home edge, are fitted on this many last training seasons.
     fit_seasons: int = Field(2, ge=1)
 
 
@@ -94,7 +95,8 @@ class SimulationSection(_Section):
 class BacktestSection(_Section):
     # None = the last three complete seasons in the store.
     test_seasons: list[str] | None = None
-    predictors: list[str] = ["win_pct", "point_diff", "srs", "elo", "prev_rank"]
+    predictors: list[str] = ["win_pct", "point_diff", "srs", "elo", "elo_calibrated",
+                             "prev_rank"]
     # Bootstrap resamples for CIs over teams (rankings) and over seasons (summaries).
     n_boot: int = Field(1000, ge=100)
     # Resamples for the game log loss / Brier CIs over games, and for paired differences.

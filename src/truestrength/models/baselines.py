@@ -6,6 +6,10 @@
   fitted home edge (``ratings.srs``).
 - ``elo``: FiveThirtyEight-style Elo over every game since the first season in the data
   (2010-11 for the real data), a quarter of the way back to the mean between seasons.
+- ``elo_calibrated``: the same Elo ratings, but P(home wins) from a logistic of the pre-game
+  Elo difference and a home term (none on neutral sites) refitted in ``fit`` on the last
+  ``fit_seasons`` training seasons, instead of Elo's fixed 400-point logit and 100-point home
+  edge (``calibrate_elo``).
 - ``prev_rank``: the previous season's final league rank (constant through the season).
 
 Game probabilities: Elo by its own formula; the others by a logistic fit of
@@ -20,8 +24,8 @@ import pandas as pd
 
 from truestrength.base import ratings
 from truestrength.base.config import BaselinesSection, Config, EloSection
-from truestrength.base.errors import ModelError, check_is_fitted
-from truestrength.base.game_model import LogisticWinModel, fit_logistic_win_model
+from truestrength.base.errors import DataError, ModelError, check_is_fitted
+from truestrength.base.game_model import LogisticWinModel, fit_game_model, fit_logistic_win_model
 from truestrength.base.league import LeagueData
 from truestrength.base.predictor import Prediction, Predictor
 from truestrength.base.targets import standings
@@ -143,9 +147,12 @@ class Elo:
         # Elo has no fitted parameters: its K, home edge and carry-over are fixed constants.
         return self
 
-    def predict(self, known: LeagueData, season: str, as_of: pd.Timestamp) -> Prediction:
+    def _ratings(self, known: LeagueData, season: str, as_of: pd.Timestamp) -> pd.Series:
         r = ratings.elo_ratings_before(known.games, as_of, season, self.config)
-        scores = r.reindex(known.teams_of_season(season)).fillna(self.config.initial)
+        return r.reindex(known.teams_of_season(season)).fillna(self.config.initial).astype(float)
+
+    def predict(self, known: LeagueData, season: str, as_of: pd.Timestamp) -> Prediction:
+        scores = self._ratings(known, season, as_of)
         config = self.config
 
         def win_prob(home: np.ndarray, road: np.ndarray, neutral: np.ndarray) -> np.ndarray:
@@ -157,8 +164,68 @@ class Elo:
         return Prediction(scores.rename("elo").astype(float), win_prob)
 
 
+def calibrate_elo(games: pd.DataFrame, seasons: list[str],
+                  config: EloSection | None = None) -> LogisticWinModel:
+    """Elo's game model refitted: P(home wins) = sigmoid(a * (not neutral) + b * (elo_home -
+    elo_road)), fitted on the games of ``seasons``.
+
+    Elo is run over every game of ``games`` (from its first season, as at prediction time), and
+    each game's difference is of the ratings before it: a team plays once a day, so that is the
+    rating ``elo_ratings_before`` gives on the game's date. The caller passes only games before
+    the season being predicted; nothing here filters by date.
+    """
+    config = config or EloSection()
+    hist = ratings.elo_history(games, config)
+    hist = hist[hist["season"].isin(seasons)]
+    if hist.empty:
+        raise ModelError(f"elo_calibrated: no games in the fit seasons {seasons} to refit "
+                         "Elo's game model on")
+    # Scores indexed (date, team) so that the shared game-model fit reads them like any other
+    # predictor's pre-game scores.
+    scores = pd.Series(
+        np.concatenate([hist["elo_home"].to_numpy(), hist["elo_road"].to_numpy()]),
+        index=pd.MultiIndex.from_arrays(
+            [np.concatenate([hist["game_date"].to_numpy()] * 2),
+             np.concatenate([hist["home_team_id"].to_numpy(), hist["road_team_id"].to_numpy()])],
+            names=["date", "team_id"]))
+    twice = scores.index.duplicated()
+    if twice.any():
+        date, team = scores.index[twice][0]
+        raise DataError(f"elo_calibrated: team {team} plays twice on {pd.Timestamp(date).date()}"
+                        " in the games table; its pre-game rating is ambiguous")
+    won = games.set_index("game_id").loc[hist["game_id"], ["home_pts", "road_pts"]]
+    fit_rows = hist.assign(home_pts=won["home_pts"].to_numpy(),
+                           road_pts=won["road_pts"].to_numpy())
+    return fit_game_model(scores, fit_rows, "elo_calibrated")
+
+
+class EloCalibrated(Elo):
+    """Elo's ratings with their logit slope and home edge refitted before each season."""
+
+    name = "elo_calibrated"
+
+    def __init__(self, config: EloSection | None = None,
+                 section: BaselinesSection | None = None) -> None:
+        super().__init__(config)
+        self.fit_seasons = (section or BaselinesSection()).fit_seasons
+        self.win_model: LogisticWinModel | None = None
+
+    def fit(self, history: LeagueData) -> EloCalibrated:
+        # Elo runs over every training season; only the last fit_seasons are fitted on, so the
+        # ratings have had earlier seasons to settle.
+        self.win_model = calibrate_elo(history.games, history.seasons[-self.fit_seasons:],
+                                       self.config)
+        return self
+
+    def predict(self, known: LeagueData, season: str, as_of: pd.Timestamp) -> Prediction:
+        check_is_fitted(self, "win_model")
+        scores = self._ratings(known, season, as_of).rename(self.name)
+        return Prediction(scores, self.win_model.win_prob(scores))
+
+
 BASELINES: dict[str, type] = {
-    "win_pct": WinPct, "point_diff": PointDiff, "srs": SRS, "elo": Elo, "prev_rank": PrevRank,
+    "win_pct": WinPct, "point_diff": PointDiff, "srs": SRS, "elo": Elo,
+    "elo_calibrated": EloCalibrated, "prev_rank": PrevRank,
 }
 
 
@@ -167,4 +234,8 @@ def make_baseline(name: str, config: Config | None = None) -> Predictor:
     config = config or Config()
     if name not in BASELINES:
         raise ValueError(f"unknown baseline {name!r} (known: {sorted(BASELINES)})")
-    return Elo(config.elo) if name == "elo" else BASELINES[name](config.baselines)
+    if name == "elo":
+        return Elo(config.elo)
+    if name == "elo_calibrated":
+        return EloCalibrated(config.elo, config.baselines)
+    return BASELINES[name](config.baselines)
