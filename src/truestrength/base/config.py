@@ -153,9 +153,10 @@ class ModelASection(_Section):
     # smoothed by an exponential moving average with weight guard_ema_alpha on the newest
     # epoch (0.5: dropout and random tie-breaks make single epochs wobble by more than a slow
     # learner gains), has fallen by less than guard_min_rel_improvement of itself over the
-    # last guard_window epochs (1e-3 over 3: 0.03 nats at ln(15!), ten times less than a
-    # learning run gains per epoch). A plateau never stops a run whose validation loss set a
-    # new best within those epochs: a slow learner is still learning.
+    # last guard_window epochs (1e-3 over 3: 0.03 nats at ln(15!), where learning runs on
+    # the synthetic league still gain 0.3-0.5 nats per epoch late on). A plateau never stops
+    # a run whose validation loss set a new best within those epochs: a slow learner's train
+    # loss can wobble by more than it gains, so only validation tells it is learning.
     guard_window: int = Field(3, ge=1)
     guard_ema_alpha: float = Field(0.5, gt=0, le=1)
     guard_min_rel_improvement: float = Field(1e-3, ge=0)

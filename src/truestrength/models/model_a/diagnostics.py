@@ -4,24 +4,22 @@ An earlier system trained for whole runs at loss == ln(15!) = 27.8993 — the Li
 constant scores — with zero attention weights and zero gradients, and nothing said so. This
 module measures the figures that expose such a run and names the most likely cause:
 
-* :class:`PlateauGuard` — fires when the train loss stops improving;
+* :class:`PlateauGuard` — fires when a smoothed (moving-average) train loss has stopped
+  falling relative to its size; the trainer ignores it while validation still improves;
 * :func:`diagnose` — one forward/backward on a batch, returns a :class:`Diagnosis` with loss
   vs ``mean ln(L!)``, score spread, attention entropy, masking shares, per-group gradient
   norms, NaN/inf counts, dead units, the learning rate, and one sentence ``cause``;
+* :class:`SignalCheck` / :func:`null_spearman_se` — does the kept model rank held-out lists
+  better than a shuffled model would by chance;
 * :class:`NotLearningError` — raise it with the Diagnosis so the run stops loudly;
 * :func:`attention_stats` — per-epoch attention figures for a debug history;
 * :func:`make_toy_ranking_problem` — a problem any working Model A must learn; if it cannot,
   the bug is in the model/training code, not in the data.
 
-Typical loop::
-
-    guard = PlateauGuard(patience=3)
-    for epoch in ...:
-        train_loss = ...
-        if guard.update(train_loss):
-            d = diagnose(model, *batch, relevance, list_mask, loss_value=train_loss,
-                         optimizer=opt)
-            raise NotLearningError(d)
+``trainer.train_ranker`` uses them so: the plateau only ends a run; at every exit (early
+stopping, plateau, last epoch) the kept weights are diagnosed and their signal checked, and
+a degenerate diagnosis (``Diagnosis.degenerate``) or a failed signal check raises
+NotLearningError.
 """
 
 from __future__ import annotations
