@@ -151,9 +151,26 @@ class ModelASection(_Section):
     # Penalty on squared scores: ListMLE alone rewards unbounded confidence on memorised lists.
     score_l2: float = Field(0.2, ge=0)
     early_stopping_patience: int = Field(4, ge=1)
-    # Stop and diagnose when train loss has not improved for this many epochs in a row.
-    guard_patience: int = Field(3, ge=1)
-    guard_min_delta: float = Field(1e-4, ge=0)
+    # The not-learning guard (models/model_a/diagnostics.py). Plateau: the train loss,
+    # smoothed by an exponential moving average with weight guard_ema_alpha on the newest
+    # epoch (0.5: dropout and random tie-breaks make single epochs wobble by more than a slow
+    # learner gains), has fallen by less than guard_min_rel_improvement of itself over the
+    # last guard_window epochs (1e-3 over 3: 0.03 nats at ln(15!), where learning runs on
+    # the synthetic league still gain 0.3-0.5 nats per epoch late on). A plateau never stops
+    # a run whose validation loss set a new best within those epochs: a slow learner's train
+    # loss can wobble by more than it gains, so only validation tells it is learning.
+    guard_window: int = Field(3, ge=1)
+    guard_ema_alpha: float = Field(0.5, gt=0, le=1)
+    guard_min_rel_improvement: float = Field(1e-3, ge=0)
+    # No signal: at every exit the kept model's mean Spearman on the validation lists (on
+    # the training lists without validation) must reach max(guard_min_spearman,
+    # guard_null_z x se), se being a shuffled model's chance spread with each (season,
+    # conference) counted once (diagnostics.null_spearman_se). z 1.645 = a shuffled model
+    # passes 5% of the time; on one held-out season (2 x 15 teams) the bar is 0.31, against
+    # 0.71-0.86 for the models that learn on the synthetic league. The floor keeps a model
+    # validated on many seasons from passing on a Spearman too small to matter.
+    guard_min_spearman: float = Field(0.1, ge=0, lt=1)
+    guard_null_z: float = Field(1.645, ge=0)
     attention_debug: bool = True
     # Snapshot dates used for training lists: every k-th game date (1 = all). Neighbouring
     # dates give near-identical lists; a stride buys epochs, not information.

@@ -4,24 +4,22 @@ An earlier system trained for whole runs at loss == ln(15!) = 27.8993 — the Li
 constant scores — with zero attention weights and zero gradients, and nothing said so. This
 module measures the figures that expose such a run and names the most likely cause:
 
-* :class:`PlateauGuard` — fires when the train loss stops improving;
+* :class:`PlateauGuard` — fires when a smoothed (moving-average) train loss has stopped
+  falling relative to its size; the trainer ignores it while validation still improves;
 * :func:`diagnose` — one forward/backward on a batch, returns a :class:`Diagnosis` with loss
   vs ``mean ln(L!)``, score spread, attention entropy, masking shares, per-group gradient
   norms, NaN/inf counts, dead units, the learning rate, and one sentence ``cause``;
+* :class:`SignalCheck` / :func:`null_spearman_se` — does the kept model rank held-out lists
+  better than a shuffled model would by chance;
 * :class:`NotLearningError` — raise it with the Diagnosis so the run stops loudly;
 * :func:`attention_stats` — per-epoch attention figures for a debug history;
 * :func:`make_toy_ranking_problem` — a problem any working Model A must learn; if it cannot,
   the bug is in the model/training code, not in the data.
 
-Typical loop::
-
-    guard = PlateauGuard(patience=3)
-    for epoch in ...:
-        train_loss = ...
-        if guard.update(train_loss):
-            d = diagnose(model, *batch, relevance, list_mask, loss_value=train_loss,
-                         optimizer=opt)
-            raise NotLearningError(d)
+``trainer.train_ranker`` uses them so: the plateau only ends a run; at every exit (early
+stopping, plateau, last epoch) the kept weights are diagnosed and their signal checked, and
+a degenerate diagnosis (``Diagnosis.degenerate``) or a failed signal check raises
+NotLearningError.
 """
 
 from __future__ import annotations
@@ -30,6 +28,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -41,10 +40,12 @@ __all__ = [
     "Diagnosis",
     "NotLearningError",
     "PlateauGuard",
+    "SignalCheck",
     "ToyProblem",
     "attention_stats",
     "diagnose",
     "make_toy_ranking_problem",
+    "null_spearman_se",
 ]
 
 # Thresholds of the cause rules (module constants so a report can quote them).
@@ -59,6 +60,10 @@ FEATURE_STD_EPS = 1e-8
 DEAD_SHARE_HIGH = 0.9
 ENTROPY_SHARE_UNIFORM = 0.99
 ENTROPY_SHARE_COLLAPSED = 0.05
+# Codes that reject a model at the end of training whatever its Spearman (with every
+# "constant_scores_*" code): its scores cannot be trusted or carry nothing.
+DEGENERATE_CODES = {"nonfinite_inputs", "nonfinite_params", "all_masked_rows"}
+NO_SIGNAL_CODE = "no_signal"
 
 
 # ---------------------------------------------------------------------------- attention stats
@@ -119,40 +124,131 @@ def attention_stats(attn: Tensor, mask: Tensor) -> dict[str, float]:
 
 # ---------------------------------------------------------------------------- plateau guard
 class PlateauGuard:
-    """Fires when the train loss has not improved by ``min_delta`` for ``patience`` epochs.
+    """Fires when a smoothed train loss has stopped improving *relative to its size*.
 
-    ``update(loss)`` compares with the best loss so far: ``loss < best - min_delta`` is an
-    improvement (resets the counter), anything else increments it; returns True once the
-    counter reaches ``patience``. With patience=3 the 1st call sets the baseline and the
-    call after three consecutive non-improving epochs (the 3rd non-improving one) returns
-    True. A non-finite loss returns True at once: there is nothing to wait for.
+    The loss is smoothed by an exponential moving average, ``ema_1 = loss_1`` and
+    ``ema_t = alpha * loss_t + (1 - alpha) * ema_{t-1}``, because a train loss under dropout
+    and random tie-breaking wobbles from epoch to epoch by more than a slow learner gains.
+    ``update(loss)`` returns True once ``window + 1`` epochs are in and
+    ``(ema_{t-window} - ema_t) / |ema_{t-window}| < min_rel_improvement``: the loss fell by
+    less than that share of itself over the last ``window`` epochs. Relative, so a threshold
+    means the same at ln(15!) = 27.9 as at 0.5. A non-finite loss returns True at once:
+    there is nothing to wait for.
+
+    This is only half of the plateau test: the trainer ignores a plateau while the
+    validation loss is still falling (see ``train_ranker``).
     """
 
-    def __init__(self, patience: int = 3, min_delta: float = 1e-4) -> None:
-        if patience < 1:
-            raise ValueError(f"patience must be >= 1, got {patience}")
-        if min_delta < 0:
-            raise ValueError(f"min_delta must be >= 0, got {min_delta}")
-        self.patience = patience
-        self.min_delta = min_delta
+    def __init__(self, window: int = 3, min_rel_improvement: float = 1e-3,
+                 ema_alpha: float = 0.5) -> None:
+        if window < 1:
+            raise ValueError(f"window must be >= 1, got {window}")
+        if min_rel_improvement < 0:
+            raise ValueError(f"min_rel_improvement must be >= 0, got {min_rel_improvement}")
+        if not 0 < ema_alpha <= 1:
+            raise ValueError(f"ema_alpha must be in (0, 1], got {ema_alpha}")
+        self.window = window
+        self.min_rel_improvement = min_rel_improvement
+        self.ema_alpha = ema_alpha
         self.reset()
 
     def reset(self) -> None:
-        self.best: float = math.inf
-        self.n_bad: int = 0
         self.history: list[float] = []
+        self.ema: list[float] = []
+
+    @property
+    def rel_improvement(self) -> float:
+        """Relative fall of the smoothed loss over the last ``window`` epochs (NaN before)."""
+        if len(self.ema) <= self.window:
+            return float("nan")
+        then, now = self.ema[-1 - self.window], self.ema[-1]
+        return (then - now) / max(abs(then), 1e-12)
 
     def update(self, train_loss: float) -> bool:
         loss = float(train_loss)
         self.history.append(loss)
         if not math.isfinite(loss):
             return True
-        if loss < self.best - self.min_delta:
-            self.best = loss
-            self.n_bad = 0
-        else:
-            self.n_bad += 1
-        return self.n_bad >= self.patience
+        prev = self.ema[-1] if self.ema else loss
+        self.ema.append(self.ema_alpha * loss + (1 - self.ema_alpha) * prev)
+        rel = self.rel_improvement
+        return math.isfinite(rel) and rel < self.min_rel_improvement
+
+
+# ---------------------------------------------------------------------------- signal test
+@dataclass(frozen=True)
+class SignalCheck:
+    """Does the model rank held-out lists better than a model that ignores the rosters?
+
+    ``spearman`` is the mean over lists of Spearman(score, relevance) at the epoch whose
+    weights are kept (the best validation epoch; the training lists when there is no
+    validation). A constant model scores 0 and a shuffled one 0 on average; its chance
+    spread is ``se_null``, computed by :func:`null_spearman_se`. The model shows signal when
+    ``spearman >= threshold = max(min_spearman, z * se_null)``.
+    """
+
+    on: str  # "validation" or "training"
+    spearman: float
+    loss: float  # mean ListMLE on those lists
+    log_factorial_mean: float  # what a constant model's loss is on those lists
+    se_null: float
+    threshold: float
+    n_lists: int
+    n_groups: int  # independent units in se_null: (season, conference)
+    epoch: int
+    still_improving: bool = False  # validation loss set its best at the last epoch
+
+    @property
+    def passed(self) -> bool:
+        return math.isfinite(self.spearman) and self.spearman >= self.threshold
+
+    def to_text(self) -> str:
+        return (f"{self.on} signal at epoch {self.epoch}: mean Spearman {self.spearman:.3f} "
+                f"vs threshold {self.threshold:.3f} (a shuffled model's chance spread "
+                f"{self.se_null:.3f} over {self.n_groups} independent (season, conference) "
+                f"group(s) of {self.n_lists} lists); loss {self.loss:.4g} = "
+                f"{self.loss / self.log_factorial_mean:.4f} x ln(L!)")
+
+
+def null_spearman_se(group: np.ndarray, lengths: np.ndarray) -> tuple[float, int]:
+    """Standard error of the mean-over-lists Spearman of a model unrelated to the targets.
+
+    For one list of L teams, a random ordering's Spearman has mean 0 and variance
+    ``1/(L-1)``. Lists of the same (season, conference) at different dates hold the same
+    teams with nearly the same rosters and, for the final-rank target, the same relevance,
+    so a chance agreement repeats in every one of them: they are counted as one list
+    (fully correlated), which is the conservative choice. With ``w_g`` the share of lists in
+    group g and ``L_g`` its mean list length, ``se^2 = sum_g w_g^2 / (L_g - 1)``.
+    Returns ``(se, number of groups)``.
+    """
+    group = np.asarray(group)
+    lengths = np.asarray(lengths, dtype=np.float64)
+    keep = lengths >= 2
+    group, lengths = group[keep], lengths[keep]
+    if len(lengths) == 0:
+        return float("nan"), 0
+    _, gid = np.unique(group, return_inverse=True)
+    n_per = np.bincount(gid).astype(np.float64)
+    mean_len = np.bincount(gid, lengths) / n_per
+    w = n_per / n_per.sum()
+    return float(np.sqrt((w**2 / (mean_len - 1)).sum())), len(n_per)
+
+
+def no_signal_cause(signal: SignalCheck) -> str:
+    """One plain sentence for a model that ranks no better than one ignoring the rosters."""
+    where = ("the held-out season(s)" if signal.on == "validation"
+             else "its own training lists (no held-out season to check on)")
+    return (
+        f"The model ranks {where} no better than a model that ignores the rosters: its best "
+        f"mean Spearman is {signal.spearman:.3f}, below the {signal.threshold:.3f} needed to "
+        f"tell it from a shuffled model (chance spread {signal.se_null:.3f}), and its loss is "
+        f"{signal.loss / signal.log_factorial_mean:.3f} x that of constant scores. The "
+        "targets do not follow from the inputs: check that targets and rosters are aligned "
+        "(same teams, same dates) and that the features are not empty."
+        + (" Its validation loss was still falling at the last epoch: it may be a slow "
+           "learner, so train more epochs or with a larger learning rate before concluding."
+           if signal.still_improving else "")
+    )
 
 
 # ---------------------------------------------------------------------------- diagnosis
@@ -194,6 +290,13 @@ class Diagnosis:
     minutes_bias: list[float]  # per-head w_h
     lr: float | None
     extra: dict[str, Any] = field(default_factory=dict)
+    signal: SignalCheck | None = None  # set by the trainer's exit check
+
+    @property
+    def degenerate(self) -> bool:
+        """The batch figures alone show a broken model (NaN, empty rosters, constant scores),
+        whatever its Spearman."""
+        return self.code in DEGENERATE_CODES or self.code.startswith("constant_scores")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -223,14 +326,18 @@ class Diagnosis:
             f"dead encoder units {f(self.dead_unit_share, '.1%')}; constant features "
             f"{f(self.constant_feature_share, '.1%')}; minutes std {f(self.minutes_std, '.3g')}",
         ]
+        if self.signal is not None:
+            lines.append(self.signal.to_text())
         return "\n".join(lines)
 
 
 class NotLearningError(ModelError):
     """Training stopped because the model is not learning; ``.diagnosis`` says why."""
 
-    def __init__(self, diagnosis: Diagnosis, message: str | None = None) -> None:
+    def __init__(self, diagnosis: Diagnosis, message: str | None = None,
+                 history: list[Any] | None = None) -> None:
         self.diagnosis = diagnosis
+        self.history = history or []  # the trainer's EpochRecords up to the stop
         head = message or "Model A is not learning"
         super().__init__(f"{head}\n{diagnosis.to_text()}")
 

@@ -1,11 +1,16 @@
 """Train the roster ranker with ListMLE, and refuse to pretend when it is not learning.
 
 Every epoch reports train loss, validation loss and validation Spearman (mean over lists).
-Early stopping on validation loss restores the best weights. Independently, the not-learning
-guard watches train loss: if it has not improved for ``guard_patience`` epochs in a row,
-training stops and a diagnosis measured from the run is printed; if that diagnosis finds the
-model degenerate (loss near ln(L!), constant scores, NaN, dead gradients...), training raises
-:class:`NotLearningError` instead of returning a model that only looks trained.
+Early stopping on validation loss restores the best weights. A plateau guard watches the
+smoothed train loss and stops a run whose loss no longer falls relative to its size, but
+never while the validation loss is still setting new bests.
+
+Whatever ends the run (early stopping, the plateau, the last epoch), the exit check runs on
+the weights that are kept: a diagnosis of a training batch, and a signal test of the mean
+Spearman on the validation lists (the training lists without validation) against what a
+shuffled model reaches by chance. A degenerate diagnosis (NaN, empty rosters, constant
+scores) or no signal raises :class:`NotLearningError` instead of returning a model that only
+looks trained.
 """
 
 from __future__ import annotations
@@ -25,21 +30,20 @@ from truestrength.base.errors import ModelError
 from truestrength.base.stats import mean_list_spearman
 from truestrength.features.roster import RosterSnapshots
 from truestrength.models.model_a.diagnostics import (
+    NO_SIGNAL_CODE,
     Diagnosis,
     NotLearningError,
     PlateauGuard,
+    SignalCheck,
     attention_stats,
     diagnose,
+    no_signal_cause,
+    null_spearman_se,
 )
 from truestrength.models.model_a.listmle import listmle_loss, mean_log_factorial
 from truestrength.models.model_a.lists import ListSet
 from truestrength.models.model_a.network import RosterModelConfig, RosterSetRanker, score_lists
 from truestrength.models.model_a.vocab import UNK_INDEX, PlayerVocab
-
-# Diagnosis codes that mean "this plateau is fine: the model learnt and then converged".
-HEALTHY_CODES = {"plateau_scores_vary", "no_degeneracy"}
-# A plateau this close to ln(L!) is not convergence, whatever the code says.
-DEGENERATE_LOSS_RATIO = 0.95
 
 
 @dataclass
@@ -155,7 +159,8 @@ def train_ranker(
     n_epochs = epochs or section.epochs
     rng = np.random.default_rng(section.seed)
     tie_gen = torch.Generator().manual_seed(section.seed)
-    guard = PlateauGuard(section.guard_patience, section.guard_min_delta)
+    guard = PlateauGuard(section.guard_window, section.guard_min_rel_improvement,
+                         section.guard_ema_alpha)
     lnf = mean_log_factorial(torch.from_numpy(tlists.list_mask))
     result = TrainResult(model=model, log_factorial=lnf)
     best_val, best_state, bad_epochs = math.inf, None, 0
@@ -224,17 +229,17 @@ def train_ranker(
                     result.stop_reason = (f"early stopping: validation loss did not improve for "
                                           f"{bad_epochs} epochs; best epoch {result.best_epoch}")
                     break
-            if guard.update(train_loss):
-                x, ids, mins, mask, rel, lmask = tdata.gather(
-                    tlists, order[: min(len(order), 4 * section.batch_lists)])
-                diag = diagnose(model, x, ids, mins, mask, rel, lmask, loss_value=train_loss,
-                                optimizer=opt)
-                result.diagnosis = diag
-                console.print(f"[bold yellow]{label}: train loss has not improved for "
-                              f"{section.guard_patience} epochs — stopping.[/]\n{diag.to_text()}")
-                if diag.code not in HEALTHY_CODES or train_loss / lnf > DEGENERATE_LOSS_RATIO:
-                    raise NotLearningError(diag, f"{label} is not learning: {diag.cause}")
-                result.stop_reason = f"train loss plateaued at epoch {epoch}: {diag.cause}"
+            plateau = guard.update(train_loss)
+            # A plateau of the train loss is no reason to stop while validation still improves.
+            if plateau and val is not None and epoch - result.best_epoch < section.guard_window \
+                    and math.isfinite(train_loss):
+                plateau = False
+            if plateau:
+                result.stop_reason = (
+                    f"train loss plateaued at epoch {epoch}: its moving average fell by "
+                    f"{guard.rel_improvement:.2%} over {section.guard_window} epochs "
+                    f"(threshold {section.guard_min_rel_improvement:.2%})")
+                console.print(f"[bold yellow]{label}: {result.stop_reason} — stopping.[/]")
                 break
         else:
             result.stop_reason = f"ran all {n_epochs} epochs"
@@ -243,8 +248,56 @@ def train_ranker(
     else:
         result.best_epoch = len(result.history)
     model.eval()
+    result.diagnosis = _exit_check(section, model, opt, train, val, result, label, console)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _signal_check(section: ModelASection, model: RosterSetRanker,
+                  train: tuple[TensorData, ListSet], val: tuple[TensorData, ListSet] | None,
+                  result: TrainResult) -> SignalCheck:
+    data, lists = val if val is not None else train
+    if val is not None and result.best_epoch >= 1:
+        # The kept weights are the best epoch's: its figures were measured in the loop.
+        best = result.history[result.best_epoch - 1]
+        loss, rho = float(best.val_loss), float(best.val_spearman)
+    else:
+        loss, rho, _, _ = _evaluate(model, data, lists, section.batch_lists, 0)
+    group = (lists.keys["season"].astype(str) + "|" + lists.keys["conference"].astype(str))
+    se, n_groups = null_spearman_se(group.to_numpy(), lists.list_mask.sum(axis=1))
+    lnf = mean_log_factorial(torch.from_numpy(lists.list_mask))
+    threshold = max(section.guard_min_spearman, section.guard_null_z * se)
+    return SignalCheck(on="validation" if val is not None else "training",
+                       spearman=rho if math.isfinite(rho) else 0.0, loss=loss,
+                       log_factorial_mean=lnf, se_null=se, threshold=threshold,
+                       n_lists=len(lists), n_groups=n_groups, epoch=result.best_epoch,
+                       still_improving=(val is not None
+                                        and result.best_epoch == len(result.history)))
+
+
+def _exit_check(section: ModelASection, model: RosterSetRanker, opt: torch.optim.Optimizer,
+                train: tuple[TensorData, ListSet], val: tuple[TensorData, ListSet] | None,
+                result: TrainResult, label: str, console: Console) -> Diagnosis:
+    """Diagnose the kept weights and raise NotLearningError if they are degenerate or show
+    no signal; runs at every exit of ``train_ranker``."""
+    tdata, tlists = train
+    # The first lists, not a random draw: the same run gives the same diagnosis.
+    x, ids, mins, mask, rel, lmask = tdata.gather(
+        tlists, np.arange(min(len(tlists), 4 * section.batch_lists)))
+    # loss_value None: the loss of the kept weights on this batch, not the last epoch's.
+    diag = diagnose(model, x, ids, mins, mask, rel, lmask, optimizer=opt)
+    diag.signal = _signal_check(section, model, train, val, result)
+    if diag.degenerate:
+        raise NotLearningError(diag, f"{label} is not learning ({result.stop_reason}): "
+                                     f"{diag.cause}", result.history)
+    if not diag.signal.passed:
+        diag.code, diag.cause = NO_SIGNAL_CODE, no_signal_cause(diag.signal)
+        raise NotLearningError(diag, f"{label} shows no signal ({result.stop_reason}): "
+                                     f"{diag.cause}", result.history)
+    console.print(f"{label}: {result.stop_reason}; {diag.signal.to_text()}", highlight=False)
+    if diag.code != "no_degeneracy":
+        console.print(f"[yellow]{label}: note: {diag.cause}[/]")
+    return diag
 
 
 def score_snapshots(model: RosterSetRanker, data: TensorData, batch: int = 512):
