@@ -246,16 +246,19 @@ def verify(
     from truestrength.models.model_a.diagnostics import NotLearningError
 
     store_path = None if synthetic_only else _db(db)
+    cfg = _config(config)
     try:
         with console.status("training Model A briefly on the synthetic league and the store..."):
-            checks = run_verify(store_path, _config(config))
+            checks = run_verify(store_path, cfg)
     except NotLearningError as exc:
         console.print(f"FAIL  Model A is not learning.\n{exc}", highlight=False)
         raise typer.Exit(code=1) from exc
     for c in checks:
         console.print(c.render(), highlight=False)
     if store_path is not None and len(checks) == 1:
-        console.print(f"(no real check: {store_path} does not hold two seasons with player "
+        hold = cfg.verify.real_holdout_season
+        console.print(f"(no real check: {store_path} does not hold {hold}, the season held "
+                      "out (verify.real_holdout_season), and a season before it with player "
                       "rows; run `truestrength ingest ../shared/data/nba` first)")
     if not all(c.passed for c in checks):
         raise typer.Exit(code=1)

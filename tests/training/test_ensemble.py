@@ -3,13 +3,15 @@ run predicts exactly as the fitted one; a run refuses a configuration it was not
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from truestrength.base.config import Config, ModelASection, ModelBSection
 from truestrength.base.errors import NotFittedError, RunError
-from truestrength.training.ensemble import EnsembleAB
+from truestrength.training.ensemble import ENSEMBLE_FORMAT, EnsembleAB, run_config
 
 FAST = Config(model_a=ModelASection(epochs=2, threads=1, refit_on_all=False,
                                     epochs_without_holdout=2),
@@ -79,6 +81,26 @@ def test_saved_run_predicts_the_same_and_refuses_another_config(fitted, synth_le
     EnsembleAB.load(run, expect=threads)
     with pytest.raises(RunError, match="not a trained run"):
         EnsembleAB.load(tmp_path / "nowhere")
+
+
+def test_saved_run_is_json_and_plain_weights_and_an_old_run_says_retrain(fitted, tmp_path):
+    run = fitted.save(tmp_path / "run")
+    assert sorted(p.name for p in run.rglob("*") if p.is_file()) == [
+        "booster.json", "ensemble.json", "model_a.json", "model_a.pt", "model_b.json",
+        "oof_scores.csv.gz"]
+    meta = json.loads((run / "ensemble.json").read_text())
+    assert meta["format"] == ENSEMBLE_FORMAT == "truestrength-ensemble/3"
+    assert meta["stacker"]["weights"] == fitted.fit_.stacker.weights.tolist()
+    # a run written by the previous version: refused by both ways in, with the way out
+    (run / "ensemble.json").write_text(json.dumps({**meta, "format": "truestrength-ensemble/2"}))
+    for open_run in (EnsembleAB.load, run_config):
+        with pytest.raises(RunError, match=r"format truestrength-ensemble/2.*retrain"):
+            open_run(run)
+    # Model B's booster is read as XGBoost JSON; a damaged one is a RunError, not a crash
+    (run / "ensemble.json").write_text(json.dumps(meta))
+    (run / "model_b" / "booster.json").write_text("{")
+    with pytest.raises(RunError, match="booster.json: not a readable XGBoost JSON model"):
+        EnsembleAB.load(run)
 
 
 def test_predict_before_fit_is_a_bug_not_a_user_error(synth_league, as_of):

@@ -4,7 +4,7 @@ A YAML file overrides any part (``load_config``); unknown keys are errors (a mis
 that silently does nothing is a silent failure). Each component takes its own section:
 ``roster`` the snapshots, ``model_a`` the roster ranker and its network, ``model_b`` the
 boosted trees, ``elo`` and ``baselines`` the rating predictors, ``simulation`` the Monte
-Carlo (predictions and the backtest's title odds), ``backtest``, ``predict``,
+Carlo (predictions and the backtest's title odds), ``backtest``, ``verify``, ``predict``,
 ``availability`` (who is out at prediction time), ``synth`` and ``fetch``. Defaults of the
 models were chosen on validation seasons before any test season (BENCHMARKS.md says where
 that rule was broken and how).
@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from truestrength.base.errors import ConfigError, RunError
+from truestrength.base.seasons import season_start_year
 
 Target = Literal["final_rank", "rest_win_pct", "playoff_rank"]
 
@@ -105,6 +106,21 @@ class BacktestSection(_Section):
     seed: int = 0
     # Paired bootstrap differences are reported against this predictor.
     reference: str = "win_pct"
+
+
+class VerifySection(_Section):
+    """``truestrength verify``'s check on the store's real data."""
+
+    # The season held out: before the test seasons (2019-20 ... 2023-24), so verify never
+    # learns anything from a season a backtest judges. Trained on the seasons before it.
+    real_holdout_season: str = Field("2018-19", pattern=r"^\d{4}-\d{2}$")
+    # How many seasons before it to train on; None = all of them (2015-16 ... 2017-18).
+    real_train_seasons: int | None = Field(None, ge=1)
+
+    @model_validator(mode="after")
+    def _season_label(self) -> VerifySection:
+        season_start_year(self.real_holdout_season)  # ValueError names a "2018-20"
+        return self
 
 
 class RosterSection(_Section):
@@ -271,6 +287,7 @@ class Config(_Section):
     baselines: BaselinesSection = BaselinesSection()
     simulation: SimulationSection = SimulationSection()
     backtest: BacktestSection = BacktestSection()
+    verify: VerifySection = VerifySection()
     roster: RosterSection = RosterSection()
     model_a: ModelASection = ModelASection()
     model_b: ModelBSection = ModelBSection()

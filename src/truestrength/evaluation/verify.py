@@ -4,8 +4,11 @@ Two checks, each PASS or FAIL with the figures that decided it:
 1. synthetic league (true strengths known): train briefly; the held-out season's loss must
    fall well below ln(L!), attention must not be degenerate, and the scores must agree with
    the true strengths;
-2. one real season from the store (if it holds two seasons with player rows): the same
-   training check, with the earlier season for training and the later one held out.
+2. one real season from the store, ``verify.real_holdout_season`` (2018-19), the season
+   before the test seasons 2019-20 ... 2023-24: the same training check, trained on the
+   seasons before it (their players only: the held-out season's newcomers are unknown
+   players, as in a real prediction). Skipped (None) when the store lacks that season or a
+   season before it; a hold-out among the backtest's test seasons is a ConfigError.
 """
 
 from __future__ import annotations
@@ -17,10 +20,13 @@ from pathlib import Path
 from rich.console import Console
 
 from truestrength.base.config import Config
+from truestrength.base.errors import ConfigError, DataError
 from truestrength.base.league import LeagueData
+from truestrength.base.seasons import season_start_year
 from truestrength.base.stats import mean_list_spearman
 from truestrength.data.store import Store
 from truestrength.data.synth import synthetic_store
+from truestrength.evaluation.backtest import default_test_seasons
 from truestrength.evaluation.truth import read_truth
 from truestrength.features.roster import build_snapshots
 from truestrength.models.model_a.predictor import FittedModelA, fit_model_a
@@ -113,13 +119,44 @@ def verify_synthetic(config: Config, *, console: Console | None = None) -> Check
 
 def verify_real(data: LeagueData, config: Config, *,
                 console: Console | None = None) -> Check | None:
-    """Train on one real season and hold out the next; None if the data lacks them."""
+    """Hold out ``config.verify.real_holdout_season``, train on the seasons before it; None
+    if the data lacks them."""
+    hold = config.verify.real_holdout_season
+    _check_not_a_test_season(data, config, hold)
     seasons = data.seasons_with_players
-    if len(seasons) < 2:
+    earlier = [s for s in seasons if season_start_year(s) < season_start_year(hold)]
+    if config.verify.real_train_seasons is not None:
+        earlier = earlier[-config.verify.real_train_seasons:]
+    if hold not in seasons or not earlier:
         return None
-    pair = seasons[-2:]
-    fitted = fit_model_a(data.restrict_seasons(pair), config, console=console)
-    return _training_check(f"real data: train {pair[0]}, hold out {pair[1]}", fitted, config)
+    # No refit: the check reads the held-out run only.
+    run = config.model_copy(update={"model_a": config.model_a.model_copy(
+        update={"refit_on_all": False})})
+    fitted = fit_model_a(data.restrict_seasons([*earlier, hold]), run, console=console)
+    if fitted.history.holdout_season != hold:
+        raise AssertionError(f"verify: held out {fitted.history.holdout_season}, not {hold}")
+    span = earlier[0] if len(earlier) == 1 else f"{earlier[0]} ... {earlier[-1]}"
+    check = _training_check(f"real data: train {span}, hold out {hold}", fitted, config)
+    share = fitted.history.holdout_unknown_share
+    check.figures["held-out roster slots of unseen players"] = (
+        float("nan") if share is None else share)
+    return check
+
+
+def _check_not_a_test_season(data: LeagueData, config: Config, hold: str) -> None:
+    """The hold-out must come before every season the backtest judges."""
+    tests = config.backtest.test_seasons
+    if not tests:
+        try:
+            tests = default_test_seasons(data)
+        except DataError:
+            tests = []  # nothing complete to backtest: no season is a test season
+    late = [t for t in tests if season_start_year(t) <= season_start_year(hold)]
+    if late:
+        raise ConfigError(f"verify.real_holdout_season {hold} is not before the test "
+                          f"season(s) {', '.join(late)} (backtest.test_seasons or the last "
+                          "complete seasons): verify must not train on or select with a "
+                          "season the backtest judges; choose an earlier season")
 
 
 def run_verify(store_path: Path | None, config: Config | None = None,

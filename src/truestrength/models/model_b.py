@@ -59,7 +59,7 @@ import pandas as pd
 import xgboost as xgb
 
 from truestrength.base.config import ModelBSection, check_same_settings
-from truestrength.base.errors import ModelError, check_is_fitted
+from truestrength.base.errors import ModelError, RunError, check_is_fitted
 from truestrength.base.game_model import LogisticWinModel, fit_game_model
 from truestrength.base.io import read_artifact, write_json
 from truestrength.base.league import LeagueData
@@ -258,7 +258,13 @@ class ModelB:
             check_same_settings(path, "model_b", section, expect)
         out = cls(section)
         out.booster = xgb.Booster()
-        out.booster.load_model(folder / "booster.json")
+        try:
+            # XGBoost's JSON model format: parsed as data, nothing is unpickled.
+            out.booster.load_model(folder / "booster.json")
+        except xgb.core.XGBoostError as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else "unreadable"
+            raise RunError(f"{folder / 'booster.json'}: not a readable XGBoost JSON model "
+                           f"({first}); copy the run folder whole or retrain") from exc
         out.feature_names = list(meta["feature_names"])
         out.objective = meta["objective"]
         out.n_trees = int(meta["n_trees"])

@@ -14,6 +14,7 @@ prediction carries each model's own scores and Model A's attention.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,7 +36,9 @@ from truestrength.training.folds import out_of_fold, out_of_fold_model_b
 
 KEYS = [*LIST_KEYS, "conference", "team_id"]
 BASE_MODELS = ("model_a", "model_b")
-ENSEMBLE_FORMAT = "truestrength-ensemble/2"
+# 3: Model A's weights are opened weights-only (models.model_a.predictor.CHECKPOINT_FORMAT).
+# Runs of format 2 and before held a pickled Model A and are refused with "retrain".
+ENSEMBLE_FORMAT = "truestrength-ensemble/3"
 # What a trained run depends on; the other sections may change freely between train and use.
 TRAINING_SECTIONS = ("roster", "model_a", "model_b")
 
@@ -74,7 +77,23 @@ def fit_ensemble(oof: pd.DataFrame, history: LeagueData) -> EnsembleFit:
 
 def run_config(run_dir: Path) -> Config:
     """The configuration a run was trained under."""
-    return _saved_config(run_dir, read_artifact(run_dir / "ensemble.json", ENSEMBLE_FORMAT))
+    return _saved_config(run_dir, _read_run(run_dir))
+
+
+def _read_run(run_dir: Path) -> dict:
+    """``ensemble.json`` of a run this version can open, or a RunError saying to retrain."""
+    path = run_dir / "ensemble.json"
+    try:
+        fmt = json.loads(path.read_text()).get("format")
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError):
+        fmt = None  # read_artifact below says what is wrong with the file
+    if isinstance(fmt, str) and fmt.startswith("truestrength-ensemble/") \
+            and fmt != ENSEMBLE_FORMAT:
+        raise RunError(f"{run_dir}: a run of format {fmt}, written by another version; this "
+                       f"version opens only {ENSEMBLE_FORMAT} (older runs stored Model A by "
+                       "pickling, which can run code when opened): retrain with "
+                       "`truestrength train`")
+    return read_artifact(path, ENSEMBLE_FORMAT)
 
 
 def _saved_config(run_dir: Path, meta: dict) -> Config:
@@ -143,7 +162,7 @@ class EnsembleAB:
         if not (run_dir / "ensemble.json").is_file():
             raise RunError(f"{run_dir}: not a trained run (no ensemble.json); run "
                            "`truestrength train` and pass the folder it writes")
-        meta = read_artifact(run_dir / "ensemble.json", ENSEMBLE_FORMAT)
+        meta = _read_run(run_dir)
         config = _saved_config(run_dir, meta)
         if expect is not None:
             for sec in TRAINING_SECTIONS:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,7 +14,13 @@ import torch
 from truestrength.base.config import Config, ModelASection
 from truestrength.base.errors import NotFittedError, RunError
 from truestrength.features.roster import build_snapshots
-from truestrength.models.model_a.predictor import FittedModelA, ModelA
+from truestrength.models.model_a.predictor import (
+    CHECKPOINT_FORMAT,
+    FittedModelA,
+    ModelA,
+    meta_path,
+)
+from truestrength.models.model_a.vocab import UNK_INDEX
 
 torch.set_num_threads(1)
 FAST = Config(model_a=ModelASection(epochs=3, threads=1, refit_on_all=False))
@@ -54,10 +64,119 @@ def test_checkpoint_round_trip_and_config_mismatch(fitted, synth_league, tmp_pat
         FittedModelA.load(path, expect=other)
     bad = tmp_path / "bad.pt"
     bad.write_bytes(b"not a checkpoint")
-    with pytest.raises(RunError, match="not a readable Model A checkpoint"):
+    with pytest.raises(RunError, match="older format .* retrain"):
         FittedModelA.load(bad)
+    meta_path(bad).write_text("{not json")
+    with pytest.raises(RunError, match="bad.json: not a readable Model A checkpoint"):
+        FittedModelA.load(bad)
+
+
+def test_checkpoint_is_weights_plus_json_and_predicts_the_same(fitted, synth_league,
+                                                               tmp_path):
+    """The .pt holds nothing but named tensors; everything else is plain JSON beside it."""
+    path = fitted.fitted_.save(tmp_path / "run" / "model_a.pt")
+    meta = json.loads((tmp_path / "run" / "model_a.json").read_text())
+    assert meta["format"] == CHECKPOINT_FORMAT == "truestrength-model-a/3"
+    assert meta["vocab"]["player_ids"] == fitted.fitted_.vocab.to_dict()["player_ids"]
+    state = torch.load(path, weights_only=True)
+    assert type(state) is dict and all(isinstance(v, torch.Tensor) for v in state.values())
+    assert state.keys() == fitted.fitted_.model.state_dict().keys()
+    loaded = FittedModelA.load(path)
+    assert loaded.history == fitted.fitted_.history
+    assert loaded.win_model == fitted.fitted_.win_model
+    for season in synth_league.seasons:
+        snaps = build_snapshots(synth_league, [season])
+        (a, att_a), (b, att_b) = fitted.fitted_.score(snaps), loaded.score(snaps)
+        np.testing.assert_array_equal(a, b)  # same weights, same code: bit for bit
+        np.testing.assert_array_equal(att_a, att_b)
+
+
+class _WritesMarker:
+    """Unpickling this runs ``Path.touch(marker)``: a harmless stand-in for hostile code."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (Path.touch, (self.marker,))
+
+
+def test_a_checkpoint_carrying_a_pickled_object_is_refused_unopened(fitted, tmp_path):
+    marker = tmp_path / "code_ran"
+    # The trap works: opened the unsafe way, it runs (the pre-/3 loader did exactly this).
+    trap = tmp_path / "trap.pt"
+    torch.save({"x": _WritesMarker(marker)}, trap)
+    torch.load(trap, weights_only=False)
+    assert marker.exists()
+    marker.unlink()
+    # A genuine checkpoint whose weights file is replaced by one carrying the object, with
+    # its metadata's SHA-256 updated to match (whoever crafts the folder controls both).
+    path = fitted.fitted_.save(tmp_path / "run" / "model_a.pt")
+    state = {k: v for k, v in fitted.fitted_.model.state_dict().items()}
+    state["payload"] = _WritesMarker(marker)
+    torch.save(state, path)
+    meta = json.loads(meta_path(path).read_text())
+    meta["weights_sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    meta_path(path).write_text(json.dumps(meta))
+    with pytest.raises(RunError, match="refused: the file holds objects other than tensors"):
+        FittedModelA.load(path)
+    assert not marker.exists()
+    # The old one-file format (everything pickled together, no JSON) is refused unread.
+    old = tmp_path / "old" / "model_a.pt"
+    old.parent.mkdir()
+    torch.save({"format": "truestrength-model-a/2", "payload": _WritesMarker(marker)}, old)
+    with pytest.raises(RunError, match=r"older format.*can run code.*retrain"):
+        FittedModelA.load(old)
+    assert not marker.exists()
+
+
+def test_checkpoint_refuses_mismatched_or_missing_parts(fitted, tmp_path):
+    path = fitted.fitted_.save(tmp_path / "model_a.pt")
+    meta = json.loads(meta_path(path).read_text())
+    # weights changed after saving: the recorded SHA-256 no longer matches
+    state = fitted.fitted_.model.state_dict()
+    torch.save({k: v + 1 for k, v in state.items()}, path)
+    with pytest.raises(RunError, match="do not match model_a.json"):
+        FittedModelA.load(path)
+    # weights of another shape, hash updated: load_state_dict's complaint, as a RunError
+    torch.save({k: v[..., :1] if v.ndim else v for k, v in state.items()}, path)
+    meta["weights_sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    meta_path(path).write_text(json.dumps(meta))
+    with pytest.raises(RunError, match="do not make a Model A"):
+        FittedModelA.load(path)
+    meta_path(path).write_text(json.dumps({**meta, "format": "truestrength-model-a/2"}))
+    with pytest.raises(RunError, match="format 'truestrength-model-a/2', not "
+                                       "truestrength-model-a/3: retrain"):
+        FittedModelA.load(path)
+    path.unlink()
+    meta_path(path).write_text(json.dumps(meta))
+    with pytest.raises(RunError, match="weights are missing"):
+        FittedModelA.load(path)
 
 
 def test_predict_before_fit_is_an_error(synth_league):
     with pytest.raises(NotFittedError, match="fit"):
         ModelA(FAST).predict(synth_league, synth_league.seasons[-1], pd.Timestamp("2018-01-01"))
+
+
+def test_held_out_run_knows_only_the_players_of_the_seasons_before_it(fitted, synth_league):
+    """A player first seen in the held-out season maps to the unknown embedding there, as he
+    would for a model predicting a new season; he has no row that training never reached."""
+    train, holdout = synth_league.seasons[0], synth_league.seasons[1]
+    f = fitted.fitted_
+    assert f.history.holdout_season == holdout and f.model is not None
+    logs = synth_league.player_logs
+    before = set(logs.loc[logs["season"] == train, "player_id"])
+    newcomers = set(logs.loc[logs["season"] == holdout, "player_id"]) - before
+    assert newcomers, "the synthetic league has no newcomers in its second season"
+    # refit_on_all is off in FAST: the fitted model is the held-out run, with its vocabulary
+    assert set(f.vocab.known_ids) == before
+    assert not any(p in f.vocab for p in newcomers)
+    snaps = build_snapshots(synth_league.restrict_seasons([train, holdout]), [holdout])
+    in_slots = np.isin(snaps.player_ids, list(newcomers)) & snaps.mask
+    assert in_slots.any()
+    idx = f.vocab.lookup(snaps.player_ids, snaps.mask)
+    assert (idx[in_slots] == UNK_INDEX).all()
+    share = f.history.holdout_unknown_share
+    assert share == pytest.approx((idx[snaps.mask] == UNK_INDEX).mean())
+    assert 0 < share < 0.5

@@ -4,7 +4,9 @@
 1. roster snapshots of every training season at every game date;
 2. feature standardisation and the player vocabulary, from those seasons only;
 3. a run with the last training season held out for early stopping (epoch selection and the
-   game-probability fit use that season, never a test season);
+   game-probability fit use that season, never a test season); its vocabulary holds only the
+   players of the seasons before it, so the held-out season's newcomers are unknown players
+   there, as they are to a model predicting a new season;
 4. unless ``refit_on_all`` is off, a final model on all training seasons for the selected
    number of epochs.
 ``predict(known, season, as_of)`` builds the snapshots at ``as_of`` from ``known`` (games
@@ -14,10 +16,16 @@ attention over each roster as well, so drivers need no second pass.
 Game probability: P(home wins) = sigmoid(a + b * (score_home - score_road)), fitted on the
 held-out season's games with the held-out model's pre-game scores, so it is out of sample
 (``base.game_model.fit_game_model`` carries it to the refit model's scale).
+
+Checkpoint (``FittedModelA.save``): ``model_a.pt`` holds the weights only, a plain state_dict
+of tensors opened with ``torch.load(weights_only=True)``; ``model_a.json`` beside it holds the
+configuration, scaler, vocabulary, game model, history and the weights' SHA-256.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import pickle
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -25,12 +33,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
+from pydantic import ValidationError
 from rich.console import Console
 
 from truestrength.base.availability import Availability
 from truestrength.base.config import Config, ModelASection, RosterSection, check_same_settings
 from truestrength.base.errors import ModelError, RunError, check_is_fitted
 from truestrength.base.game_model import LogisticWinModel, fit_game_model
+from truestrength.base.io import atomic_write, write_json
 from truestrength.base.league import LeagueData
 from truestrength.base.manifest import code_version
 from truestrength.base.predictor import Prediction, RosterAttention
@@ -47,9 +57,11 @@ from truestrength.models.model_a.trainer import (
     score_snapshots,
     train_ranker,
 )
-from truestrength.models.model_a.vocab import PlayerVocab
+from truestrength.models.model_a.vocab import UNK_INDEX, PlayerVocab
 
-CHECKPOINT_FORMAT = "truestrength-model-a/2"
+# 3: weights alone in the .pt (opened weights-only), everything else in JSON beside it.
+# 2 and before pickled everything into one file and are refused (retrain).
+CHECKPOINT_FORMAT = "truestrength-model-a/3"
 
 
 @dataclass
@@ -59,16 +71,20 @@ class ModelAHistory:
     holdout_season: str | None
     holdout_run: list[EpochRecord] = field(default_factory=list)
     final_run: list[EpochRecord] = field(default_factory=list)
+    # Share of the held-out season's roster slots whose player the held-out run never saw
+    # (they use the unknown-player embedding); None without a held-out season.
+    holdout_unknown_share: float | None = None
 
     def to_dict(self) -> dict:
         return {"holdout_season": self.holdout_season,
                 "holdout_run": [asdict(r) for r in self.holdout_run],
-                "final_run": [asdict(r) for r in self.final_run]}
+                "final_run": [asdict(r) for r in self.final_run],
+                "holdout_unknown_share": self.holdout_unknown_share}
 
     @classmethod
     def from_dict(cls, d: dict) -> ModelAHistory:
         return cls(d["holdout_season"], [EpochRecord(**r) for r in d["holdout_run"]],
-                   [EpochRecord(**r) for r in d["final_run"]])
+                   [EpochRecord(**r) for r in d["final_run"]], d.get("holdout_unknown_share"))
 
 
 @dataclass
@@ -91,11 +107,21 @@ class FittedModelA:
         return score_snapshots(self.model, TensorData.from_snapshots(scaled, self.vocab))
 
     def save(self, path: Path) -> Path:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        torch.save({
+        """Weights to ``path`` (a plain state_dict of tensors) and everything else to the JSON
+        beside it (``path`` with suffix ``.json``); returns ``path``.
+
+        Nothing but tensors goes through torch's pickle-based format, so ``load`` can open the
+        weights with ``weights_only=True``: a run folder received from someone else cannot
+        run code when it is loaded. The JSON records the weights' SHA-256, so a weights file
+        swapped or half-copied apart from its metadata is refused."""
+        path = Path(path)
+        state = {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()}
+        atomic_write(path, lambda tmp: torch.save(state, tmp))
+        write_json(meta_path(path), {
             "format": CHECKPOINT_FORMAT,
+            "weights": path.name,
+            "weights_sha256": _sha256(path),
             "model_config": self.model.config.to_dict(),
-            "state_dict": self.model.state_dict(),
             "scaler": self.scaler.to_dict(),
             "vocab": self.vocab.to_dict(),
             "roster_config": self.roster.model_dump(mode="json"),
@@ -105,32 +131,100 @@ class FittedModelA:
             "data_hash": self.data_hash,
             "code_version": code_version(),
             "history": self.history.to_dict(),
-        }, path)
+        })
         return path
 
     @classmethod
     def load(cls, path: Path, expect: Config | None = None) -> FittedModelA:
         """Load a checkpoint; with ``expect``, refuse one trained under another config."""
+        path = Path(path)
+        ck = _read_meta(path)
+        if not path.is_file():
+            raise RunError(f"{path}: Model A's weights are missing (its {meta_path(path).name} "
+                           "is there); copy the run folder whole or retrain")
+        if _sha256(path) != ck.get("weights_sha256"):
+            raise RunError(f"{path}: the weights do not match {meta_path(path).name} (SHA-256 "
+                           "differs): the run folder was altered or copied in part; copy it "
+                           "whole or retrain")
+        state = _load_weights(path)
         try:
-            ck = torch.load(path, map_location="cpu", weights_only=False)
-        except (OSError, RuntimeError, EOFError, pickle.UnpicklingError) as exc:
-            raise RunError(f"{path}: not a readable Model A checkpoint ({exc})") from exc
-        if not isinstance(ck, dict) or ck.get("format") != CHECKPOINT_FORMAT:
-            raise RunError(f"{path}: not a {CHECKPOINT_FORMAT} checkpoint (retrain with this "
-                           "version)")
-        section = ModelASection.model_validate(ck["model_a_config"])
-        roster = RosterSection.model_validate(ck["roster_config"])
+            section = ModelASection.model_validate(ck["model_a_config"])
+            roster = RosterSection.model_validate(ck["roster_config"])
+        except (KeyError, ValidationError) as exc:
+            raise RunError(f"{meta_path(path)}: Model A's saved configuration is not valid "
+                           f"for this version ({exc}); retrain") from exc
         if expect is not None:
             check_same_settings(path, "model_a", section, expect.model_a)
             check_same_settings(path, "roster", roster, expect.roster)
-        model = RosterSetRanker(RosterModelConfig.from_dict(ck["model_config"]))
-        model.load_state_dict(ck["state_dict"])
+        try:
+            model = RosterSetRanker(RosterModelConfig.from_dict(ck["model_config"]))
+            model.load_state_dict(state, strict=True)
+            fitted = cls(model, FeatureScaler.from_dict(ck["scaler"]),
+                         PlayerVocab.from_dict(ck["vocab"]), roster, section,
+                         LogisticWinModel.from_dict(ck["win_model"]),
+                         list(ck["train_seasons"]), ck["data_hash"],
+                         ModelAHistory.from_dict(ck["history"]))
+        except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+            # RuntimeError: load_state_dict's missing / unexpected / mis-shaped weights
+            raise RunError(f"{path}: the weights and {meta_path(path).name} do not make a "
+                           f"Model A ({exc}); retrain") from exc
         model.eval()
-        return cls(model, FeatureScaler.from_dict(ck["scaler"]),
-                   PlayerVocab.from_dict(ck["vocab"]), roster, section,
-                   LogisticWinModel.from_dict(ck["win_model"]),
-                   list(ck["train_seasons"]), ck["data_hash"],
-                   ModelAHistory.from_dict(ck["history"]))
+        return fitted
+
+
+def meta_path(weights: Path) -> Path:
+    """The JSON file that describes the weights file ``weights`` (``model_a.pt`` ->
+    ``model_a.json``)."""
+    return Path(weights).with_suffix(".json")
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _read_meta(path: Path) -> dict:
+    meta = meta_path(path)
+    if not meta.is_file():
+        if path.is_file():
+            # Format 2 and before: one torch file holding everything, opened by unpickling.
+            raise RunError(f"{path}: a Model A checkpoint of an older format (before "
+                           f"{CHECKPOINT_FORMAT}, without {meta.name}); it is not opened, "
+                           "since that format loads by unpickling, which can run code: "
+                           "retrain with `truestrength train`")
+        raise RunError(f"{path}: no Model A checkpoint there (neither it nor {meta.name})")
+    try:
+        ck = json.loads(meta.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise RunError(f"{meta}: not a readable Model A checkpoint ({exc})") from exc
+    fmt = ck.get("format") if isinstance(ck, dict) else None
+    if fmt != CHECKPOINT_FORMAT:
+        raise RunError(f"{meta}: format {fmt!r}, not {CHECKPOINT_FORMAT}: retrain with "
+                       "`truestrength train` (this version reads only its own format)")
+    return ck
+
+
+def _load_weights(path: Path) -> dict[str, torch.Tensor]:
+    """The state_dict at ``path``, unpickled with torch's weights-only loader: it builds
+    tensors and plain containers and refuses any other object before constructing it."""
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise RunError(f"{path}: refused: the file holds objects other than tensors, and "
+                       f"opening them could run code ({first}); only plain weights are "
+                       "loaded. Retrain, or use a run folder `truestrength train` wrote"
+                       ) from exc
+    except (OSError, RuntimeError, EOFError, ValueError) as exc:
+        raise RunError(f"{path}: not readable Model A weights ({exc})") from exc
+    if not isinstance(state, dict) or not all(
+            isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state.items()):
+        raise RunError(f"{path}: not Model A weights (expected a mapping of names to "
+                       f"tensors, got {type(state).__name__})")
+    return state
 
 
 class ModelA:
@@ -212,10 +306,9 @@ def fit_model_a(history: LeagueData, config: Config, *, progress: bool = False,
         (console or Console()).print(
             f"model A: feature(s) constant over {', '.join(seasons)} are switched off: "
             f"{', '.join(scaler.zeroed)}", highlight=False)
-    # Players of every training season, including the held-out one: the held-out run's
-    # validation would otherwise meet only unknown players there, unlike any real prediction
-    # (which knows every player seen before). Unknown ids are trained by unknown_player_rate.
-    vocab = PlayerVocab.fit(history.player_logs["player_id"].to_numpy())
+    # The final model knows every player of the training seasons.
+    logs = history.player_logs
+    vocab = PlayerVocab.fit(logs["player_id"].to_numpy())
     scaled = scaler.transform(snaps)
 
     def games(season: str) -> pd.DataFrame:
@@ -236,16 +329,21 @@ def fit_model_a(history: LeagueData, config: Config, *, progress: bool = False,
         return FittedModelA(final.model, scaler, vocab, roster, section, win_model, seasons,
                             history.data_hash, ModelAHistory(None, [], final.history))
     holdout = seasons[-1]
+    # The held-out run knows only the players of the seasons it trains on, as a model used on
+    # a new season does: the held-out season's newcomers map to the unknown-player embedding,
+    # which unknown_player_rate trains, instead of rows of their own that no gradient reaches.
+    holdout_vocab = PlayerVocab.fit(logs.loc[logs["season"] != holdout, "player_id"].to_numpy())
     in_hold = (scaled.keys["season"] == holdout).to_numpy()
     tr_snaps, tr_lists = _lists_for(scaled.select(~in_hold), history, section,
                                     section.date_stride)
     va_snaps, va_lists = _lists_for(scaled.select(in_hold), history, section, 1)
-    tr = (TensorData.from_snapshots(tr_snaps, vocab), tr_lists)
-    va = (TensorData.from_snapshots(va_snaps, vocab), va_lists)
-    first: TrainResult = train_ranker(section, vocab, tr, va, console=console,
+    tr = (TensorData.from_snapshots(tr_snaps, holdout_vocab), tr_lists)
+    va = (TensorData.from_snapshots(va_snaps, holdout_vocab), va_lists)
+    first: TrainResult = train_ranker(section, holdout_vocab, tr, va, console=console,
                                       progress=progress, label=f"model A (hold out {holdout})")
-    held_scores = _scores_by_date(first.model, va_snaps, vocab)
-    final = first
+    held_scores = _scores_by_date(first.model, va_snaps, holdout_vocab)
+    unknown_share = _unknown_share(va_snaps, holdout_vocab)
+    final, vocab = first, holdout_vocab
     if section.refit_on_all:
         all_snaps, all_lists = _lists_for(scaled, history, section, section.date_stride)
         final = train_ranker(section, vocab, (TensorData.from_snapshots(all_snaps, vocab),
@@ -258,4 +356,12 @@ def fit_model_a(history: LeagueData, config: Config, *, progress: bool = False,
                       else None),
         min_games=section.game_model_min_games)
     return FittedModelA(final.model, scaler, vocab, roster, section, win_model, seasons,
-                        history.data_hash, ModelAHistory(holdout, first.history, final.history))
+                        history.data_hash, ModelAHistory(holdout, first.history, final.history,
+                                                         unknown_share))
+
+
+def _unknown_share(snaps: RosterSnapshots, vocab: PlayerVocab) -> float:
+    """Share of the real roster slots of ``snaps`` that map to the unknown-player embedding."""
+    idx = vocab.lookup(snaps.player_ids, snaps.mask)
+    n = int(snaps.mask.sum())
+    return float((idx[snaps.mask] == UNK_INDEX).sum() / n) if n else float("nan")
