@@ -5,9 +5,10 @@ status at the prediction date and where it came from (``reason``):
 
 * ``"injuries file"`` — a row of ``predict --injuries FILE`` (out / doubtful / questionable /
   probable, with an optional expected return date);
-* ``"missed last k games"`` — inferred from the box scores (``features.availability``): a
-  rotation player who has missed his team's last k games; no return date, because he
-  returns when he plays again, which nothing in the store can tell in advance;
+* ``"missed last m games; ..."`` — inferred from the box scores (``features.availability``):
+  a rotation player who has missed his team's last k games or more; his return date is the
+  median further absence learned from past spells (``features.absence_model``), or none
+  when that is beyond his team's games left or the history is too short (the reason says);
 * ``"traded (rosters as of D)"`` — a roster published on D lists him on a team other than
   the one he last played for: he belongs to the new team from D (status ``traded``).
 

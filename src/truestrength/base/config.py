@@ -276,6 +276,22 @@ class AvailabilitySection(_Section):
     # expected schedule, which have no dates, over the days left, when the store has no
     # previous season to take the end date from. The NBA's has been Apr 9-14 since 2016.
     season_end_month_day: str = Field("04-12", pattern=r"^\d{2}-\d{2}$")
+    # Inferred outs get an expected return learned from past absences
+    # (``features.absence_model``); off = out with no return date (the rest of the season).
+    learn_absence_lengths: bool = True
+    # Which point of the learned "further games missed" distribution dates the return: the
+    # median, so he is as likely back earlier as later.
+    absence_quantile: float = Field(0.5, gt=0, lt=1)
+    # Pseudo-spells shrinking each k's hazard towards the geometric hazard of all spells from
+    # k on: ~20 leaves k <= 10 (hundreds of spells at risk on real data) as measured and
+    # steadies the long absences where a handful of spells are left.
+    absence_smoothing: float = Field(20.0, ge=0)
+    # The geometric tail of the longest absences is pooled over the longest spells that hold
+    # at least this many games at risk together (~50 returns at real data's 0.04-0.1 hazard).
+    absence_tail_exposure: int = Field(500, ge=1)
+    # Below this many spells in the history (a store's first weeks) no return is dated: a
+    # hazard from a few dozen spells would put a date on noise.
+    absence_min_spells: int = Field(200, ge=1)
 
 
 class Config(_Section):

@@ -3,10 +3,17 @@ file and from published rosters (``base.availability`` holds the types).
 
 Inferred out. A player whose latest team in the season is T, who averaged at least
 ``rotation_min_minutes`` over his last ``roster.recent_games`` games (a rotation player), and
-who has missed T's last ``missed_games_out`` games (k) is out, reason "missed last k games",
-with no return date: he comes back when he plays again, which the store cannot know in
-advance, so until then he is out for the rest of the simulated season and the playoffs.
-Only games strictly before the prediction date are read.
+who has missed T's last ``missed_games_out`` games or more (m of them) is out, reason
+"missed last m games". When he is back is learned from the history
+(``features.absence_model``, setting ``learn_absence_lengths``): the hazard of coming back
+is fitted on every spell in the store strictly before the prediction date, and his return
+is the ``absence_quantile`` (median) j of the further games he misses given m missed; he
+misses T's next j remaining games and is back for the one after (``return_date`` = its
+date in ``remaining``, the remaining schedule ``predict`` simulates), reason "missed last m
+games; typically back after j more (history)". When that point lies beyond T's games left,
+or the history holds fewer than ``absence_min_spells`` spells, or no remaining schedule is
+given, he has no return date (out for the rest of the season and the playoffs) and the
+reason says which. Only games strictly before the prediction date are read.
 
 Trades. ``rosters`` has the columns ``season, team_id, player_id, as_of`` (a store table
 another part of issue 9 adds as ``LeagueData.rosters``). For each team, its latest roster
@@ -30,6 +37,7 @@ from truestrength.base.availability import Availability, PlayerAvailability
 from truestrength.base.config import AvailabilitySection, RosterSection
 from truestrength.base.errors import DataError
 from truestrength.base.league import LeagueData
+from truestrength.features.absence_model import AbsenceModel
 from truestrength.features.player_stats import regular_player_logs
 
 __all__ = ["ROSTER_COLUMNS", "inferred_out", "resolve_availability", "roster_moves"]
@@ -69,18 +77,58 @@ def _names(known: LeagueData) -> pd.Series:
 
 def inferred_out(known: LeagueData, season: str, date: pd.Timestamp, roster: RosterSection,
                  config: AvailabilitySection,
-                 moved: set[int] | frozenset[int] = frozenset()) -> list[PlayerAvailability]:
-    """Rotation players who missed their team's last k games (module docstring)."""
+                 moved: set[int] | frozenset[int] = frozenset(), *,
+                 absences: AbsenceModel | None = None,
+                 remaining: pd.DataFrame | None = None) -> list[PlayerAvailability]:
+    """Rotation players who missed their team's last k games (module docstring). Without
+    ``absences`` (a fitted ``AbsenceModel``) none gets a return date; ``remaining``: the
+    games still to play (``home_team_id, road_team_id, game_date``)."""
     date = pd.Timestamp(date).normalize()
     k = config.missed_games_out
     last = _last_games(known, season, date, roster.recent_games)
     hit = last[(last["missed"] >= k) & (last["recent_min"] >= config.rotation_min_minutes)
                & ~last["player_id"].isin(list(moved))]
     names = _names(known)
-    return [PlayerAvailability(
-        player_id=int(r.player_id), player=str(names.get(int(r.player_id), r.player_id)),
-        team_id=int(r.team_id), status="out", reason=f"missed last {k} games",
-        treated_out=True) for r in hit.itertuples()]
+    out = []
+    for r in hit.itertuples():
+        reason, back = f"missed last {int(r.missed)} games", None
+        if absences is not None:
+            more, back = _expected_return(absences, int(r.missed), int(r.team_id), date,
+                                          remaining)
+            reason = f"{reason}; {more}"
+        out.append(PlayerAvailability(
+            player_id=int(r.player_id), player=str(names.get(int(r.player_id), r.player_id)),
+            team_id=int(r.team_id), status="out", reason=reason, treated_out=True,
+            return_date=back))
+    return out
+
+
+def _team_dates(remaining: pd.DataFrame, team_id: int, date: pd.Timestamp) -> pd.DatetimeIndex:
+    missing = [c for c in ("home_team_id", "road_team_id", "game_date")
+               if c not in remaining.columns]
+    if missing:
+        raise DataError(f"remaining schedule is missing column(s) {missing}")
+    mine = remaining[(remaining["home_team_id"] == team_id)
+                     | (remaining["road_team_id"] == team_id)]
+    days = pd.DatetimeIndex(pd.to_datetime(mine["game_date"])).normalize()
+    return days[days >= date].sort_values()
+
+
+def _expected_return(absences: AbsenceModel, missed: int, team_id: int, date: pd.Timestamp,
+                     remaining: pd.DataFrame | None) -> tuple[str, pd.Timestamp | None]:
+    """The reason's second half and the return date of a player out after ``missed``."""
+    if not absences.informative:
+        return (f"too little history to date his return ({absences.n_spells_} spells < "
+                f"{absences.config.absence_min_spells})"), None
+    if remaining is None:
+        return "no remaining schedule to date his return", None
+    days = _team_dates(remaining, team_id, date)
+    j = absences.quantile(missed, horizon=len(days))
+    if j is None:
+        return (f"typically not back within his team's {len(days)} games left "
+                "(history)"), None
+    when = "back next game" if j == 0 else f"back after {j} more"
+    return f"typically {when} (history)", pd.Timestamp(days[j])
 
 
 def roster_moves(known: LeagueData, season: str, date: pd.Timestamp,
@@ -123,13 +171,20 @@ def roster_moves(known: LeagueData, season: str, date: pd.Timestamp,
 def resolve_availability(known: LeagueData, season: str, date: pd.Timestamp,
                          roster: RosterSection, config: AvailabilitySection,
                          injuries: list[PlayerAvailability] | None = None,
-                         rosters: pd.DataFrame | None = None) -> Availability:
+                         rosters: pd.DataFrame | None = None, *,
+                         remaining: pd.DataFrame | None = None) -> Availability:
     """Moves from ``rosters``, the injuries file's entries, and the inferred outs of players
-    the file does not mention (module docstring)."""
+    the file does not mention (module docstring), dated from ``remaining`` (the games still
+    to play: ``home_team_id, road_team_id, game_date``) when absence lengths are learned."""
     moves = roster_moves(known, season, date, rosters, roster)
     given = list(injuries or [])
     named = {e.player_id for e in given}
-    inferred = [e for e in inferred_out(known, season, date, roster, config,
-                                        moved={m.player_id for m in moves})
-                if e.player_id not in named] if config.infer_from_box_scores else []
+    inferred: list[PlayerAvailability] = []
+    if config.infer_from_box_scores:
+        absences = (AbsenceModel(config, roster.recent_games).fit(known, date)
+                    if config.learn_absence_lengths else None)
+        inferred = [e for e in inferred_out(known, season, date, roster, config,
+                                            moved={m.player_id for m in moves},
+                                            absences=absences, remaining=remaining)
+                    if e.player_id not in named]
     return Availability(tuple(moves + given + inferred))

@@ -141,8 +141,17 @@ def make_predictions(ensemble: EnsembleAB, data: LeagueData, date: pd.Timestamp,
             f"{date:%Y-%m-%d} is after the start of {season}'s play-in/playoffs; predictions "
             "simulate the postseason from the seeds, so they are made up to the day after the "
             f"last regular-season game ({last:%Y-%m-%d})")
+    schedule, schedule_kind = remaining_schedule(data, season, date,
+                                                 seed=config.predict.schedule_seed)
+    if "game_date" in schedule:
+        game_dates = pd.DatetimeIndex(schedule.pop("game_date"))
+    else:  # an expected schedule has no dates: its games are spread over the days left
+        game_dates = spread_dates(len(schedule), date,
+                                  expected_season_end(known, season, date, config.availability))
+    # inferred outs are dated from the same game dates the simulation plays
     avail = resolve_availability(known, season, date, config.roster, config.availability,
-                                 injuries, rosters)
+                                 injuries, rosters,
+                                 remaining=schedule.assign(game_date=game_dates))
     pred = ensemble.predict(known, season, date, availability=avail)
     scores = pred.scores
     table = standings(known, season).set_index("team_id")
@@ -158,13 +167,6 @@ def make_predictions(ensemble: EnsembleAB, data: LeagueData, date: pd.Timestamp,
     out["league_rank"] = scores_to_ranks(out["score"].to_numpy()).astype(int)
     out["conference_rank"] = out.groupby("conference")["score"].rank(
         ascending=False, method="first").astype(int)
-    schedule, schedule_kind = remaining_schedule(data, season, date,
-                                                 seed=config.predict.schedule_seed)
-    if "game_date" in schedule:
-        game_dates = pd.DatetimeIndex(schedule.pop("game_date"))
-    else:  # an expected schedule has no dates: its games are spread over the days left
-        game_dates = spread_dates(len(schedule), date,
-                                  expected_season_end(known, season, date, config.availability))
     state = SeasonState.from_league(known, season, date, schedule=schedule)
     remaining_p, post_wp, n_phases = phased_win_probs(ensemble, known, season, date, avail,
                                                       pred, state.remaining, game_dates)
