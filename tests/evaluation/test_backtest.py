@@ -113,3 +113,43 @@ def test_unknown_test_season_is_an_error(tmp_path):
         backtest(league, baselines(["win_pct"]), settings(["2030-31"]), progress=False)
     with pytest.raises(ConfigError, match="unknown predictor"):
         baselines(["oracle"])
+
+
+class Constant:
+    """P(home wins) = ``p`` for every game; teams scored by id."""
+
+    p = 0.6
+
+    def fit(self, history: LeagueData):
+        return self
+
+    def predict(self, known: LeagueData, season: str, as_of: pd.Timestamp) -> Prediction:
+        teams = known.teams_of_season(season)
+        p = self.p
+        return Prediction(pd.Series(np.arange(len(teams), dtype=float), index=teams),
+                          lambda h, r, n: np.full(len(h), p))
+
+
+class Half(Constant):
+    p = 0.5
+
+
+def test_paired_game_log_loss_against_the_reference_is_exact(synth_league):
+    """Two constant predictors: the paired difference is the difference of their regular-
+    season log losses, known in closed form; the reference itself is not listed."""
+    tests = synth_league.seasons[-2:]
+    result = backtest(synth_league, {"c60": Constant, "half": Half}, settings(tests),
+                      progress=False)
+    got = result.paired_games("half").set_index("season")
+    assert list(got.index) == [*tests, "all"] and set(got["predictor"]) == {"c60"}
+    reg = result.games[(result.games["kind"] == "regular")
+                       & (result.games["predictor"] == "c60")]
+    for season in [*tests, "all"]:
+        g = reg if season == "all" else reg[reg["season"] == season]
+        y = g["home_won"].to_numpy(float)
+        c60 = -np.mean(y * np.log(0.6) + (1 - y) * np.log(0.4))
+        assert got.loc[season, "diff"] == pytest.approx(c60 - np.log(2))
+        assert got.loc[season, "low"] <= got.loc[season, "diff"] <= got.loc[season, "high"]
+        assert got.loc[season, "n_games"] == len(g)
+    per_season = result.scores.query("metric == 'regular_log_loss' and predictor == 'half'")
+    assert np.allclose(per_season["value"], np.log(2))

@@ -105,7 +105,9 @@ class BacktestSection(_Section):
     n_boot_paired: int = Field(2000, ge=100)
     seed: int = 0
     # Paired bootstrap differences are reported against this predictor.
-    reference: str = "win_pct"
+    # The yardstick the paired bootstraps compare every predictor with (issue 10): Elo with
+    # its logit slope and home court refitted on the previous seasons.
+    reference: str = "elo_calibrated"
 
 
 class VerifySection(_Section):

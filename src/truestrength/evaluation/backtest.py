@@ -39,7 +39,9 @@ PredictorFactory = Callable[[], Predictor]
 IN_SEASON_METRICS = ("ros_spearman", "ros_kendall")
 END_METRICS = ("po_spearman", "po_spearman16", "po_rank_mae", "po_ndcg4", "champion_rank",
                "title_log_loss", "title_brier")
-GAME_METRICS = ("game_log_loss", "game_brier")
+# game_log_loss / game_brier: every test game (play-in and playoffs included);
+# regular_log_loss: the regular-season games only, the figure public forecasts report.
+GAME_METRICS = ("game_log_loss", "regular_log_loss", "game_brier")
 LOWER_IS_BETTER = {"po_rank_mae", "champion_rank", "game_log_loss", "game_brier",
                    "title_log_loss", "title_brier"}
 # A uniform guess over 30 teams, for the title odds: ln 30 and (29/30)^2 + 29/900.
@@ -102,6 +104,39 @@ class BacktestResult:
                              "high": d.high, "share_not_better": d.share_a_le_b})
         return pd.DataFrame(rows)
 
+    def paired_games(self, reference: str) -> pd.DataFrame:
+        """Paired bootstrap over regular-season games of log loss(predictor) - log
+        loss(reference), per season and pooled over the test seasons ("all"): the same
+        resampled games for both, so a negative difference means the predictor is better."""
+        g = self.games
+        if g.empty or reference not in set(g["predictor"]):
+            return pd.DataFrame()
+        g = g[g["kind"] == "regular"]
+        wide = g.pivot_table(index=["season", "game_id"], columns="predictor",
+                             values="p_home", aggfunc="first")
+        won = g.drop_duplicates(["season", "game_id"]).set_index(
+            ["season", "game_id"])["home_won"].reindex(wide.index).to_numpy(float)
+        groups = [(season, wide.index.get_level_values(0) == season)
+                  for season in sorted(set(wide.index.get_level_values(0)))]
+        if len(groups) > 1:
+            groups.append(("all", np.ones(len(wide), dtype=bool)))
+        rows = []
+        for season, rows_in in groups:
+            ref = wide.loc[rows_in, reference].to_numpy(float)
+            for name in wide.columns:
+                if name == reference:
+                    continue
+                mine = wide.loc[rows_in, name].to_numpy(float)
+                if np.isnan(mine).any() or np.isnan(ref).any():
+                    continue  # a predictor without game probabilities
+                d = m.paired_bootstrap_diff(m.log_loss, mine, ref, won[rows_in],
+                                            n_boot=self.meta.settings.n_boot_paired,
+                                            seed=self.meta.settings.seed)
+                rows.append({"season": season, "predictor": name, "reference": reference,
+                             "n_games": int(rows_in.sum()), "diff": d.point, "low": d.low,
+                             "high": d.high, "share_not_better": d.share_a_ge_b})
+        return pd.DataFrame(rows)
+
     def summary(self) -> pd.DataFrame:
         """Mean over test seasons per (predictor, point, metric), with a CI over seasons."""
         n_boot, seed = self.meta.settings.n_boot, self.meta.settings.seed
@@ -132,20 +167,23 @@ class BacktestResult:
         out_dir.mkdir(parents=True, exist_ok=True)
         summary = self.summary()
         paired = self.paired(reference) if reference else pd.DataFrame()
+        paired_games = self.paired_games(reference) if reference else pd.DataFrame()
         js = write_json(out_dir / "backtest.json", {
             "meta": self.meta.to_dict(),
             "summary": summary.to_dict("records"),
             "per_season": self.scores.to_dict("records"),
             "paired_vs_reference": paired.to_dict("records"),
+            "paired_games_vs_reference": paired_games.to_dict("records"),
         })
         md = out_dir / "backtest.md"
-        md.write_text(self.to_markdown(paired))
+        md.write_text(self.to_markdown(paired, paired_games))
         if not self.team_scores.empty:
             self.team_scores.to_csv(out_dir / "backtest_team_scores.csv.gz", index=False)
         self.games.to_csv(out_dir / "backtest_games.csv.gz", index=False)
         return js, md
 
-    def to_markdown(self, paired: pd.DataFrame | None = None) -> str:
+    def to_markdown(self, paired: pd.DataFrame | None = None,
+                    paired_games: pd.DataFrame | None = None) -> str:
         t = self.table()
         lines = [
             f"# Backtest: test seasons {', '.join(self.meta.test_seasons)}",
@@ -184,6 +222,16 @@ class BacktestResult:
             lines += [f"| {r.season} | {r.point} | {r.predictor} | {r.diff:+.3f} | "
                       f"[{r.low:+.3f}, {r.high:+.3f}] | {r.share_not_better:.2f} |"
                       for r in paired.itertuples()]
+        if paired_games is not None and not paired_games.empty:
+            ref = paired_games["reference"].iloc[0]
+            lines += ["", f"## Paired bootstrap vs {ref} (regular-season game log loss, same "
+                      "games resampled for both; negative = better; share = resamples where "
+                      "the predictor is not better)", "",
+                      "| season | predictor | games | diff | 95% CI | share |",
+                      "|---|---|---|---|---|---|"]
+            lines += [f"| {r.season} | {r.predictor} | {r.n_games} | {r.diff:+.4f} | "
+                      f"[{r.low:+.4f}, {r.high:+.4f}] | {r.share_not_better:.2f} |"
+                      for r in paired_games.itertuples()]
         return "\n".join(lines)
 
 
@@ -354,5 +402,9 @@ def _score_games(predictor, name, data, season,
     p, y = games["p_home"].to_numpy(), games["home_won"].to_numpy(float)
     ll = m.bootstrap_ci(m.log_loss, p, y, n_boot=settings.n_boot_games, seed=settings.seed)
     br = m.bootstrap_ci(m.brier, p, y, n_boot=settings.n_boot_games, seed=settings.seed)
+    reg = (games["kind"] == "regular").to_numpy()
+    rl = m.bootstrap_ci(m.log_loss, p[reg], y[reg], n_boot=settings.n_boot_games,
+                        seed=settings.seed)
     return games, [_row(season, name, "all", "game_log_loss", ll.point, ll),
+                   _row(season, name, "all", "regular_log_loss", rl.point, rl),
                    _row(season, name, "all", "game_brier", br.point, br)]
