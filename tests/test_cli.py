@@ -56,7 +56,9 @@ def test_demo_end_to_end(tmp_path):
     manifest = json.loads((d / "run_manifest.json").read_text())
     assert {"config", "code_version", "data_hash", "seeds"} <= set(manifest)
     bt = json.loads((out / "backtest" / "backtest.json").read_text())
-    assert {"model_a", "model_ab", "elo"} <= set(bt["meta"]["predictors"])
+    assert {"model_a", "model_ab", "elo", "elo_calibrated"} <= set(bt["meta"]["predictors"])
+    assert (out / "backtest" / "reliability.png").is_file()
+    assert bt["paired_games_vs_reference"]  # against calibrated Elo, game by game
     assert "done in" in r.output
 
     # predicting from the demo's run: refusals and early-season labels

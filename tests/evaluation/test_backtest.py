@@ -153,3 +153,9 @@ def test_paired_game_log_loss_against_the_reference_is_exact(synth_league):
         assert got.loc[season, "n_games"] == len(g)
     per_season = result.scores.query("metric == 'regular_log_loss' and predictor == 'half'")
     assert np.allclose(per_season["value"], np.log(2))
+    # the reliability table: one bin each, at the constant, observed = the home-win rate
+    rel = result.reliability().set_index("predictor")
+    y = reg["home_won"].to_numpy(float)
+    assert rel.loc["c60", "predicted"] == pytest.approx(0.6)
+    assert rel.loc["c60", "observed"] == pytest.approx(y.mean())
+    assert rel.loc["half", "n"] == len(reg)

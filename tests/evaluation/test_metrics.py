@@ -528,3 +528,17 @@ def test_precision_tie_split_is_the_random_tie_break_expectation() -> None:
         top = set(np.argsort(-broken)[:k])
         values.append(len(top & set(np.flatnonzero(true_rank <= k))) / k)
     assert m.precision_at_k(scores, true_rank, k) == pytest.approx(np.mean(values))
+
+
+def test_reliability_table_bins_known_predictions():
+    from truestrength.evaluation.metrics import reliability_table
+
+    p = np.array([0.05, 0.15, 0.15, 0.55, 0.55, 0.55, 0.55, 1.0])
+    y = np.array([0, 0, 1, 1, 1, 0, 1, 1])
+    t = reliability_table(p, y, n_bins=10)
+    assert list(t["bin_low"]) == pytest.approx([0.0, 0.1, 0.5, 0.9])  # empty bins left out
+    assert list(t["n"]) == [1, 2, 4, 1]  # p = 1 falls in the last bin
+    assert list(t["predicted"]) == pytest.approx([0.05, 0.15, 0.55, 1.0])
+    assert list(t["observed"]) == pytest.approx([0.0, 0.5, 0.75, 1.0])
+    assert t["se"].iloc[2] == pytest.approx(np.sqrt(0.75 * 0.25 / 4))
+    assert t["n"].sum() == len(p)

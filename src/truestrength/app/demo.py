@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from truestrength.app.evaluate import write_backtest
 from truestrength.app.predictors import predictor_factories
 from truestrength.app.runs import PredictOutcome, TrainOutcome, predict, train
 from truestrength.base.config import Config
@@ -98,6 +99,6 @@ def demo(out: Path, config: Config, *, on_step: Callable[[str], None] = lambda _
     result = backtest(data, factories, settings, config.simulation, progress=False)
     truth = agreement_with_truth(data, read_truth(league_dir), factories, [test])
     bt_dir = out / "backtest"
-    result.write(bt_dir, reference=config.backtest.reference)
+    write_backtest(result, bt_dir, config.backtest.reference)
     return DemoOutcome(out, league, db_path, trained, point, predicted, result, bt_dir, truth,
                        time.perf_counter() - started)

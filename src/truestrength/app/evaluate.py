@@ -10,6 +10,7 @@ from truestrength.base.league import LeagueData
 from truestrength.base.seasons import parse_seasons
 from truestrength.evaluation.backtest import BacktestResult, backtest
 from truestrength.evaluation.verify import Check, run_verify
+from truestrength.report.plots import plot_reliability
 
 
 def run_backtest(data: LeagueData, config: Config, seasons: str | None,
@@ -21,9 +22,20 @@ def run_backtest(data: LeagueData, config: Config, seasons: str | None,
     names = ([n.strip() for n in predictors.split(",")] if predictors
              else list(settings.predictors))
     result = backtest(data, predictor_factories(names, config), settings, config.simulation)
-    reference = settings.reference if settings.reference in result.meta.predictors else None
-    js, md = result.write(out, reference=reference)
+    js, md = write_backtest(result, out, settings.reference)
     return result, js, md
+
+
+def write_backtest(result: BacktestResult, out: Path, reference: str) -> tuple[Path, Path]:
+    """backtest.json / .md and the tables beside them, and the reliability plot; the paired
+    comparisons only when the reference predictor was run."""
+    js, md = result.write(out, reference=reference if reference in result.meta.predictors
+                          else None)
+    rel = result.reliability()
+    if not rel.empty:
+        plot_reliability(rel, out / "reliability.png",
+                         f"test seasons {', '.join(result.meta.test_seasons)}")
+    return js, md
 
 
 def verify(store_path: Path | None, config: Config) -> list[Check]:

@@ -137,6 +137,19 @@ class BacktestResult:
                              "high": d.high, "share_not_better": d.share_a_ge_b})
         return pd.DataFrame(rows)
 
+    def reliability(self, n_bins: int = 10) -> pd.DataFrame:
+        """Per predictor, the reliability table of its regular-season game probabilities
+        pooled over the test seasons (metrics.reliability_table)."""
+        g = self.games
+        if g.empty:
+            return pd.DataFrame()
+        g = g[g["kind"] == "regular"]
+        parts = [m.reliability_table(h["p_home"].to_numpy(float), h["home_won"].to_numpy(float),
+                                     n_bins).assign(predictor=name)
+                 for name, h in g.groupby("predictor", sort=False)]
+        return pd.concat(parts, ignore_index=True)[
+            ["predictor", "bin_low", "bin_high", "n", "predicted", "observed", "se"]]
+
     def summary(self) -> pd.DataFrame:
         """Mean over test seasons per (predictor, point, metric), with a CI over seasons."""
         n_boot, seed = self.meta.settings.n_boot, self.meta.settings.seed
@@ -180,6 +193,7 @@ class BacktestResult:
         if not self.team_scores.empty:
             self.team_scores.to_csv(out_dir / "backtest_team_scores.csv.gz", index=False)
         self.games.to_csv(out_dir / "backtest_games.csv.gz", index=False)
+        self.reliability().to_csv(out_dir / "backtest_reliability.csv", index=False)
         return js, md
 
     def to_markdown(self, paired: pd.DataFrame | None = None,
@@ -232,6 +246,17 @@ class BacktestResult:
             lines += [f"| {r.season} | {r.predictor} | {r.n_games} | {r.diff:+.4f} | "
                       f"[{r.low:+.4f}, {r.high:+.4f}] | {r.share_not_better:.2f} |"
                       for r in paired_games.itertuples()]
+        rel = self.reliability()
+        if not rel.empty:
+            lines += ["", "## Reliability of regular-season game probabilities (pooled over the "
+                      "test seasons; observed ± 2 se should cover predicted)", ""]
+            wide = rel.assign(cell=[f"{o:.3f} ({pr:.3f}, n={n})" for o, pr, n in zip(
+                rel["observed"], rel["predicted"], rel["n"], strict=True)],
+                bin=[f"{lo:.1f}-{hi:.1f}" for lo, hi in zip(rel["bin_low"], rel["bin_high"],
+                                                            strict=True)])
+            t = wide.pivot(index="bin", columns="predictor", values="cell").fillna("")
+            t.index.name = "P(home) bin: observed (predicted, n)"
+            lines.append(_md_table(t))
         return "\n".join(lines)
 
 

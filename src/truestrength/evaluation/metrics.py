@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
@@ -427,6 +428,24 @@ def expected_calibration_error(p: ArrayLike, y: ArrayLike, n_bins: int = 10) -> 
     """
     pa, ya = _prob_inputs(p, y)
     return _one(_ece_rows, pa, ya, n_bins=_positive_int(n_bins, "n_bins"))
+
+
+def reliability_table(p: ArrayLike, y: ArrayLike, n_bins: int = 10) -> pd.DataFrame:
+    """Calibration by equal-width bins of the predicted probability (the bins of
+    :func:`expected_calibration_error`): per non-empty bin its range, count, mean prediction
+    and observed rate, and the observed rate's binomial standard error. A calibrated
+    forecaster has ``observed`` within about two standard errors of ``predicted``."""
+    pa, ya = _prob_inputs(p, y)
+    n_bins = _positive_int(n_bins, "n_bins")
+    b = np.minimum((pa * n_bins).astype(int), n_bins - 1)
+    rows = []
+    for k in np.unique(b):
+        sel = b == k
+        obs = float(ya[sel].mean())
+        rows.append({"bin_low": k / n_bins, "bin_high": (k + 1) / n_bins,
+                     "n": int(sel.sum()), "predicted": float(pa[sel].mean()),
+                     "observed": obs, "se": float(np.sqrt(obs * (1 - obs) / sel.sum()))})
+    return pd.DataFrame(rows)
 
 
 def _title_inputs(probs: ArrayLike, champion_index: int) -> tuple[FloatArray, int]:

@@ -1,4 +1,5 @@
-"""The three plots a prediction run writes (matplotlib, files only: no screen needed)."""
+"""The plots a prediction run and a backtest write (matplotlib, files only: no screen
+needed)."""
 
 from __future__ import annotations
 
@@ -71,3 +72,20 @@ def write_plots(table: pd.DataFrame, out_dir: Path, title: str) -> list[Path]:
         plot_title_odds(table, out_dir / "title_odds.png", title),
         plot_strength_vs_standings(table, out_dir / "strength_vs_standings.png", title),
     ]
+
+
+def plot_reliability(table: pd.DataFrame, path: Path, title: str) -> Path:
+    """Observed home-win rate against the predicted probability, per predictor, with
+    two-standard-error bars (``BacktestResult.reliability``'s table)."""
+    fig, ax = plt.subplots(figsize=(7, 6))
+    ax.plot([0, 1], [0, 1], color="grey", lw=1, ls="--", label="calibrated")
+    for name, g in table.groupby("predictor", sort=False):
+        ax.errorbar(g["predicted"], g["observed"], yerr=2 * g["se"], marker="o", ms=4,
+                    capsize=2, lw=1, label=name)
+    ax.set(xlabel="predicted P(home wins), bin mean", ylabel="observed home-win rate",
+           xlim=(0, 1), ylim=(0, 1), title=f"{title} — reliability of game probabilities")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
