@@ -36,8 +36,10 @@ from truestrength.base.manifest import code_version
 from truestrength.base.predictor import Prediction, RosterAttention
 from truestrength.base.targets import team_targets
 from truestrength.features.cache import snapshots as cached_snapshots
+from truestrength.features.game_rosters import GameRosters, build_game_rosters
 from truestrength.features.roster import RosterSnapshots, build_snapshots
 from truestrength.features.scaling import FeatureScaler
+from truestrength.models.model_a.game_loss import GameTensors
 from truestrength.models.model_a.lists import ListSet, build_lists
 from truestrength.models.model_a.network import RosterModelConfig, RosterSetRanker
 from truestrength.models.model_a.trainer import (
@@ -198,6 +200,13 @@ def _scores_by_date(model: RosterSetRanker, snaps: RosterSnapshots,
     return pd.Series(scores, index=pd.MultiIndex.from_frame(snaps.keys[["date", "team_id"]]))
 
 
+def _game_tensors(games: GameRosters | None, keep: np.ndarray | None,
+                  vocab: PlayerVocab) -> GameTensors | None:
+    if games is None:
+        return None
+    return GameTensors.from_game_rosters(games if keep is None else games.select(keep), vocab)
+
+
 def fit_model_a(history: LeagueData, config: Config, *, progress: bool = False,
                 console: Console | None = None,
                 snapshots: RosterSnapshots | None = None) -> FittedModelA:
@@ -217,6 +226,12 @@ def fit_model_a(history: LeagueData, config: Config, *, progress: bool = False,
     # (which knows every player seen before). Unknown ids are trained by unknown_player_rate.
     vocab = PlayerVocab.fit(history.player_logs["player_id"].to_numpy())
     scaled = scaler.transform(snaps)
+    # The game loss's rosters (who played each training game, pre-game features), scaled by
+    # the same scaler; built only when the game loss is on. A few seconds a season: uncached.
+    games_played: GameRosters | None = None
+    if section.game_loss_weight > 0:
+        games_played = build_game_rosters(history, seasons, roster)
+        games_played = games_played.with_sides(scaler.transform(games_played.sides))
 
     def games(season: str) -> pd.DataFrame:
         return history.standings_games(season)
@@ -227,6 +242,7 @@ def fit_model_a(history: LeagueData, config: Config, *, progress: bool = False,
         all_snaps, all_lists = _lists_for(scaled, history, section, section.date_stride)
         final = train_ranker(section, vocab, (TensorData.from_snapshots(all_snaps, vocab),
                                               all_lists), None,
+                             train_games=_game_tensors(games_played, None, vocab),
                              epochs=section.epochs_without_holdout, console=console,
                              progress=progress, label=f"model A ({seasons[0]})")
         every = _lists_for(scaled, history, section, 1)[0]
@@ -242,14 +258,20 @@ def fit_model_a(history: LeagueData, config: Config, *, progress: bool = False,
     va_snaps, va_lists = _lists_for(scaled.select(in_hold), history, section, 1)
     tr = (TensorData.from_snapshots(tr_snaps, vocab), tr_lists)
     va = (TensorData.from_snapshots(va_snaps, vocab), va_lists)
-    first: TrainResult = train_ranker(section, vocab, tr, va, console=console,
-                                      progress=progress, label=f"model A (hold out {holdout})")
+    g_hold = (None if games_played is None
+              else (games_played.games["season"] == holdout).to_numpy())
+    first: TrainResult = train_ranker(
+        section, vocab, tr, va, console=console, progress=progress,
+        train_games=_game_tensors(games_played, None if g_hold is None else ~g_hold, vocab),
+        val_games=_game_tensors(games_played, g_hold, vocab),
+        label=f"model A (hold out {holdout})")
     held_scores = _scores_by_date(first.model, va_snaps, vocab)
     final = first
     if section.refit_on_all:
         all_snaps, all_lists = _lists_for(scaled, history, section, section.date_stride)
         final = train_ranker(section, vocab, (TensorData.from_snapshots(all_snaps, vocab),
                                               all_lists), None, epochs=max(first.best_epoch, 1),
+                             train_games=_game_tensors(games_played, None, vocab),
                              console=console, progress=progress,
                              label=f"model A (all {len(seasons)} seasons)")
     win_model = fit_game_model(
