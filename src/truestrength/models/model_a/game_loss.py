@@ -133,8 +133,8 @@ class GameTensors:
             player_idx=torch.from_numpy(vocab.lookup(s.player_ids, s.mask)),
             minutes=torch.from_numpy(np.ascontiguousarray(s.minutes, dtype=np.float32)),
             mask=torch.from_numpy(s.mask),
-            margin=torch.from_numpy(g["margin"].to_numpy(np.float32)),
-            neutral=torch.from_numpy(g["neutral_site"].to_numpy(np.float32)),
+            margin=torch.from_numpy(g["margin"].to_numpy(np.float32, copy=True)),
+            neutral=torch.from_numpy(g["neutral_site"].to_numpy(np.float32, copy=True)),
             b2b_home=torch.from_numpy((g["home_rest"].to_numpy() <= 1).astype(np.float32)),
             b2b_road=torch.from_numpy((g["road_rest"].to_numpy() <= 1).astype(np.float32)),
         )
