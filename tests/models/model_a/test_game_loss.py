@@ -195,3 +195,20 @@ def test_upside_down_scores_keep_a_positive_slope_and_a_gradient_to_turn() -> No
     # Raising the home score where the home side won big must lower the loss.
     big = margin > 10
     assert (s_h.grad.numpy()[big] < 0).all()
+
+
+def test_fit_model_a_with_a_game_loss_end_to_end(synth_league) -> None:
+    from truestrength.base.config import Config
+    from truestrength.models.model_a.predictor import ModelA
+
+    cfg = Config(model_a=ModelASection(epochs=2, threads=1, game_loss_weight=10.0))
+    model = ModelA(cfg).fit(synth_league.restrict_seasons(synth_league.seasons[:2]))
+    h = model.fitted_.history
+    for r in h.holdout_run:
+        assert np.isfinite(r.val_game_loss) and np.isfinite(r.train_game_loss)
+        assert r.val_loss == pytest.approx(r.val_listmle + 10.0 * r.val_game_loss)
+    assert all(r.train_game_loss is not None for r in h.final_run)
+    season = synth_league.seasons[2]
+    as_of = pd.Timestamp(sorted(synth_league.standings_games(season)["game_date"])[300])
+    pred = model.predict(synth_league.before(as_of), season, as_of)
+    assert np.isfinite(pred.scores).all() and pred.scores.std() > 0
