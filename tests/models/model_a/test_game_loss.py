@@ -122,7 +122,7 @@ def toy_league(n_lists=16, teams=10, n_games=600, players=8, features=5, seed=0,
 
 def section(**kw) -> ModelASection:
     base = dict(embed_dim=0, hidden_dim=16, n_heads=2, dropout=0.0, lr=3e-3, score_l2=0.0,
-                weight_decay=0.0, batch_lists=4, epochs=12, threads=1,
+                game_loss_weight=0.0, weight_decay=0.0, batch_lists=4, epochs=12, threads=1,
                 early_stopping_patience=12, guard_patience=12)
     base.update(kw)
     return ModelASection(**base)

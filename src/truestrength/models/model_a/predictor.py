@@ -7,6 +7,9 @@
    game-probability fit use that season, never a test season);
 4. unless ``refit_on_all`` is off, a final model on all training seasons for the selected
    number of epochs.
+With ``game_loss_weight`` > 0, both runs also fit the game loss on the training seasons'
+game rosters (``features.game_rosters``: who played each game, features from before it),
+the held-out season's games joining the early-stopping criterion.
 ``predict(known, season, as_of)`` builds the snapshots at ``as_of`` from ``known`` (games
 strictly before ``as_of``) and scores every team of the season; the prediction carries the
 attention over each roster as well, so drivers need no second pass.
