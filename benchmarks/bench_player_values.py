@@ -1,7 +1,7 @@
 """Does Model A value players the way the synthetic league's truth does? (issue 10)
 
 Generates a synthetic league (seed 0, ``--seasons`` seasons, default 4), fits Model A on all
-seasons but the last for each game-loss weight λ (``--weights``, default ``0,100``: ListMLE
+seasons but the last for each game-loss weight λ (``--weights``, default ``0,300``: ListMLE
 only, and the default) and, at a quarter, half and three quarters of the last season's dates:
 
 * **top-player removal**: for each team, its snapshot (the forecast-time roster, features of
@@ -16,7 +16,7 @@ only, and the default) and, at a quarter, half and three quarters of the last se
   change against true change over all of them (how well the values of individual players,
   not only stars, are read).
 
-Run: python benchmarks/bench_player_values.py [--weights 0,100] [--seasons 4] [--epochs N]
+Run: python benchmarks/bench_player_values.py [--weights 0,300] [--seasons 4] [--epochs N]
 Prints one table; takes a few minutes per weight on 2 cores.
 """
 
@@ -75,7 +75,7 @@ def removal_effects(fitted, data, season: str, date: pd.Timestamp,
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--weights", default="0,100", help="game_loss_weight values, comma list")
+    ap.add_argument("--weights", default="0,300", help="game_loss_weight values, comma list")
     ap.add_argument("--seasons", type=int, default=4)
     ap.add_argument("--epochs", type=int, default=None, help="override model_a.epochs")
     args = ap.parse_args()
