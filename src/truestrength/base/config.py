@@ -201,6 +201,15 @@ class ModelASection(_Section):
     epochs_without_holdout: int = Field(4, ge=1)
     # The game model needs at least this many held-out games with both teams scored.
     game_model_min_games: int = Field(50, ge=1)
+    # λ: total loss = ListMLE + λ * game loss (``models.model_a.game_loss``: the strength
+    # of the players who played must explain each training game's margin). 0 = ListMLE only,
+    # and no game rosters are built. 300 was chosen on the validation seasons 2017-18 and
+    # 2018-19 among {0, 30, 100, 300} (BENCHMARKS.md, "Model A with a game loss (issue 10)"):
+    # it is large because ListMLE sums over a list of 15 teams and the game loss is a mean.
+    game_loss_weight: float = Field(300.0, ge=0)
+    # Points that make one unit of the game loss's residual: about an NBA margin's spread, so
+    # a model with no signal scores ~0.5 and the loss sits on ListMLE's per-team scale.
+    game_margin_scale: float = Field(12.0, gt=0)
     seed: int = 0
     threads: int = Field(2, ge=1)
 

@@ -52,7 +52,7 @@ def toy(n_lists=24, teams=15, players=10, features=6, *, constant=False, random_
 
 def section(**kw) -> ModelASection:
     base = dict(embed_dim=0, hidden_dim=16, n_heads=2, dropout=0.0, lr=3e-3, score_l2=0.0,
-                weight_decay=0.0, batch_lists=8, epochs=15, threads=1)
+                game_loss_weight=0.0, weight_decay=0.0, batch_lists=8, epochs=15, threads=1)
     base.update(kw)
     return ModelASection(**base)
 

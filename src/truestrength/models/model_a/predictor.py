@@ -9,6 +9,9 @@
    there, as they are to a model predicting a new season;
 4. unless ``refit_on_all`` is off, a final model on all training seasons for the selected
    number of epochs.
+With ``game_loss_weight`` > 0, both runs also fit the game loss on the training seasons'
+game rosters (``features.game_rosters``: who played each game, features from before it),
+the held-out season's games joining the early-stopping criterion.
 ``predict(known, season, as_of)`` builds the snapshots at ``as_of`` from ``known`` (games
 strictly before ``as_of``) and scores every team of the season; the prediction carries the
 attention over each roster as well, so drivers need no second pass.
@@ -46,8 +49,10 @@ from truestrength.base.manifest import code_version
 from truestrength.base.predictor import Prediction, RosterAttention
 from truestrength.base.targets import team_targets
 from truestrength.features.cache import snapshots as cached_snapshots
+from truestrength.features.game_rosters import GameRosters, build_game_rosters
 from truestrength.features.roster import RosterSnapshots, build_snapshots
 from truestrength.features.scaling import FeatureScaler
+from truestrength.models.model_a.game_loss import GameTensors
 from truestrength.models.model_a.lists import ListSet, build_lists
 from truestrength.models.model_a.network import RosterModelConfig, RosterSetRanker
 from truestrength.models.model_a.trainer import (
@@ -292,6 +297,13 @@ def _scores_by_date(model: RosterSetRanker, snaps: RosterSnapshots,
     return pd.Series(scores, index=pd.MultiIndex.from_frame(snaps.keys[["date", "team_id"]]))
 
 
+def _game_tensors(games: GameRosters | None, keep: np.ndarray | None,
+                  vocab: PlayerVocab) -> GameTensors | None:
+    if games is None:
+        return None
+    return GameTensors.from_game_rosters(games if keep is None else games.select(keep), vocab)
+
+
 def fit_model_a(history: LeagueData, config: Config, *, progress: bool = False,
                 console: Console | None = None,
                 snapshots: RosterSnapshots | None = None) -> FittedModelA:
@@ -310,6 +322,12 @@ def fit_model_a(history: LeagueData, config: Config, *, progress: bool = False,
     logs = history.player_logs
     vocab = PlayerVocab.fit(logs["player_id"].to_numpy())
     scaled = scaler.transform(snaps)
+    # The game loss's rosters (who played each training game, pre-game features), scaled by
+    # the same scaler; built only when the game loss is on. A few seconds a season: uncached.
+    games_played: GameRosters | None = None
+    if section.game_loss_weight > 0:
+        games_played = build_game_rosters(history, seasons, roster)
+        games_played = games_played.with_sides(scaler.transform(games_played.sides))
 
     def games(season: str) -> pd.DataFrame:
         return history.standings_games(season)
@@ -320,6 +338,7 @@ def fit_model_a(history: LeagueData, config: Config, *, progress: bool = False,
         all_snaps, all_lists = _lists_for(scaled, history, section, section.date_stride)
         final = train_ranker(section, vocab, (TensorData.from_snapshots(all_snaps, vocab),
                                               all_lists), None,
+                             train_games=_game_tensors(games_played, None, vocab),
                              epochs=section.epochs_without_holdout, console=console,
                              progress=progress, label=f"model A ({seasons[0]})")
         every = _lists_for(scaled, history, section, 1)[0]
@@ -339,15 +358,25 @@ def fit_model_a(history: LeagueData, config: Config, *, progress: bool = False,
     va_snaps, va_lists = _lists_for(scaled.select(in_hold), history, section, 1)
     tr = (TensorData.from_snapshots(tr_snaps, holdout_vocab), tr_lists)
     va = (TensorData.from_snapshots(va_snaps, holdout_vocab), va_lists)
-    first: TrainResult = train_ranker(section, holdout_vocab, tr, va, console=console,
-                                      progress=progress, label=f"model A (hold out {holdout})")
+    g_hold = (None if games_played is None
+              else (games_played.games["season"] == holdout).to_numpy())
+    first: TrainResult = train_ranker(
+        section, holdout_vocab, tr, va, console=console, progress=progress,
+        train_games=_game_tensors(games_played, None if g_hold is None else ~g_hold,
+                                  holdout_vocab),
+        val_games=_game_tensors(games_played, g_hold, holdout_vocab),
+        label=f"model A (hold out {holdout})")
     held_scores = _scores_by_date(first.model, va_snaps, holdout_vocab)
     unknown_share = _unknown_share(va_snaps, holdout_vocab)
-    final, vocab = first, holdout_vocab
-    if section.refit_on_all:
+    # Without a refit the held-out run is the model, with its own vocabulary; the refit on
+    # every season knows every training player (``vocab``).
+    if not section.refit_on_all:
+        final, vocab = first, holdout_vocab
+    else:
         all_snaps, all_lists = _lists_for(scaled, history, section, section.date_stride)
         final = train_ranker(section, vocab, (TensorData.from_snapshots(all_snaps, vocab),
                                               all_lists), None, epochs=max(first.best_epoch, 1),
+                             train_games=_game_tensors(games_played, None, vocab),
                              console=console, progress=progress,
                              label=f"model A (all {len(seasons)} seasons)")
     win_model = fit_game_model(

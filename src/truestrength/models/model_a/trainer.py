@@ -40,6 +40,7 @@ from truestrength.models.model_a.diagnostics import (
     no_signal_cause,
     null_spearman_se,
 )
+from truestrength.models.model_a.game_loss import GameTensors, score_games
 from truestrength.models.model_a.listmle import listmle_loss, mean_log_factorial
 from truestrength.models.model_a.lists import ListSet
 from truestrength.models.model_a.network import RosterModelConfig, RosterSetRanker, score_lists
@@ -93,6 +94,11 @@ class EpochRecord:
     attn_max_mean: float | None = None
     attn_entropy_mean: float | None = None
     attn_entropy_share: float | None = None
+    # With a game loss (λ > 0): its mean over the epoch's game batches, and on the held-out
+    # season; val_loss is then val_listmle + λ * val_game_loss, what early stopping watches.
+    train_game_loss: float | None = None
+    val_game_loss: float | None = None
+    val_listmle: float | None = None
 
 
 @dataclass
@@ -135,19 +141,40 @@ def _evaluate(model, data: TensorData, lists: ListSet, batch: int, gen_seed: int
             attention_stats(attn, amask), s)
 
 
+def _val_game_loss(model, games: GameTensors, section: ModelASection) -> float:
+    """The game loss over the whole held-out season (one profiled fit, no dropout)."""
+    model.eval()
+    with torch.no_grad():
+        return float(score_games(model, games, np.arange(len(games)),
+                                 scale=section.game_margin_scale).loss)
+
+
 def train_ranker(
     section: ModelASection,
     vocab: PlayerVocab,
     train: tuple[TensorData, ListSet],
     val: tuple[TensorData, ListSet] | None = None,
     *,
+    train_games: GameTensors | None = None,
+    val_games: GameTensors | None = None,
     epochs: int | None = None,
     console: Console | None = None,
     progress: bool = True,
     label: str = "model A",
 ) -> TrainResult:
     """Train from scratch. With ``val``, early-stop on validation loss and restore the best
-    weights; without, train ``epochs`` epochs (the guard still watches)."""
+    weights; without, train ``epochs`` epochs (the guard still watches).
+
+    With ``section.game_loss_weight`` λ > 0, each list batch is paired with a batch of
+    ``train_games`` (the epoch's games split evenly over its list batches) and the step
+    minimises ListMLE + λ * game loss; early stopping then watches the same sum on the
+    held-out season (``val_games``). ``train_loss`` stays ListMLE alone, the quantity the
+    not-learning guard's ln(L!) reference is about."""
+    lam = section.game_loss_weight
+    if lam > 0 and (train_games is None or len(train_games) == 0):
+        raise ModelError(f"{label}: game_loss_weight {lam} > 0 needs training games")
+    if lam > 0 and val is not None and (val_games is None or len(val_games) == 0):
+        raise ModelError(f"{label}: game_loss_weight {lam} > 0 needs held-out games")
     started = time.perf_counter()
     torch.manual_seed(section.seed)
     console = console or Console(quiet=not progress)
@@ -174,6 +201,11 @@ def train_ranker(
             order = rng.permutation(len(tlists))
             total, grad_sums = 0.0, dict.fromkeys(groups, 0.0)
             n_batches = 0
+            if lam > 0:
+                # Drawn only with a game loss, so λ = 0 trains exactly as before.
+                game_chunks = np.array_split(rng.permutation(len(train_games)),
+                                             -(-len(order) // section.batch_lists))
+                game_total = 0.0
             for lo in range(0, len(order), section.batch_lists):
                 rows = order[lo: lo + section.batch_lists]
                 x, ids, mins, mask, rel, lmask = tdata.gather(tlists, rows)
@@ -185,7 +217,15 @@ def train_ranker(
                     ids = torch.where(hide, torch.full_like(ids, UNK_INDEX), ids)
                 out = score_lists(model, x, ids, mins, mask, lmask)
                 loss = listmle_loss(out.score, rel, lmask, generator=tie_gen)
-                if not torch.isfinite(loss):
+                step_loss = loss
+                if lam > 0:
+                    gloss = score_games(model, train_games, game_chunks[n_batches],
+                                        scale=section.game_margin_scale,
+                                        unknown_rate=section.unknown_player_rate,
+                                        generator=tie_gen).loss
+                    step_loss = loss + lam * gloss
+                    game_total += float(gloss.detach())
+                if not torch.isfinite(step_loss):
                     raise NotLearningError(
                         diagnose(model, x, ids, mins, mask, rel, lmask, optimizer=opt),
                         f"{label}: training loss became {float(loss)} at epoch {epoch}")
@@ -193,7 +233,7 @@ def train_ranker(
                 # ListMLE alone rewards ever-larger score gaps on lists it has memorised; a
                 # small penalty on score size keeps the scale honest without a clamp.
                 penalty = section.score_l2 * (out.score[lmask] ** 2).mean()
-                (loss + penalty).backward()
+                (step_loss + penalty).backward()
                 for g, params in groups.items():
                     norms = [p.grad.detach().norm() for p in params if p.grad is not None]
                     grad_sums[g] += float(torch.stack(norms).norm()) if norms else 0.0
@@ -206,9 +246,15 @@ def train_ranker(
                               lr=opt.param_groups[0]["lr"],
                               attn_grad_norm=grad_sums["attention"] / n_batches,
                               **{f"grad_norm_{g}": v / n_batches for g, v in grad_sums.items()})
+            if lam > 0:
+                row.train_game_loss = game_total / n_batches
             if val is not None:
                 vloss, vrho, astats, _ = _evaluate(model, *val, section.batch_lists, 0)
                 row.val_loss, row.val_spearman = vloss, vrho
+                if lam > 0:
+                    row.val_listmle = vloss
+                    row.val_game_loss = _val_game_loss(model, val_games, section)
+                    row.val_loss = vloss + lam * row.val_game_loss
                 if section.attention_debug:
                     for k, v in astats.items():
                         setattr(row, k, v)
@@ -216,6 +262,10 @@ def train_ranker(
             info = f"train {train_loss:.4f} (ln L! {lnf:.4f})"
             if val is not None:
                 info += f"  val {row.val_loss:.4f}  ρ {row.val_spearman:.3f}"
+            if lam > 0:
+                info += f"  game {row.train_game_loss:.4f}"
+                if val is not None:
+                    info += f" (val {row.val_game_loss:.4f})"
             bar.update(task, advance=1, info=info)
             console.print(f"{label} epoch {epoch:3d}  {info}", highlight=False)
             if val is not None:
