@@ -62,9 +62,10 @@ def _training_check(name: str, fitted: FittedModelA, config: Config) -> Check:
     def held(r: EpochRecord) -> float:
         return r.val_loss if r.val_loss is not None else r.train_loss
 
-    best = min(hist, key=held)
+    best = min(hist, key=held)  # the epoch early stopping keeps
     lnf = best.train_loss / best.train_loss_over_ln_lfact
-    loss = held(best)
+    # Against ln(L!) goes the ListMLE part alone: with the game loss on, val_loss adds it.
+    loss = best.val_listmle if best.val_listmle is not None else held(best)
     figures = {
         "ln(L!)": lnf,
         "train loss (best epoch)": best.train_loss,
@@ -77,6 +78,8 @@ def _training_check(name: str, fitted: FittedModelA, config: Config) -> Check:
         "attention max weight": nan if best.attn_max_mean is None else best.attn_max_mean,
         "epochs": float(len(hist)),
     }
+    if best.val_game_loss is not None:
+        figures["held-out game loss (best epoch)"] = best.val_game_loss
     reasons = []
     if not loss / lnf <= MAX_LOSS_RATIO:
         reasons.append(f"held-out loss is {loss / lnf:.1%} of ln(L!), not below "
