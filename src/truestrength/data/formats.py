@@ -616,6 +616,20 @@ def _bool(path: Path, df: pd.DataFrame, field: str) -> np.ndarray:
     return val.to_numpy(dtype=bool)
 
 
+def _check_pairing(path: Path, df: pd.DataFrame, out: pd.DataFrame) -> pd.Series:
+    """A games or schedule row: the id's prefix is a known kind and a team does not play
+    itself. Returns the kind each id says (NaN where unknown)."""
+    id_kind = pd.Series(out["game_id"]).str[:3].map(GAME_ID_KIND)
+    bad = id_kind.isna().to_numpy()
+    if bad.any():
+        _fail_at(path, df, bad, "game_id", f"unknown game id prefix (known: {list(GAME_ID_KIND)})",
+                 cell=True)
+    bad = (out["home_team_id"] == out["road_team_id"]).to_numpy()
+    if bad.any():
+        _fail_at(path, df, bad, "team_id_road", "a team cannot play itself")
+    return id_kind
+
+
 def _parse_games(path: Path, df: pd.DataFrame) -> pd.DataFrame:
     _check_columns(path, df, GAMES_COLUMNS, GAMES_OPTIONAL)
     out = pd.DataFrame({"line": df["line"].to_numpy()})
@@ -645,9 +659,7 @@ def _parse_games(path: Path, df: pd.DataFrame) -> pd.DataFrame:
             out[f"{side}_{c}"] = _int(path, df, f"{c}_{side}")
         _check_box(path, df, out, side)
         _check_records(path, df, out, side)
-    bad = (out["home_team_id"] == out["road_team_id"]).to_numpy()
-    if bad.any():
-        _fail_at(path, df, bad, "team_id_road", "a team cannot play itself")
+    _check_pairing(path, df, out)
     bad = (out["home_pts"] == out["road_pts"]).to_numpy()
     if bad.any():
         _fail_at(path, df, bad, "pts_road", "an NBA game cannot end in a tie")
@@ -657,11 +669,6 @@ def _parse_games(path: Path, df: pd.DataFrame) -> pd.DataFrame:
         bad = (wl.to_numpy() != expected)
         if bad.any():
             _fail_at(path, df, bad, "wl_home", "disagrees with pts_home and pts_road")
-    id_kind = pd.Series(out["game_id"]).str[:3].map(GAME_ID_KIND)
-    bad = id_kind.isna().to_numpy()
-    if bad.any():
-        _fail_at(path, df, bad, "game_id", f"unknown game id prefix (known: {list(GAME_ID_KIND)})",
-                 cell=True)
     _check_id_season(path, df, out, "game_id")
     _check_in_season(path, df, out, "game_date")
     dup = out.duplicated("game_id", keep="first").to_numpy()

@@ -19,13 +19,13 @@ import pandas as pd
 from truestrength.base.seasons import season_start_year
 from truestrength.data.errors import IngestError
 from truestrength.data.formats import (
-    GAME_ID_KIND,
     GAME_TYPES,
     FileFormat,
     _bool,
     _check_columns,
     _check_id_season,
     _check_in_season,
+    _check_pairing,
     _clean_rows,
     _dates,
     _fail_at,
@@ -89,14 +89,7 @@ def parse_schedule(path: Path, df: pd.DataFrame) -> pd.DataFrame:
         out[f"{side}_abbreviation"] = (
             df[f"team_abbreviation_{side}"].str.strip().to_numpy(dtype=object))
     out["postponed"] = _bool(path, df, "postponed")
-    bad = (out["home_team_id"] == out["road_team_id"]).to_numpy()
-    if bad.any():
-        _fail_at(path, df, bad, "team_id_road", "a team cannot play itself")
-    id_kind = pd.Series(out["game_id"]).str[:3].map(GAME_ID_KIND)
-    bad = id_kind.isna().to_numpy()
-    if bad.any():
-        _fail_at(path, df, bad, "game_id", f"unknown game id prefix (known: {list(GAME_ID_KIND)})",
-                 cell=True)
+    id_kind = _check_pairing(path, df, out)
     bad = (id_kind.to_numpy() != out["kind"].to_numpy())
     if bad.any():
         _fail_at(path, df, bad, "game_type", "contradicts the game id's prefix (002 regular, "
