@@ -630,17 +630,16 @@ def _check_pairing(path: Path, df: pd.DataFrame, out: pd.DataFrame) -> pd.Series
     return id_kind
 
 
-def _parse_games(path: Path, df: pd.DataFrame) -> pd.DataFrame:
-    _check_columns(path, df, GAMES_COLUMNS, GAMES_OPTIONAL)
-    out = pd.DataFrame({"line": df["line"].to_numpy()})
-    out["game_id"] = _game_ids(path, df, "game_id")
-    out["game_date"] = _dates(path, df, "game_date").to_numpy()
-    out["season"] = _season(path, df, "season")
+def parse_game_sides(path: Path, df: pd.DataFrame, out: pd.DataFrame,
+                     game_types: dict[str, str]) -> None:
+    """Into ``out``, what a games row and a schedule row share: kind and is_cup from
+    ``game_type`` (spellings in ``game_types``), neutral_site, and each side's team id and
+    abbreviation."""
     gtype = df["game_type"].str.strip().str.lower()
-    kind = gtype.map(GAME_TYPES)
+    kind = gtype.map(game_types)
     bad = kind.isna().to_numpy()
     if bad.any():
-        _fail_at(path, df, bad, "game_type", f"unknown game type (known: {sorted(GAME_TYPES)})",
+        _fail_at(path, df, bad, "game_type", f"unknown game type (known: {sorted(game_types)})",
                  cell=True)
     out["kind"] = kind.to_numpy(dtype=object)
     out["is_cup"] = gtype.str.startswith("nba_cup").to_numpy()
@@ -648,8 +647,17 @@ def _parse_games(path: Path, df: pd.DataFrame) -> pd.DataFrame:
     for side in ("home", "road"):
         out[f"{side}_team_id"] = _int(path, df, f"team_id_{side}")
         out[f"{side}_abbreviation"] = (
-            df[f"team_abbreviation_{side}"].str.strip().to_numpy(dtype=object)
-        )
+            df[f"team_abbreviation_{side}"].str.strip().to_numpy(dtype=object))
+
+
+def _parse_games(path: Path, df: pd.DataFrame) -> pd.DataFrame:
+    _check_columns(path, df, GAMES_COLUMNS, GAMES_OPTIONAL)
+    out = pd.DataFrame({"line": df["line"].to_numpy()})
+    out["game_id"] = _game_ids(path, df, "game_id")
+    out["game_date"] = _dates(path, df, "game_date").to_numpy()
+    out["season"] = _season(path, df, "season")
+    parse_game_sides(path, df, out, GAME_TYPES)
+    for side in ("home", "road"):
         name_col = f"team_name_{side}"
         out[f"{side}_name"] = (
             df[name_col].str.strip().to_numpy(dtype=object) if name_col in df else ""

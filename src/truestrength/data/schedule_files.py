@@ -32,6 +32,7 @@ from truestrength.data.formats import (
     _game_ids,
     _int,
     _season,
+    parse_game_sides,
     register_parser,
 )
 
@@ -75,19 +76,7 @@ def parse_schedule(path: Path, df: pd.DataFrame) -> pd.DataFrame:
     out["season"] = _season(path, df, "season")
     dates = _dates(path, df, "game_date")
     out["game_date"] = dates.to_numpy()
-    gtype = df["game_type"].str.strip().str.lower()
-    kind = gtype.map(SCHEDULE_GAME_TYPES)
-    bad = kind.isna().to_numpy()
-    if bad.any():
-        _fail_at(path, df, bad, "game_type",
-                 f"unknown game type (known: {sorted(SCHEDULE_GAME_TYPES)})", cell=True)
-    out["kind"] = kind.to_numpy(dtype=object)
-    out["is_cup"] = gtype.str.startswith("nba_cup").to_numpy()
-    out["neutral_site"] = _bool(path, df, "neutral_site")
-    for side in ("home", "road"):
-        out[f"{side}_team_id"] = _int(path, df, f"team_id_{side}")
-        out[f"{side}_abbreviation"] = (
-            df[f"team_abbreviation_{side}"].str.strip().to_numpy(dtype=object))
+    parse_game_sides(path, df, out, SCHEDULE_GAME_TYPES)
     out["postponed"] = _bool(path, df, "postponed")
     id_kind = _check_pairing(path, df, out)
     bad = (id_kind.to_numpy() != out["kind"].to_numpy())
