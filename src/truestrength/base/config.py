@@ -189,6 +189,10 @@ class ModelASection(_Section):
     # validated on many seasons from passing on a Spearman too small to matter.
     guard_min_spearman: float = Field(0.1, ge=0, lt=1)
     guard_null_z: float = Field(1.645, ge=0)
+    # With a game loss, a model also shows signal when its held-out game loss is this share
+    # below that of constant scores (home court and rest alone). Chance gains ~1/n of it
+    # (~0.1% on a season's 1,230 games); trained models gain 5-10% on the real league.
+    guard_min_game_gain: float = Field(0.01, ge=0, lt=1)
     attention_debug: bool = True
     # Snapshot dates used for training lists: every k-th game date (1 = all). Neighbouring
     # dates give near-identical lists; a stride buys epochs, not information.
@@ -207,6 +211,9 @@ class ModelASection(_Section):
     # 2018-19 among {0, 30, 100, 300} (BENCHMARKS.md, "Model A with a game loss (issue 10)"):
     # it is large because ListMLE sums over a list of 15 teams and the game loss is a mean.
     game_loss_weight: float = Field(300.0, ge=0)
+    # Weight of ListMLE in the same sum: 1 keeps the ranking loss; 0 trains on games alone
+    # (the ablation's "game loss only" arm; needs game_loss_weight > 0).
+    listmle_weight: float = Field(1.0, ge=0)
     # Points that make one unit of the game loss's residual: about an NBA margin's spread, so
     # a model with no signal scores ~0.5 and the loss sits on ListMLE's per-team scale.
     game_margin_scale: float = Field(12.0, gt=0)
@@ -218,6 +225,8 @@ class ModelASection(_Section):
         if self.hidden_dim % self.n_heads:
             raise ValueError(f"hidden_dim ({self.hidden_dim}) must be divisible by n_heads "
                              f"({self.n_heads})")
+        if self.listmle_weight == 0 and self.game_loss_weight == 0:
+            raise ValueError("listmle_weight and game_loss_weight are both 0: nothing to learn")
         return self
 
 

@@ -9,6 +9,7 @@ import torch
 
 from truestrength.base.config import ModelASection
 from truestrength.base.errors import ModelError
+from truestrength.models.model_a.diagnostics import NotLearningError
 from truestrength.models.model_a.game_loss import GameTensors, game_margin_loss, score_games
 from truestrength.models.model_a.lists import ListSet
 from truestrength.models.model_a.trainer import TensorData, train_ranker
@@ -172,11 +173,43 @@ def test_game_loss_alone_teaches_strength_when_lists_carry_none() -> None:
             s = res.model(check.x, check.player_idx, check.minutes, check.mask).score.numpy()
         return pd.Series(s).corr(pd.Series(true), method="spearman")
 
-    # The lists are random by construction, so the guard's list-Spearman signal check (which
-    # does not read the game loss yet) is set to accept any non-negative figure.
-    games = train_ranker(section(game_loss_weight=5.0, epochs=10, guard_min_spearman=0.0,
-                                 guard_null_z=0.0), VOCAB, tr, None, train_games=g_tr)
+    # The lists are random by construction: the guard must find the signal in the games.
+    games = train_ranker(section(game_loss_weight=5.0, epochs=10), VOCAB, tr, None,
+                         train_games=g_tr)
     assert rho(games) > 0.8
+    signal = games.diagnosis.signal
+    assert signal.spearman < signal.threshold and signal.game_gain > 0.5
+
+
+def test_random_lists_and_random_margins_are_rejected_naming_both() -> None:
+    tr, g_tr = toy_league(seed=0, list_signal=False)
+    va, g_va = toy_league(seed=1, list_signal=False)
+    for g in (g_tr, g_va):
+        g.margin = g.margin[torch.randperm(len(g.margin), generator=torch.Generator()
+                                           .manual_seed(0))]
+    with pytest.raises(NotLearningError, match="Nor do its strengths explain the games"):
+        train_ranker(section(game_loss_weight=5.0, epochs=6, early_stopping_patience=2),
+                     VOCAB, tr, va, train_games=g_tr, val_games=g_va)
+
+
+def test_listmle_weight_zero_trains_on_games_alone_and_the_guard_watches_them() -> None:
+    """The ablation's "game loss only" arm: ListMLE has no weight, so its own train loss is
+    flat noise; the plateau guard must watch the objective that falls, not cut training short."""
+    tr, g_tr = toy_league(seed=0, list_signal=False)
+    va, g_va = toy_league(seed=1, list_signal=False)
+    res = train_ranker(section(game_loss_weight=5.0, listmle_weight=0.0, epochs=10,
+                               guard_window=2, guard_min_rel_improvement=0.02),
+                       VOCAB, tr, va, train_games=g_tr, val_games=g_va)
+    h = res.history
+    for r in h:
+        assert r.val_loss == pytest.approx(5.0 * r.val_game_loss)
+    assert "plateau" not in res.stop_reason
+    assert h[-1].train_game_loss < 0.5 * h[0].train_game_loss
+
+
+def test_both_weights_zero_is_a_config_error() -> None:
+    with pytest.raises(ValueError, match="nothing to learn"):
+        section(game_loss_weight=0.0, listmle_weight=0.0)
 
 
 def test_a_positive_weight_without_games_is_an_error() -> None:

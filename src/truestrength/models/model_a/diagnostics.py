@@ -197,17 +197,36 @@ class SignalCheck:
     n_groups: int  # independent units in se_null: (season, conference)
     epoch: int
     still_improving: bool = False  # validation loss set its best at the last epoch
+    # With a game loss, the games are evidence too: the kept weights' game loss on the same
+    # season's games, that of constant scores (home court and rest alone), and the share of
+    # it that must be gained to count (a strength unrelated to margins gains ~1/n by chance).
+    game_loss: float | None = None
+    game_loss_null: float | None = None
+    min_game_gain: float = 0.0
+
+    @property
+    def game_gain(self) -> float | None:
+        if self.game_loss is None or not self.game_loss_null:
+            return None
+        return 1.0 - self.game_loss / self.game_loss_null
 
     @property
     def passed(self) -> bool:
-        return math.isfinite(self.spearman) and self.spearman >= self.threshold
+        lists_pass = math.isfinite(self.spearman) and self.spearman >= self.threshold
+        gain = self.game_gain
+        return lists_pass or (gain is not None and math.isfinite(gain)
+                              and gain >= self.min_game_gain)
 
     def to_text(self) -> str:
         return (f"{self.on} signal at epoch {self.epoch}: mean Spearman {self.spearman:.3f} "
                 f"vs threshold {self.threshold:.3f} (a shuffled model's chance spread "
                 f"{self.se_null:.3f} over {self.n_groups} independent (season, conference) "
                 f"group(s) of {self.n_lists} lists); loss {self.loss:.4g} = "
-                f"{self.loss / self.log_factorial_mean:.4f} x ln(L!)")
+                f"{self.loss / self.log_factorial_mean:.4f} x ln(L!)"
+                + ("" if self.game_gain is None else
+                   f"; game loss {self.game_loss:.4f} vs {self.game_loss_null:.4f} with "
+                   f"constant scores ({self.game_gain:.1%} gained, {self.min_game_gain:.1%} "
+                   "needed)"))
 
 
 def null_spearman_se(group: np.ndarray, lengths: np.ndarray) -> tuple[float, int]:
@@ -245,6 +264,10 @@ def no_signal_cause(signal: SignalCheck) -> str:
         f"{signal.loss / signal.log_factorial_mean:.3f} x that of constant scores. The "
         "targets do not follow from the inputs: check that targets and rosters are aligned "
         "(same teams, same dates) and that the features are not empty."
+        + ("" if signal.game_gain is None else
+           f" Nor do its strengths explain the games' margins: game loss {signal.game_loss:.4f}"
+           f" against {signal.game_loss_null:.4f} for constant scores, {signal.game_gain:.1%} "
+           f"gained where {signal.min_game_gain:.1%} is needed.")
         + (" Its validation loss was still falling at the last epoch: it may be a slow "
            "learner, so train more epochs or with a larger learning rate before concluding."
            if signal.still_improving else "")

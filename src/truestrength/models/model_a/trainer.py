@@ -40,7 +40,7 @@ from truestrength.models.model_a.diagnostics import (
     no_signal_cause,
     null_spearman_se,
 )
-from truestrength.models.model_a.game_loss import GameTensors, score_games
+from truestrength.models.model_a.game_loss import GameTensors, game_margin_loss, score_games
 from truestrength.models.model_a.listmle import listmle_loss, mean_log_factorial
 from truestrength.models.model_a.lists import ListSet
 from truestrength.models.model_a.network import RosterModelConfig, RosterSetRanker, score_lists
@@ -170,7 +170,7 @@ def train_ranker(
     minimises ListMLE + λ * game loss; early stopping then watches the same sum on the
     held-out season (``val_games``). ``train_loss`` stays ListMLE alone, the quantity the
     not-learning guard's ln(L!) reference is about."""
-    lam = section.game_loss_weight
+    lam, w_rank = section.game_loss_weight, section.listmle_weight
     if lam > 0 and (train_games is None or len(train_games) == 0):
         raise ModelError(f"{label}: game_loss_weight {lam} > 0 needs training games")
     if lam > 0 and val is not None and (val_games is None or len(val_games) == 0):
@@ -217,13 +217,13 @@ def train_ranker(
                     ids = torch.where(hide, torch.full_like(ids, UNK_INDEX), ids)
                 out = score_lists(model, x, ids, mins, mask, lmask)
                 loss = listmle_loss(out.score, rel, lmask, generator=tie_gen)
-                step_loss = loss
+                step_loss = w_rank * loss
                 if lam > 0:
                     gloss = score_games(model, train_games, game_chunks[n_batches],
                                         scale=section.game_margin_scale,
                                         unknown_rate=section.unknown_player_rate,
                                         generator=tie_gen).loss
-                    step_loss = loss + lam * gloss
+                    step_loss = step_loss + lam * gloss
                     game_total += float(gloss.detach())
                 if not torch.isfinite(step_loss):
                     raise NotLearningError(
@@ -254,7 +254,7 @@ def train_ranker(
                 if lam > 0:
                     row.val_listmle = vloss
                     row.val_game_loss = _val_game_loss(model, val_games, section)
-                    row.val_loss = vloss + lam * row.val_game_loss
+                    row.val_loss = w_rank * vloss + lam * row.val_game_loss
                 if section.attention_debug:
                     for k, v in astats.items():
                         setattr(row, k, v)
@@ -279,7 +279,10 @@ def train_ranker(
                     result.stop_reason = (f"early stopping: validation loss did not improve for "
                                           f"{bad_epochs} epochs; best epoch {result.best_epoch}")
                     break
-            plateau = guard.update(train_loss)
+            # The guard watches what the step minimises: with a game loss, ListMLE alone may
+            # rest while the games are still being learnt (and with listmle_weight 0, it must).
+            objective = w_rank * train_loss + (lam * row.train_game_loss if lam > 0 else 0.0)
+            plateau = guard.update(objective)
             # A plateau of the train loss is no reason to stop while validation still improves.
             if plateau and val is not None and epoch - result.best_epoch < section.guard_window \
                     and math.isfinite(train_loss):
@@ -298,14 +301,15 @@ def train_ranker(
     else:
         result.best_epoch = len(result.history)
     model.eval()
-    result.diagnosis = _exit_check(section, model, opt, train, val, result, label, console)
+    result.diagnosis = _exit_check(section, model, opt, train, val, result, label, console,
+                                   val_games if val is not None else train_games)
     result.seconds = time.perf_counter() - started
     return result
 
 
 def _signal_check(section: ModelASection, model: RosterSetRanker,
                   train: tuple[TensorData, ListSet], val: tuple[TensorData, ListSet] | None,
-                  result: TrainResult) -> SignalCheck:
+                  result: TrainResult, games: GameTensors | None = None) -> SignalCheck:
     data, lists = val if val is not None else train
     if val is not None and result.best_epoch >= 1:
         # The kept weights are the best epoch's: its figures were measured in the loop.
@@ -317,7 +321,17 @@ def _signal_check(section: ModelASection, model: RosterSetRanker,
     se, n_groups = null_spearman_se(group.to_numpy(), lists.list_mask.sum(axis=1))
     lnf = mean_log_factorial(torch.from_numpy(lists.list_mask))
     threshold = max(section.guard_min_spearman, section.guard_null_z * se)
-    return SignalCheck(on="validation" if val is not None else "training",
+    game_loss = game_null = None
+    if section.game_loss_weight > 0 and games is not None and len(games):
+        game_loss = _val_game_loss(model, games, section)
+        rows = np.arange(len(games))
+        _, _, _, _, margin, neutral, b2b_h, b2b_r = games.gather(rows)
+        zero = torch.zeros(len(rows))
+        game_null = float(game_margin_loss(zero, zero, margin, neutral, b2b_h, b2b_r,
+                                           scale=section.game_margin_scale).loss)
+    return SignalCheck(game_loss=game_loss, game_loss_null=game_null,
+                       min_game_gain=section.guard_min_game_gain,
+                       on="validation" if val is not None else "training",
                        spearman=rho if math.isfinite(rho) else 0.0, loss=loss,
                        log_factorial_mean=lnf, se_null=se, threshold=threshold,
                        n_lists=len(lists), n_groups=n_groups, epoch=result.best_epoch,
@@ -327,7 +341,8 @@ def _signal_check(section: ModelASection, model: RosterSetRanker,
 
 def _exit_check(section: ModelASection, model: RosterSetRanker, opt: torch.optim.Optimizer,
                 train: tuple[TensorData, ListSet], val: tuple[TensorData, ListSet] | None,
-                result: TrainResult, label: str, console: Console) -> Diagnosis:
+                result: TrainResult, label: str, console: Console,
+                games: GameTensors | None = None) -> Diagnosis:
     """Diagnose the kept weights and raise NotLearningError if they are degenerate or show
     no signal; runs at every exit of ``train_ranker``."""
     tdata, tlists = train
@@ -336,7 +351,7 @@ def _exit_check(section: ModelASection, model: RosterSetRanker, opt: torch.optim
         tlists, np.arange(min(len(tlists), 4 * section.batch_lists)))
     # loss_value None: the loss of the kept weights on this batch, not the last epoch's.
     diag = diagnose(model, x, ids, mins, mask, rel, lmask, optimizer=opt)
-    diag.signal = _signal_check(section, model, train, val, result)
+    diag.signal = _signal_check(section, model, train, val, result, games)
     if diag.degenerate:
         raise NotLearningError(diag, f"{label} is not learning ({result.stop_reason}): "
                                      f"{diag.cause}", result.history)
