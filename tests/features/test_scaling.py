@@ -103,3 +103,15 @@ def test_constant_features_can_be_switched_off_instead_of_raising():
     out = scaler.transform(later)
     assert (out.x[..., 1] == 0).all() and (out.x[..., 0] != 0).any()
     assert FeatureScaler.from_dict(scaler.to_dict()).zeroed == ("b",)
+
+
+def test_features_can_be_switched_off_by_name_prefix_for_an_ablation():
+    snaps = fake_snapshots()
+    snaps = RosterSnapshots(snaps.keys, snaps.x, snaps.player_ids, snaps.minutes, snaps.mask,
+                            ("prior_a", "sea_b", "prior_c", "rec_d"))
+    scaler = FeatureScaler.fit(snaps, off_prefixes=("prior_",))
+    assert scaler.zeroed == ("prior_a", "prior_c")
+    out = scaler.transform(snaps)
+    assert (out.x[..., [0, 2]] == 0).all() and (out.x[..., [1, 3]][snaps.mask] != 0).any()
+    with pytest.raises(ValueError, match=r"no feature starts with \['pior_'\]"):
+        FeatureScaler.fit(snaps, off_prefixes=("pior_",))

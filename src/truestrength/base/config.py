@@ -214,6 +214,9 @@ class ModelASection(_Section):
     # Weight of ListMLE in the same sum: 1 keeps the ranking loss; 0 trains on games alone
     # (the ablation's "game loss only" arm; needs game_loss_weight > 0).
     listmle_weight: float = Field(1.0, ge=0)
+    # Player features switched off by name prefix (always 0 after scaling), for ablations:
+    # ["prior_"] hides the previous-season block. Empty = every feature is used.
+    features_off: list[str] = Field(default_factory=list)
     # Points that make one unit of the game loss's residual: about an NBA margin's spread, so
     # a model with no signal scores ~0.5 and the loss sits on ListMLE's per-team scale.
     game_margin_scale: float = Field(12.0, gt=0)

@@ -40,7 +40,10 @@ class FeatureScaler:
     zeroed: tuple[str, ...] = ()
 
     @classmethod
-    def fit(cls, snapshots: RosterSnapshots, on_constant: str = "error") -> FeatureScaler:
+    def fit(cls, snapshots: RosterSnapshots, on_constant: str = "error",
+            off_prefixes: tuple[str, ...] = ()) -> FeatureScaler:
+        """``off_prefixes``: features whose names start with one of them are switched off as
+        if constant (an ablation, e.g. ``("prior_",)`` hides the previous-season block)."""
         values = snapshots.x[snapshots.mask].astype(np.float64)
         if len(values) == 0:
             raise ValueError("cannot fit a FeatureScaler on snapshots with no real player")
@@ -52,6 +55,13 @@ class FeatureScaler:
             raise DataError(
                 f"feature(s) with zero variance over the {len(values)} training player slots: "
                 f"{', '.join(names)} (constant value(s) {mean[constant].tolist()})")
+        unknown = [p for p in off_prefixes
+                   if not any(n.startswith(p) for n in snapshots.feature_names)]
+        if unknown:
+            raise ValueError(f"no feature starts with {unknown} (features: "
+                             f"{', '.join(snapshots.feature_names)})")
+        names += [n for n in snapshots.feature_names
+                  if n.startswith(tuple(off_prefixes)) and n not in names]
         return cls(tuple(snapshots.feature_names), mean, np.maximum(std, STD_EPSILON),
                    len(values), tuple(names))
 

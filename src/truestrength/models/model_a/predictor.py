@@ -313,7 +313,8 @@ def fit_model_a(history: LeagueData, config: Config, *, progress: bool = False,
     if not seasons:
         raise ModelError("model_a needs at least one season with player rows")
     snaps = snapshots if snapshots is not None else cached_snapshots(history, seasons, roster)
-    scaler = FeatureScaler.fit(snaps, on_constant="zero")
+    scaler = FeatureScaler.fit(snaps, on_constant="zero",
+                               off_prefixes=tuple(section.features_off))
     if scaler.zeroed:
         (console or Console()).print(
             f"model A: feature(s) constant over {', '.join(seasons)} are switched off: "
