@@ -161,6 +161,9 @@ class ModelASection(_Section):
     query_init_std: float = Field(0.02, gt=0)  # small: initial attention follows minutes
     embed_init_std: float = Field(0.1, gt=0)  # small: ids must not swamp box scores at init
     scorer_residual: bool = True
+    # An explicit value per player, added to the team score weighted by his minutes share
+    # (``network.RosterSetRanker``): the game loss then fits player values directly.
+    value_head: bool = False
     target: Target = "final_rank"
     epochs: int = Field(30, ge=1)
     batch_lists: int = Field(64, ge=1)

@@ -263,3 +263,45 @@ def test_overfits_tiny_ranking_problem_fast() -> None:
     final = sum(losses[-10:]) / 10
     assert final < 0.7 * chance, f"did not learn: {final:.3f} vs ln(15!) = {chance:.3f}"
     assert all(math.isfinite(v) for v in losses)
+
+
+def test_value_head_adds_minutes_shares_times_player_values_and_keeps_invariances() -> None:
+    plain, valued = make_model(), make_model(value_head=True)
+    x, idx, minutes, mask = make_batch()
+    out = valued(x, idx, minutes, mask)
+    assert plain(x, idx, minutes, mask).player_value is None
+    mins = torch.where(mask, minutes, torch.zeros_like(minutes))
+    share = mins / mins.sum(-1, keepdim=True)
+    assert torch.allclose(out.player_part, share * out.player_value, atol=1e-6)
+    assert (out.player_value[~mask] == 0).all()
+    # The value path is an addition to the pooled score, not a change of it.
+    pooled = valued.score_z(valued.attend(valued.encode(x, idx, mask)[0], minutes, mask)[0])
+    assert torch.allclose(out.score, pooled + out.player_part.sum(-1), atol=1e-5)
+    perm = torch.randperm(x.shape[1], generator=torch.Generator().manual_seed(5))
+    moved = valued(x[:, perm], idx[:, perm], minutes[:, perm], mask[:, perm])
+    assert torch.allclose(moved.score, out.score, atol=1e-5)
+    # Zero minutes for everyone: players share equally, still finite.
+    flat = valued(x, idx, torch.zeros_like(minutes), mask)
+    assert torch.isfinite(flat.score).all()
+    assert torch.allclose(flat.player_part.sum(-1),
+                          (flat.player_value * mask).sum(-1) / mask.sum(-1), atol=1e-6)
+
+
+def test_value_head_round_trips_and_old_configs_load_without_one() -> None:
+    cfg = net_config(n_features=3, n_players_vocab=10, value_head=True)
+    assert RosterModelConfig.from_dict(cfg.to_dict()) == cfg
+    old = {k: v for k, v in cfg.to_dict().items() if k != "value_head"}
+    assert RosterModelConfig.from_dict(old).value_head is False
+    model = RosterSetRanker(cfg)
+    assert {n for n, _ in model.named_parameters() if n.startswith("value_out")}
+    assert sum(len(g) for g in model.parameter_groups().values()) == len(list(model.parameters()))
+
+
+def test_score_lists_carries_player_values() -> None:
+    model = make_model(value_head=True)
+    x, idx, minutes, mask = make_batch(b=6)
+    out = score_lists(model, x.view(2, 3, *x.shape[1:]), idx.view(2, 3, -1),
+                      minutes.view(2, 3, -1), mask.view(2, 3, -1))
+    assert out.player_value.shape == (2, 3, x.shape[1])
+    assert torch.allclose(out.player_value.view(6, -1), model(x, idx, minutes, mask).player_value,
+                          atol=1e-6)

@@ -62,6 +62,9 @@ class RosterModelConfig:
     query_init_std: float  # small: initial attention driven by minutes, not by q.k
     embed_init_std: float  # small: embeddings must not swamp box-score features at init
     scorer_residual: bool
+    # Each player's own value v_p = w . e_p, added to the score as sum_p share_p v_p with
+    # share_p his share of the set's minutes: player values the game loss reads directly.
+    value_head: bool
 
     @classmethod
     def from_section(cls, section: ModelASection, n_features: int,
@@ -103,15 +106,20 @@ class RosterModelConfig:
         unknown = set(d) - known
         if unknown:
             raise ValueError(f"unknown RosterModelConfig keys: {sorted(unknown)}")
-        return cls(**d)
+        # Checkpoints written before the value head existed have none.
+        return cls(**{"value_head": False, **d})
 
 
 class RosterOutput(NamedTuple):
-    """``score [B]``, pooled ``z [B, z_dim]``, ``attn [B, H, P]`` (mean over seeds)."""
+    """``score [B]``, pooled ``z [B, z_dim]``, ``attn [B, H, P]`` (mean over seeds), and
+    with a value head each player's value ``[B, P]`` and his part of the score
+    ``share_p * v_p`` ``[B, P]`` (zeros at padding; None without a value head)."""
 
     score: Tensor
     z: Tensor
     attn: Tensor
+    player_value: Tensor | None = None
+    player_part: Tensor | None = None
 
 
 RowLabel = Callable[[int], str]
@@ -237,6 +245,7 @@ class RosterSetRanker(nn.Module):
         self.scorer_hidden: nn.Linear | None = nn.Linear(zd, d) if c.scorer_residual else None
         self.scorer_back: nn.Linear | None = nn.Linear(d, zd) if c.scorer_residual else None
         self.scorer_out = nn.Linear(zd, 1)
+        self.value_out: nn.Linear | None = nn.Linear(d, 1) if c.value_head else None
 
     # ------------------------------------------------------------------ groups
     def parameter_groups(self) -> dict[str, list[nn.Parameter]]:
@@ -254,7 +263,7 @@ class RosterSetRanker(nn.Module):
             return "encoder"
         if head in ("seeds", "key", "value", "attn_out", "minutes_weight"):
             return "attention"
-        if head.startswith("scorer_"):
+        if head.startswith("scorer_") or head == "value_out":
             return "scorer"
         raise KeyError(f"parameter {name!r} has no group; update parameter_group_of")
 
@@ -328,7 +337,18 @@ class RosterSetRanker(nn.Module):
         self.validate(x, player_idx, minutes, mask)
         e, _ = self.encode(x, player_idx, mask)
         z, attn = self.attend(e, minutes, mask)
-        return RosterOutput(score=self.score_z(z), z=z, attn=attn.mean(dim=1))
+        score = self.score_z(z)
+        if self.value_out is None:
+            return RosterOutput(score=score, z=z, attn=attn.mean(dim=1))
+        value = self.value_out(self.drop(e)).squeeze(-1).masked_fill(~mask, 0.0)
+        mins = torch.where(mask, minutes, torch.zeros_like(minutes))
+        # A set with no minutes at all (a team before its first game) shares equally.
+        total = mins.sum(-1, keepdim=True)
+        share = torch.where(total > 0, mins / total.clamp_min(1e-9),
+                            mask / mask.sum(-1, keepdim=True))
+        part = share * value
+        return RosterOutput(score=score + part.sum(-1), z=z, attn=attn.mean(dim=1),
+                            player_value=value, player_part=part)
 
 
 def score_lists(
@@ -376,4 +396,4 @@ def score_lists(
         m = flat.view(-1, *([1] * (t.ndim - 1))).expand_as(full)
         return full.masked_scatter(m, t).view(n, ll, *t.shape[1:])
 
-    return RosterOutput(score=scatter(out.score), z=scatter(out.z), attn=scatter(out.attn))
+    return RosterOutput(*(None if t is None else scatter(t) for t in out))
