@@ -93,10 +93,13 @@ class RapmSection(_Section):
     were chosen on the validation seasons 2017-18 and 2018-19 (BENCHMARKS.md, "Plain player
     RAPM (issue 10)")."""
 
-    alpha: float = Field(30.0, gt=0)
+    # Best pooled regular-season log loss of {3, 10, 30, 100} x half-life {1, 2}: 0.6090
+    # (30: 0.6095, 3: 0.6130, 100: 0.6144); the prior a per-game margin's noise (~12 points)
+    # implies for player values of ~4 points spread is 144 / 16 ~ 10 as well.
+    alpha: float = Field(10.0, gt=0)
     # A game this many years old weighs half as much as yesterday's: players change with
     # age, trades and roles, so old games should count less, but one season is too few games
-    # to separate teammates who share the floor.
+    # to separate teammates who share the floor. 2 beat 1 at every alpha but 100.
     half_life_years: float = Field(2.0, gt=0)
     # Refit once a week: a week's games move the coefficients little, and 7x fewer solves
     # keep five backtest seasons within minutes.
