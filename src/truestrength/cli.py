@@ -211,7 +211,8 @@ def backtest(
         None, "--seasons", help="Test seasons, e.g. 2021-22..2023-24 (default: last three)."),
     predictors: str | None = typer.Option(
         None, "--predictors", help="Comma list (default: config's; baselines: win_pct, "
-        "point_diff, srs, elo, elo_calibrated, prev_rank; models: model_a, model_b, model_ab)."),
+        "point_diff, srs, elo, elo_calibrated, prev_rank, rapm; models: model_a, model_b, "
+        "model_ab)."),
     out: Path = typer.Option(Path("runs/backtest"), "--out", help="Folder for the report."),
     db: Path | None = DbOption,
     config: Path | None = ConfigOption,

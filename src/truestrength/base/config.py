@@ -3,11 +3,11 @@
 A YAML file overrides any part (``load_config``); unknown keys are errors (a misspelt option
 that silently does nothing is a silent failure). Each component takes its own section:
 ``roster`` the snapshots, ``model_a`` the roster ranker and its network, ``model_b`` the
-boosted trees, ``elo`` and ``baselines`` the rating predictors, ``simulation`` the Monte
-Carlo (predictions and the backtest's title odds), ``backtest``, ``verify``, ``predict``,
-``availability`` (who is out at prediction time), ``synth`` and ``fetch``. Defaults of the
-models were chosen on validation seasons before any test season (BENCHMARKS.md says where
-that rule was broken and how).
+boosted trees, ``elo`` and ``baselines`` the rating predictors, ``rapm`` the plain player
+RAPM, ``simulation`` the Monte Carlo (predictions and the backtest's title odds),
+``backtest``, ``verify``, ``predict``, ``availability`` (who is out at prediction time),
+``synth`` and ``fetch``. Defaults of the models were chosen on validation seasons before any
+test season (BENCHMARKS.md says where that rule was broken and how).
 """
 
 from __future__ import annotations
@@ -83,6 +83,30 @@ class BaselinesSection(_Section):
     # The rating baselines' logistic game model, and elo_calibrated's refit of Elo's logit
     # slope and home edge, are fitted on this many last training seasons.
     fit_seasons: int = Field(2, ge=1)
+
+
+class RapmSection(_Section):
+    """Plain player RAPM (``models.rapm``), issue 10's player-level yardstick. A player's
+    column is his share of his team's five floor slots (5 x minutes / team minutes), so
+    ``alpha`` is in games of a full-time player: a player's coefficient is shrunk to 0 as
+    if he had played ``alpha`` extra full games with a zero margin. alpha and half_life_years
+    were chosen on the validation seasons 2017-18 and 2018-19 (BENCHMARKS.md, "Plain player
+    RAPM (issue 10)")."""
+
+    # Best pooled regular-season log loss of {3, 10, 30, 100} x half-life {1, 2}: 0.6090
+    # (30: 0.6095, 3: 0.6130, 100: 0.6144); the prior a per-game margin's noise (~12 points)
+    # implies for player values of ~4 points spread is 144 / 16 ~ 10 as well.
+    alpha: float = Field(10.0, gt=0)
+    # A game this many years old weighs half as much as yesterday's: players change with
+    # age, trades and roles, so old games should count less, but one season is too few games
+    # to separate teammates who share the floor. 2 beat 1 at every alpha but 100.
+    half_life_years: float = Field(2.0, gt=0)
+    # Refit once a week: a week's games move the coefficients little, and 7x fewer solves
+    # keep five backtest seasons within minutes.
+    refit_days: int = Field(7, ge=1)
+    # The rotation of a team at a date: minutes over its last five games, recent enough to
+    # see who is out and enough games not to be one night's blowout or foul trouble.
+    minutes_games: int = Field(5, ge=1)
 
 
 class SimulationSection(_Section):
@@ -327,6 +351,7 @@ class Config(_Section):
     ingest: IngestSection = IngestSection()
     elo: EloSection = EloSection()
     baselines: BaselinesSection = BaselinesSection()
+    rapm: RapmSection = RapmSection()
     simulation: SimulationSection = SimulationSection()
     backtest: BacktestSection = BacktestSection()
     verify: VerifySection = VerifySection()

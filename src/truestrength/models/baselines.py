@@ -11,6 +11,8 @@
   ``fit_seasons`` training seasons, instead of Elo's fixed 400-point logit and 100-point home
   edge (``calibrate_elo``).
 - ``prev_rank``: the previous season's final league rank (constant through the season).
+- ``rapm``: plain player RAPM, a ridge regression of margins on the players who played
+  (``models.rapm``), the player-level yardstick of issue 10.
 
 Game probabilities: Elo by its own formula; the others by a logistic fit of
 P(home wins) on the rating difference, fitted in ``fit`` on the last ``fit_seasons`` (default 2)
@@ -29,6 +31,7 @@ from truestrength.base.game_model import LogisticWinModel, fit_game_model, fit_l
 from truestrength.base.league import LeagueData
 from truestrength.base.predictor import Prediction, Predictor
 from truestrength.base.targets import standings
+from truestrength.models.rapm import Rapm
 
 _RATING_COLS = ["game_id", "season", "game_date", "kind", "home_team_id", "road_team_id",
                 "home_pts", "road_pts", "neutral_site", "counts_for_standings"]
@@ -225,7 +228,7 @@ class EloCalibrated(Elo):
 
 BASELINES: dict[str, type] = {
     "win_pct": WinPct, "point_diff": PointDiff, "srs": SRS, "elo": Elo,
-    "elo_calibrated": EloCalibrated, "prev_rank": PrevRank,
+    "elo_calibrated": EloCalibrated, "prev_rank": PrevRank, "rapm": Rapm,
 }
 
 
@@ -238,4 +241,6 @@ def make_baseline(name: str, config: Config | None = None) -> Predictor:
         return Elo(config.elo)
     if name == "elo_calibrated":
         return EloCalibrated(config.elo, config.baselines)
+    if name == "rapm":
+        return Rapm(config.rapm, config.baselines)
     return BASELINES[name](config.baselines)

@@ -1,0 +1,252 @@
+"""rapm: plain player RAPM (models.rapm).
+
+Known answers: a small league whose margins are made exactly from chosen player values
+and a home edge, with minutes that vary from game to game so that teammates separate; the
+ridge with a tiny penalty must give back those values. The forecast at a date must not move
+when anything on or after that date changes, and must move when a game before it does.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.linear_model import Ridge
+
+from truestrength.app.predictors import predictor_factories
+from truestrength.base.config import BacktestSection, Config, RapmSection, SimulationSection
+from truestrength.base.errors import DataError, NotFittedError
+from truestrength.base.league import LeagueData
+from truestrength.evaluation.backtest import backtest
+from truestrength.models.baselines import BASELINES, make_baseline
+from truestrength.models.rapm import (
+    Rapm,
+    fit_rapm,
+    latest_shares,
+    refit_date,
+    rotation_states,
+)
+
+N_TEAMS, PER_TEAM = 6, 7
+SEASONS = ("2015-16", "2016-17", "2017-18")
+HOME = 3.0
+
+
+def league(seed: int = 0, *, days: int = 60, neutral_rate: float = 0.0,
+           noise: float = 0.0) -> tuple[LeagueData, pd.Series]:
+    """Three short seasons of six teams of seven players. Each game, each team spreads 240
+    minutes over its players at random; the home margin is HOME (none on a neutral site)
+    plus the sum of value x 5 x minutes / 240 at home minus the same on the road."""
+    rng = np.random.default_rng(seed)
+    value = pd.Series(rng.normal(0, 3, N_TEAMS * PER_TEAM),
+                      index=np.arange(1, N_TEAMS * PER_TEAM + 1) + 1000)
+    roster = {100 + t: value.index[t * PER_TEAM:(t + 1) * PER_TEAM] for t in range(N_TEAMS)}
+    games, logs = [], []
+    for si, season in enumerate(SEASONS):
+        start = pd.Timestamp(f"{2015 + si}-11-02")
+        for day in range(days):
+            date = start + pd.Timedelta(days=day)
+            order = rng.permutation(list(roster))
+            for h, r in zip(order[::2], order[1::2], strict=True):
+                gid = f"g{len(games):05d}"
+                neutral = bool(rng.random() < neutral_rate)
+                strength = {}
+                for team in (h, r):
+                    mins = rng.dirichlet(np.full(PER_TEAM, 3.0)) * 240
+                    strength[team] = float((value[roster[team]].to_numpy() * mins).sum()
+                                           * 5 / 240)
+                    logs += [(gid, season, date, int(team), int(p), float(m))
+                             for p, m in zip(roster[team], mins, strict=True)]
+                margin = (0 if neutral else HOME) + strength[h] - strength[r] \
+                    + rng.normal(0, noise)
+                games.append((gid, season, date, "regular", int(h), int(r), 100 + margin,
+                              100.0, neutral, True))
+    g = pd.DataFrame(games, columns=["game_id", "season", "game_date", "kind", "home_team_id",
+                                     "road_team_id", "home_pts", "road_pts", "neutral_site",
+                                     "counts_for_standings"])
+    pl = pd.DataFrame(logs, columns=["game_id", "season", "game_date", "team_id", "player_id",
+                                     "minutes"])
+    ts = pd.DataFrame([(s, t) for s in SEASONS for t in roster], columns=["season", "team_id"])
+    return LeagueData({"games": g, "player_logs": pl, "team_seasons": ts}, "test"), value
+
+
+def test_ridge_recovers_the_player_values_and_home_edge_margins_were_made_from():
+    data, value = league()
+    at = data.games["game_date"].max() + pd.Timedelta(days=1)
+    fit = fit_rapm(data.games, data.player_logs, at, RapmSection(alpha=1e-4))
+    assert fit.n_games == len(data.games)
+    # Adding the same number to every player moves no margin (each side's shares sum to 5),
+    # so values are known only up to the league's level: the ridge puts its mean at 0.
+    coef = fit.coef.reindex(value.index).to_numpy()
+    assert abs(coef.mean()) < 1e-3 < abs(value.mean())
+    np.testing.assert_allclose(coef, value.to_numpy() - value.mean(), atol=1e-3)
+    assert fit.home == pytest.approx(HOME, abs=1e-3)
+
+
+def test_a_strong_penalty_shrinks_values_towards_zero_but_keeps_their_order():
+    data, value = league(noise=6.0)
+    at = data.games["game_date"].max() + pd.Timedelta(days=1)
+    weak = fit_rapm(data.games, data.player_logs, at, RapmSection(alpha=1.0))
+    strong = fit_rapm(data.games, data.player_logs, at, RapmSection(alpha=30.0))
+    assert np.abs(strong.coef).sum() < 0.6 * np.abs(weak.coef).sum()
+    # The order survives noise of half an NBA margin's spread.
+    rho = pd.Series(strong.coef).reindex(value.index).rank().corr(value.rank())
+    assert rho > 0.75
+    # Home court is not penalised: it stays near the truth however strong the penalty.
+    assert strong.home == pytest.approx(HOME, abs=0.5)
+
+
+def test_ridge_equals_sklearn_ridge_with_the_decay_as_sample_weight():
+    # All neutral: no home column, so sklearn's Ridge (which would penalise it) is the same
+    # problem; the weights must be 0.5 ** (age / half-life).
+    data, _ = league(neutral_rate=1.0, noise=8.0, days=20)
+    at = data.games["game_date"].max() + pd.Timedelta(days=3)
+    section = RapmSection(alpha=7.0, half_life_years=0.5)
+    fit = fit_rapm(data.games, data.player_logs, at, section)
+    logs = data.player_logs
+    team_min = logs.groupby(["game_id", "team_id"])["minutes"].transform("sum")
+    home = logs["team_id"].to_numpy() == data.games.set_index("game_id").loc[
+        logs["game_id"], "home_team_id"].to_numpy()
+    x = (5 * logs["minutes"] / team_min * np.where(home, 1, -1)).to_numpy()
+    X = pd.DataFrame({"g": logs["game_id"], "p": logs["player_id"], "x": x}).pivot_table(
+        index="g", columns="p", values="x", fill_value=0.0).reindex(data.games["game_id"])
+    age = (at - data.games["game_date"]).dt.days.to_numpy()
+    ridge = Ridge(alpha=7.0, fit_intercept=False).fit(
+        X.to_numpy(), (data.games["home_pts"] - data.games["road_pts"]).to_numpy(),
+        sample_weight=0.5 ** (age / (365.25 * 0.5)))
+    np.testing.assert_allclose(fit.coef.reindex(X.columns).to_numpy(), ridge.coef_, atol=1e-8)
+    assert fit.home == 0.0
+
+
+def test_rotation_is_the_share_of_the_last_five_games_minutes_times_five():
+    data, _ = league(days=10)
+    logs = data.player_logs
+    states, shares = rotation_states(logs, 5)
+    sums = shares.groupby(["team_id", "state"])["share"].sum()
+    np.testing.assert_allclose(sums.to_numpy(), 5.0)
+    team = 100
+    mine = logs[logs["team_id"] == team]
+    last5 = mine["game_id"].drop_duplicates().iloc[-5:]
+    want = mine[mine["game_id"].isin(last5)].groupby("player_id")["minutes"].sum()
+    want = 5 * want / want.sum()
+    got = latest_shares(logs, 5).query("team_id == @team").set_index("player_id")["share"]
+    np.testing.assert_allclose(got.reindex(want.index).to_numpy(), want.to_numpy())
+    # the newest state of the full history is the same rotation
+    newest = states[states["team_id"] == team]["state"].max()
+    full = shares[(shares["team_id"] == team) & (shares["state"] == newest)]
+    np.testing.assert_allclose(full.set_index("player_id")["share"].reindex(want.index),
+                               want.to_numpy())
+
+
+def test_refits_on_the_monday_of_each_week():
+    assert refit_date(pd.Timestamp("2018-10-16"), 7) == pd.Timestamp("2018-10-15")  # Tue
+    assert refit_date(pd.Timestamp("2018-10-21"), 7) == pd.Timestamp("2018-10-15")  # Sun
+    assert refit_date(pd.Timestamp("2018-10-22"), 7) == pd.Timestamp("2018-10-22")  # Mon
+    assert refit_date(pd.Timestamp("2018-10-21"), 1) == pd.Timestamp("2018-10-21")
+
+
+def _fitted(data: LeagueData, section: RapmSection | None = None) -> Rapm:
+    return Rapm(section or RapmSection(alpha=1.0)).fit(data.restrict_seasons(
+        list(SEASONS[:2])))
+
+
+def _changed_from(data: LeagueData, date: pd.Timestamp) -> LeagueData:
+    """``data`` with every game from ``date`` on turned round and its minutes reshuffled."""
+    g = data.games.copy()
+    later = (g["game_date"] >= date).to_numpy()
+    g.loc[later, ["home_pts", "road_pts"]] = g.loc[later, ["road_pts", "home_pts"]].to_numpy() \
+        + [[40.0, 0.0]]
+    pl = data.player_logs.copy()
+    pl_later = (pl["game_date"] >= date).to_numpy()
+    pl.loc[pl_later, "minutes"] = pl.loc[pl_later, "minutes"].to_numpy()[::-1]
+    return LeagueData({"games": g, "player_logs": pl, "team_seasons": data.team_seasons},
+                      "changed")
+
+
+def test_the_forecast_at_a_date_uses_only_games_before_it():
+    data, _ = league(noise=6.0)
+    model = _fitted(data)
+    dates = sorted(data.games.loc[data.games["season"] == SEASONS[2], "game_date"].unique())
+    d = pd.Timestamp(dates[20])
+    base = model.predict(data.before(d), SEASONS[2], d)
+    # Everything on and after d changed, and handed over uncut: the forecast at d is the same.
+    other = _fitted(data)
+    changed = other.predict(_changed_from(data, d), SEASONS[2], d)
+    pd.testing.assert_series_equal(changed.scores, base.scores)
+    home, road = np.array([100, 102]), np.array([101, 103])
+    np.testing.assert_array_equal(changed.win_prob(home, road, np.zeros(2, bool)),
+                                  base.win_prob(home, road, np.zeros(2, bool)))
+    # The control: changing the games from the day before moves it, so the test can fail.
+    moved = _fitted(data).predict(_changed_from(data, pd.Timestamp(dates[19])), SEASONS[2], d)
+    assert not np.allclose(moved.scores.to_numpy(), base.scores.to_numpy())
+
+
+def test_the_win_model_is_fitted_on_the_last_training_seasons_and_orders_teams():
+    data, value = league(noise=6.0)
+    model = _fitted(data)
+    assert model.win_model.n_games == len(data.games[data.games["season"].isin(SEASONS[:2])])
+    assert model.win_model.slope > 0 and model.win_model.home_advantage > 0
+    d = data.games.loc[data.games["season"] == SEASONS[2], "game_date"].max()
+    pred = model.predict(data.before(d), SEASONS[2], d)
+    assert sorted(pred.scores.index) == list(range(100, 100 + N_TEAMS))
+    best, worst = pred.scores.idxmax(), pred.scores.idxmin()
+    p = pred.win_prob(np.array([best]), np.array([worst]), np.array([True]))
+    assert p[0] > 0.5
+
+
+def test_unseen_players_count_zero_and_a_team_with_no_games_scores_zero():
+    data, _ = league(days=5)
+    model = _fitted(data)
+    first = data.games.loc[data.games["season"] == SEASONS[1], "game_date"].min()
+    at = refit_date(first, 7)
+    fit = fit_rapm(data.games, data.player_logs, at, model.section)
+    assert fit.team_ratings(pd.DataFrame({"team_id": [7], "player_id": [99999],
+                                          "share": [5.0]})).loc[7] == 0.0
+    ts = pd.concat([data.team_seasons, pd.DataFrame({"season": [SEASONS[2]],
+                                                     "team_id": [999]})])
+    grown = LeagueData({"games": data.games, "player_logs": data.player_logs,
+                        "team_seasons": ts}, "grown")
+    d = data.games.loc[data.games["season"] == SEASONS[2], "game_date"].max()
+    assert model.predict(grown.before(d), SEASONS[2], d).scores.loc[999] == 0.0
+
+
+def test_bad_minutes_are_named_and_predict_needs_fit():
+    data, _ = league(days=5)
+    with pytest.raises(NotFittedError):
+        Rapm().predict(data, SEASONS[1], pd.Timestamp("2016-11-05"))
+    pl = data.player_logs.copy()
+    pl.loc[3, "minutes"] = np.nan
+    bad = LeagueData({"games": data.games, "player_logs": pl,
+                      "team_seasons": data.team_seasons}, "bad")
+    with pytest.raises(DataError, match=r"game g\d+ player \d+: field minutes"):
+        Rapm().fit(bad)
+
+
+def test_rapm_is_a_backtest_predictor_configured_from_the_config(synth_league):
+    assert "rapm" in BASELINES
+    config = Config.model_validate({"rapm": {"alpha": 12.0, "half_life_years": 1.0}})
+    made = predictor_factories(["rapm"], config)["rapm"]()
+    assert isinstance(made, Rapm) and made.section.alpha == 12.0
+    assert isinstance(make_baseline("rapm"), Rapm)
+    data = synth_league
+    test = data.seasons[-1]
+    # Games are scored below on a month only, to keep the test short; the backtest scores
+    # the rankings at its as-of points.
+    result = backtest(data, predictor_factories(["rapm"], config),
+                      BacktestSection(test_seasons=[test], n_boot=100),
+                      SimulationSection(n_sims=200), score_games=False, progress=False)
+    s = result.scores.set_index(["point", "metric"])["value"]
+    assert s.loc[("g41", "ros_spearman")] > 0.3  # the synthetic players are real signal
+    model = Rapm(config.rapm).fit(data.restrict_seasons(data.seasons_before(test)))
+    g = data.games[data.games["season"] == test]
+    month = g[g["game_date"] < g["game_date"].min() + pd.Timedelta(days=60)]
+    month = month[month["game_date"] >= month["game_date"].min() + pd.Timedelta(days=30)]
+    p, won = [], []
+    for date, day in month.groupby("game_date"):
+        pred = model.predict(data.before(date), test, pd.Timestamp(date))
+        p.append(pred.win_prob(day["home_team_id"].to_numpy(), day["road_team_id"].to_numpy(),
+                               day["neutral_site"].to_numpy(bool)))
+        won.append((day["home_pts"] > day["road_pts"]).to_numpy(float))
+    p, won = np.concatenate(p), np.concatenate(won)
+    log_loss = -np.mean(won * np.log(p) + (1 - won) * np.log(1 - p))
+    assert len(p) > 200 and log_loss < np.log(2) - 0.02
