@@ -287,14 +287,16 @@ def tune(
     import shlex
 
     from truestrength.app.store import load_data
-    from truestrength.app.tune import plan_tune, run_tune
+    from truestrength.app.tune import hide_password, plan_tune, run_tune
 
     cfg = with_overrides(_config(config), "tune", storage=storage, study_name=study,
                          n_trials=trials, before_season=before,
                          out_dir=None if out is None else str(out))
     data = load_data(_db(db))
-    spec = plan_tune(data, cfg,
-                     command=shlex.join(["truestrength", *sys.argv[1:]]))
+    # The command is recorded in tune.json / tune.md: never with the storage's password.
+    url = cfg.tune.storage
+    argv = [a.replace(url, hide_password(url)) for a in sys.argv[1:]]
+    spec = plan_tune(data, cfg, command=shlex.join(["truestrength", *argv]))
     console.print(f"tune: study {cfg.tune.study_name}, {cfg.tune.n_trials} trial(s) here; "
                   f"validation {', '.join(spec.validation)} (test seasons from "
                   f"{cfg.tune.before_season} never scored)", highlight=False)

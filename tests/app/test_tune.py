@@ -185,7 +185,7 @@ def test_tune_end_to_end_on_sqlite(synth_league, tmp_path, monkeypatch):
 
 # --- two workers, one study, a real PostgreSQL server ------------------------------------
 
-@pytest.fixture
+@pytest.fixture(scope="session")  # session: resolved before the synthetic league is built
 def postgres_url() -> str:
     url = os.environ.get(POSTGRES_ENV)
     if not url:
@@ -231,5 +231,8 @@ def test_two_workers_share_one_study_on_postgres(postgres_url, synth_dir, tmp_pa
     assert max(len(r["trials"]) for r in reports) == 2
     password = make_url(postgres_url).password
     if password:
-        assert all(str(password) not in json.dumps(r) for r in reports)
+        for i, r in enumerate(reports):
+            assert f":{password}@" not in json.dumps(r)
+            assert f":{password}@" not in (tmp_path / f"out{i}" / "tune.md").read_text()
+            assert "--storage" in r["command"] and ":***@" in r["command"]
     optuna.delete_study(study_name=study, storage=postgres_url)

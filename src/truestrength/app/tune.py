@@ -188,11 +188,12 @@ def hide_password(url: str) -> str:
         return url.split("@")[-1] if "@" in url else url
 
 
-def open_storage(url: str) -> Any:
-    """Optuna's RDB storage at ``url``; a SQLite file's folder is created first."""
+def open_storage(url: str, retries: int = 0) -> Any:
+    """Optuna's RDB storage at ``url``; a SQLite file's folder is created first. ``retries``:
+    attempts after the first when creating the tables collides with another process."""
     import optuna
     from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+    from sqlalchemy.exc import ArgumentError, IntegrityError, ProgrammingError, SQLAlchemyError
 
     shown = hide_password(url)
     try:
@@ -202,11 +203,23 @@ def open_storage(url: str) -> Any:
                           "sqlite:///runs/tune/optuna.db or postgresql://user@host/db)") from exc
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         make_folder(Path(parsed.database).parent, "study folder")
-    try:
-        return optuna.storages.RDBStorage(url)
-    except (SQLAlchemyError, ImportError, ValueError) as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise RunError(f"tune: cannot open the study storage {shown}: {reason}") from exc
+    for attempt in range(retries + 1):
+        try:
+            return optuna.storages.RDBStorage(url)
+        except (IntegrityError, ProgrammingError) as exc:
+            # Workers started together on an empty database race to create Optuna's tables
+            # (PostgreSQL: a duplicate key in pg_type); the loser finds them made on a retry.
+            if attempt == retries:
+                raise _storage_error(shown, exc) from exc
+            time.sleep(0.5 * (attempt + 1))
+        except (SQLAlchemyError, ImportError, ValueError) as exc:
+            raise _storage_error(shown, exc) from exc
+    raise AssertionError("unreachable")
+
+
+def _storage_error(shown: str, exc: Exception) -> RunError:
+    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return RunError(f"tune: cannot open the study storage {shown}: {reason}")
 
 
 def _fingerprint(spec: TuneSpec, data_hash: str) -> dict[str, Any]:
@@ -277,7 +290,7 @@ def run_tune(data: LeagueData, spec: TuneSpec, out: Path | None = None,
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     shown = hide_password(t.storage)
-    storage = open_storage(t.storage)
+    storage = open_storage(t.storage, retries=t.storage_retries)
     study, seed = _open_study(spec, storage, shown, data_hash)
 
     def objective(trial: optuna.Trial) -> float:
@@ -315,7 +328,8 @@ def run_tune(data: LeagueData, spec: TuneSpec, out: Path | None = None,
     result = TuneResult(
         study_name=t.study_name, storage=shown, objective=OBJECTIVE,
         before_season=t.before_season, validation=spec.validation, data_hash=data_hash,
-        code_version=version, command=spec.command, trials=trials, best=best,
+        code_version=version, command=spec.command.replace(t.storage, shown), trials=trials,
+        best=best,
         search_space=[p.model_dump(mode="json") for p in t.params])
     js = write_json(out / "tune.json", result.to_dict())
     md = out / "tune.md"

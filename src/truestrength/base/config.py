@@ -361,6 +361,9 @@ class TuneSection(_Section):
     # Relative sqlite paths are relative to the working folder; postgresql://user:pw@host/db
     # lets many processes and machines share one study.
     storage: str = "sqlite:///runs/tune/optuna.db"
+    # Workers started together on an empty database can collide creating Optuna's tables;
+    # the one that loses retries this many times.
+    storage_retries: int = Field(5, ge=0)
     study_name: str = Field("model_a", min_length=1)
     out_dir: str = "runs/tune"
     # The first test season: every validation season is strictly before it. 2019-20 is the
