@@ -266,6 +266,55 @@ def verify(
 
 
 @_command
+def tune(
+    storage: str | None = typer.Option(
+        None, "--storage", help="Optuna storage URL (default: tune.storage, "
+        "sqlite:///runs/tune/optuna.db); postgresql://user:pw@host/db to share a study "
+        "between processes and machines."),
+    study: str | None = typer.Option(None, "--study", help="Study name (default: "
+                                     "tune.study_name). Same storage + study = one study."),
+    trials: int | None = typer.Option(None, "--trials", help="Trials run by this process "
+                                      "(default: tune.n_trials)."),
+    before: str | None = typer.Option(None, "--before", help="First test season: validation "
+                                      "seasons are all before it (default: tune.before_season,"
+                                      " 2019-20)."),
+    out: Path | None = typer.Option(None, "--out", help="Folder for tune.json and tune.md "
+                                    "(default: tune.out_dir)."),
+    db: Path | None = DbOption,
+    config: Path | None = ConfigOption,
+) -> None:
+    """Search Model A's settings (Optuna TPE) on validation seasons before the test season;
+    prints the best settings as YAML to paste into a configuration file."""
+    import shlex
+
+    from truestrength.app.store import load_data
+    from truestrength.app.tune import hide_password, plan_tune, run_tune
+
+    cfg = with_overrides(_config(config), "tune", storage=storage, study_name=study,
+                         n_trials=trials, before_season=before,
+                         out_dir=None if out is None else str(out))
+    data = load_data(_db(db))
+    # The command is recorded in tune.json / tune.md: never with the storage's password.
+    url = cfg.tune.storage
+    argv = [a.replace(url, hide_password(url)) for a in sys.argv[1:]]
+    spec = plan_tune(data, cfg, command=shlex.join(["truestrength", *argv]))
+    console.print(f"tune: study {cfg.tune.study_name}, {cfg.tune.n_trials} trial(s) here; "
+                  f"validation {', '.join(spec.validation)} (test seasons from "
+                  f"{cfg.tune.before_season} never scored)", highlight=False)
+
+    def line(t) -> None:
+        what = f"{t.value:.5f}" if t.value is not None else (t.error or t.state)
+        console.print(f"trial {t.number} {t.state.lower()}: {what}  {t.params}",
+                      highlight=False, soft_wrap=True)
+
+    got = run_tune(data, spec, on_trial=line)
+    console.print(f"{got.n_complete} complete of {len(got.trials)} trial(s) in the study; "
+                  f"best: trial {got.best.number}, {got.best.value:.5f}", highlight=False)
+    console.print(got.best_yaml(), highlight=False, markup=False)
+    console.print(f"wrote {got.json_path} and {got.md_path}")
+
+
+@_command
 def train(
     up_to: str | None = typer.Option(None, "--up-to", help="Last season to train on "
                                      "(default: the latest in the store)."),

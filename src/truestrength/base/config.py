@@ -6,8 +6,9 @@ that silently does nothing is a silent failure). Each component takes its own se
 boosted trees, ``elo`` and ``baselines`` the rating predictors, ``rapm`` the plain player
 RAPM, ``simulation`` the Monte Carlo (predictions and the backtest's title odds),
 ``backtest``, ``verify``, ``predict``, ``availability`` (who is out at prediction time),
-``synth`` and ``fetch``. Defaults of the models were chosen on validation seasons before any
-test season (BENCHMARKS.md says where that rule was broken and how).
+``tune`` (the search over Model A's settings and its validation seasons), ``synth`` and
+``fetch``. Defaults of the models were chosen on validation seasons before any test season
+(BENCHMARKS.md says where that rule was broken and how).
 """
 
 from __future__ import annotations
@@ -344,6 +345,95 @@ class AvailabilitySection(_Section):
     absence_min_spells: int = Field(200, ge=1)
 
 
+# Sections whose settings ``tune`` may search: Model A's own and the roster snapshots it reads.
+_TUNABLE: dict[str, type[_Section]] = {"model_a": ModelASection, "roster": RosterSection}
+
+
+class TuneParam(_Section):
+    """One dimension of ``tune``'s search space: ``section.name`` drawn from [low, high]."""
+
+    section: Literal["model_a", "roster"] = "model_a"
+    name: str
+    low: float
+    high: float
+    log: bool = False  # sample log-uniformly: for rates and weights spanning decades
+    type: Literal["float", "int"] = "float"
+
+    @model_validator(mode="after")
+    def _valid_range(self) -> TuneParam:
+        fields = _TUNABLE[self.section].model_fields
+        if self.name not in fields:
+            raise ValueError(f"{self.section} has no setting {self.name!r} "
+                             f"(it has {', '.join(sorted(fields))})")
+        kind = fields[self.name].annotation
+        if kind not in (int, float):
+            raise ValueError(f"{self.section}.{self.name} is not a number and cannot be tuned")
+        if kind is int and self.type != "int":
+            raise ValueError(f"{self.section}.{self.name} is a whole number: give type: int")
+        if not self.low < self.high:
+            raise ValueError(f"{self.section}.{self.name}: low ({self.low}) must be below "
+                             f"high ({self.high})")
+        if self.log and self.low <= 0:
+            raise ValueError(f"{self.section}.{self.name}: a log scale needs low > 0")
+        if self.type == "int" and not (float(self.low).is_integer()
+                                       and float(self.high).is_integer()):
+            raise ValueError(f"{self.section}.{self.name}: an int range needs whole bounds")
+        return self
+
+    @property
+    def key(self) -> str:
+        return f"{self.section}.{self.name}"
+
+
+class TuneSection(_Section):
+    """``truestrength tune``: Optuna's TPE over Model A's settings, scored by the pooled
+    regular-season game log loss of a walk-forward backtest on validation seasons that all
+    come before ``before_season`` (the first test season), never on a test season."""
+
+    n_trials: int = Field(20, ge=1)  # per process: several processes add up in one study
+    seed: int = 0  # the sampler's seed in the process that creates the study
+    # TPE draws this many random trials before it models the objective.
+    n_startup_trials: int = Field(10, ge=1)
+    # Workers sharing a study see each other's running trials as if they had scored badly,
+    # so they do not all probe the same point (Optuna's constant liar).
+    constant_liar: bool = True
+    # Relative sqlite paths are relative to the working folder; postgresql://user:pw@host/db
+    # lets many processes and machines share one study.
+    storage: str = "sqlite:///runs/tune/optuna.db"
+    # Workers started together on an empty database can collide creating Optuna's tables;
+    # the one that loses retries this many times.
+    storage_retries: int = Field(5, ge=0)
+    study_name: str = Field("model_a", min_length=1)
+    out_dir: str = "runs/tune"
+    # The first test season: every validation season is strictly before it. 2019-20 is the
+    # first of the project's test seasons 2019-20 ... 2023-24.
+    before_season: str = Field("2019-20", pattern=r"^\d{4}-\d{2}$")
+    # How many seasons right before before_season are scored (each fitted on the seasons
+    # before it); None below uses this. 2 = 2017-18 and 2018-19 on the real data.
+    validation_seasons: int = Field(2, ge=1)
+    # An explicit list instead (checked: all before before_season); None = the rule above.
+    validation: list[str] | None = None
+    params: list[TuneParam] = [
+        TuneParam(name="lr", low=1e-4, high=1e-2, log=True),
+        TuneParam(name="game_loss_weight", low=10.0, high=1000.0, log=True),
+        TuneParam(name="minutes_bias_init", low=0.5, high=4.0),
+        TuneParam(name="dropout", low=0.0, high=0.5),
+        TuneParam(name="weight_decay", low=1e-3, high=0.3, log=True),
+    ]
+
+    @model_validator(mode="after")
+    def _seasons_and_params(self) -> TuneSection:
+        season_start_year(self.before_season)
+        for s in self.validation or []:
+            season_start_year(s)
+        keys = [p.key for p in self.params]
+        if not keys:
+            raise ValueError("tune.params: the search space is empty")
+        if len(set(keys)) != len(keys):
+            raise ValueError(f"tune.params: a setting is listed twice ({keys})")
+        return self
+
+
 class Config(_Section):
     synth: SynthSection = SynthSection()
     demo: DemoSection = DemoSection()
@@ -360,6 +450,7 @@ class Config(_Section):
     model_b: ModelBSection = ModelBSection()
     predict: PredictSection = PredictSection()
     availability: AvailabilitySection = AvailabilitySection()
+    tune: TuneSection = TuneSection()
 
 
 # Settings that say how to run, not what was learnt: a run may be used with other values.

@@ -1,0 +1,393 @@
+"""``truestrength tune``: Optuna's TPE over Model A's settings, chosen without peeking.
+
+Each trial is a walk-forward backtest of ``model_a`` on the validation seasons only: every
+validation season is fitted on the seasons before it, and the backtest is handed a view of
+the store that holds nothing from ``tune.before_season`` (the first test season) on, so no
+test season can reach the objective. The objective is the pooled regular-season game log
+loss over the validation seasons' games.
+
+The study lives in an Optuna storage: a SQLite file by default, or a PostgreSQL URL that
+many processes and machines share (each runs the same command; their trials add up).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import secrets
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from truestrength.app.predictors import predictor_factories
+from truestrength.base.config import Config, TuneParam, with_overrides
+from truestrength.base.errors import ConfigError, DataError, ModelError, RunError
+from truestrength.base.io import make_folder, write_json
+from truestrength.base.league import LeagueData
+from truestrength.base.manifest import code_version
+from truestrength.base.seasons import season_start_year
+from truestrength.evaluation import metrics as m
+from truestrength.evaluation.backtest import BacktestResult, backtest
+
+OBJECTIVE = "pooled regular-season game log loss of model_a on the validation seasons"
+TUNE_FORMAT = "truestrength-tune/1"
+# Settings of the base configuration the objective depends on besides the searched ones: a
+# study joined under other values would mix trials of different objectives.
+OBJECTIVE_SECTIONS = ("model_a", "roster")
+
+
+@dataclass(frozen=True)
+class TuneSpec:
+    """What one ``tune`` process runs: the base configuration (its ``tune`` section holds the
+    storage, study, trials and search space) and the validation seasons, checked to lie
+    before ``tune.before_season``."""
+
+    config: Config
+    validation: tuple[str, ...]
+    command: str = ""
+
+    def __post_init__(self) -> None:
+        check_validation_seasons(self.validation, self.config.tune.before_season)
+
+
+@dataclass(frozen=True)
+class TrialRecord:
+    number: int
+    state: str  # COMPLETE, FAIL, RUNNING, ...
+    value: float | None
+    params: dict[str, float]  # "section.name" -> value
+    by_season: dict[str, float]  # validation season -> its regular-season game log loss
+    worker: str | None
+    seconds: float | None
+    error: str | None
+    code_version: str | None
+    data_hash: str | None
+
+
+@dataclass(frozen=True)
+class TuneResult:
+    study_name: str
+    storage: str  # password hidden
+    objective: str
+    before_season: str
+    validation: tuple[str, ...]
+    data_hash: str
+    code_version: str
+    command: str
+    trials: list[TrialRecord]  # every trial in the study, all workers', by number
+    best: TrialRecord | None
+    json_path: Path | None = None
+    md_path: Path | None = None
+    search_space: list[dict] = field(default_factory=list)
+
+    @property
+    def n_complete(self) -> int:
+        return sum(t.state == "COMPLETE" for t in self.trials)
+
+    def best_yaml(self) -> str:
+        """The best trial's settings as a configuration snippet to paste into a YAML file."""
+        if self.best is None:
+            return ""
+        nested: dict[str, dict[str, float]] = {}
+        for key, value in self.best.params.items():
+            section, name = key.split(".", 1)
+            nested.setdefault(section, {})[name] = value
+        head = (f"# truestrength tune: study {self.study_name}, trial {self.best.number}, "
+                f"{self.objective} {self.best.value:.5f} on {', '.join(self.validation)}\n")
+        return head + yaml.safe_dump(nested, sort_keys=False)
+
+    def to_dict(self) -> dict:
+        return {"format": TUNE_FORMAT, **{k: v for k, v in asdict(self).items()
+                                          if k not in ("json_path", "md_path")}}
+
+
+def check_validation_seasons(validation: tuple[str, ...] | list[str], before: str) -> None:
+    """The invariant of ``tune``: every validation season starts before the test season
+    ``before``. Anything else would choose settings by peeking at a test season."""
+    if not validation:
+        raise ConfigError("tune: no validation season to score")
+    limit = season_start_year(before)
+    late = [s for s in validation if season_start_year(s) >= limit]
+    if late:
+        raise ConfigError(f"tune: validation season(s) {late} are not before the test season "
+                          f"{before} (tune.before_season); settings must be chosen on "
+                          "earlier seasons only")
+
+
+def plan_tune(data: LeagueData, config: Config, command: str = "") -> TuneSpec:
+    """The validation seasons: ``tune.validation`` when given, else the last
+    ``tune.validation_seasons`` seasons of the store before ``tune.before_season``."""
+    t = config.tune
+    limit = season_start_year(t.before_season)
+    earlier = [s for s in data.seasons if season_start_year(s) < limit]
+    if t.validation is not None:
+        check_validation_seasons(t.validation, t.before_season)
+        validation = list(t.validation)
+        missing = [s for s in validation if s not in data.seasons]
+        if missing:
+            raise DataError(f"tune.validation season(s) {missing} are not in the store (it "
+                            f"has {', '.join(data.seasons) or 'nothing'})")
+    else:
+        # the first season has nothing before it to fit on
+        validation = earlier[1:][-t.validation_seasons:]
+        if len(validation) < t.validation_seasons:
+            raise DataError(
+                f"tune needs {t.validation_seasons} validation season(s) before "
+                f"{t.before_season}, each with an earlier season to fit on; the store has "
+                f"{', '.join(earlier) or 'none'} before it (tune.validation_seasons)")
+    if min(validation) == min(data.seasons):
+        raise DataError(f"tune: validation season {min(validation)} is the store's first: "
+                        "there is nothing before it to fit on")
+    return TuneSpec(config, tuple(sorted(validation)), command)
+
+
+def trial_config(config: Config, values: dict[str, float]) -> Config:
+    """``config`` with the trial's ``"section.name"`` values, validated like a file."""
+    by_section: dict[str, dict[str, float]] = {}
+    for key, value in values.items():
+        section, name = key.split(".", 1)
+        by_section.setdefault(section, {})[name] = value
+    for section, vals in by_section.items():
+        config = with_overrides(config, section, **vals)
+    return config
+
+
+def pooled_regular_log_loss(result: BacktestResult) -> tuple[float, dict[str, float]]:
+    """Log loss over every regular-season game of every validation season together, and
+    per season. Pooled rather than a mean of seasons: a shortened season counts by its games."""
+    g = result.games
+    if g.empty:
+        raise ModelError("model_a gave no game probabilities: nothing to tune on")
+    g = g[(g["predictor"] == "model_a") & (g["kind"] == "regular")]
+    missing = sorted(set(result.meta.test_seasons) - set(g["season"]))
+    if missing:
+        raise DataError(f"tune: validation season(s) {missing} have no regular-season game")
+    by_season = {s: m.log_loss(h["p_home"].to_numpy(float), h["home_won"].to_numpy(float))
+                 for s, h in g.groupby("season")}
+    return m.log_loss(g["p_home"].to_numpy(float), g["home_won"].to_numpy(float)), by_season
+
+
+def _suggest(trial: Any, p: TuneParam) -> float:
+    if p.type == "int":
+        return trial.suggest_int(p.key, int(p.low), int(p.high), log=p.log)
+    return trial.suggest_float(p.key, p.low, p.high, log=p.log)
+
+
+def hide_password(url: str) -> str:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url.split("@")[-1] if "@" in url else url
+
+
+def open_storage(url: str, retries: int = 0) -> Any:
+    """Optuna's RDB storage at ``url``; a SQLite file's folder is created first. ``retries``:
+    attempts after the first when creating the tables collides with another process."""
+    import optuna
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, IntegrityError, ProgrammingError, SQLAlchemyError
+
+    shown = hide_password(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ConfigError(f"tune: storage {shown!r} is not a database URL (e.g. "
+                          "sqlite:///runs/tune/optuna.db or postgresql://user@host/db)") from exc
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        make_folder(Path(parsed.database).parent, "study folder")
+    for attempt in range(retries + 1):
+        try:
+            return optuna.storages.RDBStorage(url)
+        except (IntegrityError, ProgrammingError) as exc:
+            # Workers started together on an empty database race to create Optuna's tables
+            # (PostgreSQL: a duplicate key in pg_type); the loser finds them made on a retry.
+            if attempt == retries:
+                raise _storage_error(shown, exc) from exc
+            time.sleep(0.5 * (attempt + 1))
+        except (SQLAlchemyError, ImportError, ValueError) as exc:
+            raise _storage_error(shown, exc) from exc
+    raise AssertionError("unreachable")
+
+
+def _storage_error(shown: str, exc: Exception) -> RunError:
+    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return RunError(f"tune: cannot open the study storage {shown}: {reason}")
+
+
+def _fingerprint(spec: TuneSpec, data_hash: str) -> dict[str, Any]:
+    """What makes two processes' trials comparable: same objective, seasons, data, space."""
+    return {
+        "objective": OBJECTIVE,
+        "before_season": spec.config.tune.before_season,
+        "validation": list(spec.validation),
+        "data_hash": data_hash,
+        "search_space": [p.model_dump(mode="json") for p in spec.config.tune.params],
+        "base_config": {s: getattr(spec.config, s).model_dump(mode="json")
+                        for s in OBJECTIVE_SECTIONS},
+    }
+
+
+def _check_same_objective(study: Any, want: dict[str, Any], shown: str) -> None:
+    have = study.user_attrs
+    if not have:  # a study created a moment ago by a worker that has not written them yet
+        for k, v in want.items():
+            study.set_user_attr(k, v)
+        return
+    diff = sorted(k for k in want if have.get(k) != want[k])
+    if diff:
+        raise ConfigError(f"tune: study {study.study_name!r} in {shown} was created for a "
+                          f"different objective ({', '.join(diff)} differ); use the same "
+                          "data and configuration, or another --study")
+
+
+def _open_study(spec: TuneSpec, storage: Any, shown: str, data_hash: str) -> tuple[Any, int]:
+    """The shared study (created if absent) and the seed of this process's sampler."""
+    import optuna
+
+    t = spec.config.tune
+    # Only the creator uses tune.seed: a single-process study is then reproducible. A worker
+    # joining a study draws its own seed (recorded with its trials), or every worker would
+    # propose the same points; what it proposes depends on the others' timing anyway.
+    try:
+        optuna.create_study(storage=storage, study_name=t.study_name, direction="minimize")
+        seed = t.seed
+    except optuna.exceptions.DuplicatedStudyError:
+        seed = secrets.randbits(31)
+    sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=t.n_startup_trials,
+                                         constant_liar=t.constant_liar)
+    study = optuna.load_study(study_name=t.study_name, storage=storage, sampler=sampler)
+    if study.direction != optuna.study.StudyDirection.MINIMIZE:
+        raise ConfigError(f"tune: study {t.study_name!r} in {shown} does not minimise")
+    _check_same_objective(study, _fingerprint(spec, data_hash), shown)
+    return study, seed
+
+
+def run_tune(data: LeagueData, spec: TuneSpec, out: Path | None = None,
+             on_trial: Callable[[TrialRecord], None] | None = None) -> TuneResult:
+    """Run ``tune.n_trials`` trials in this process on the shared study, then write
+    ``tune.json`` and ``tune.md`` (every trial of the study, the best one) to ``out``."""
+    import optuna
+
+    t = spec.config.tune
+    check_validation_seasons(spec.validation, t.before_season)
+    limit = season_start_year(t.before_season)
+    # The objective's data view ends before the test season: it cannot be scored or fitted on.
+    view = data.restrict_seasons([s for s in data.seasons if season_start_year(s) < limit])
+    out = Path(out if out is not None else t.out_dir)
+    make_folder(out, "tune output folder")
+    version, data_hash = code_version(), data.data_hash
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+    settings = spec.config.backtest.model_copy(
+        update={"test_seasons": list(spec.validation), "predictors": ["model_a"]})
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    shown = hide_password(t.storage)
+    storage = open_storage(t.storage, retries=t.storage_retries)
+    study, seed = _open_study(spec, storage, shown, data_hash)
+
+    def objective(trial: optuna.Trial) -> float:
+        started = time.perf_counter()
+        values = {p.key: _suggest(trial, p) for p in t.params}
+        for key, value in {"worker": worker, "sampler_seed": seed, "code_version": version,
+                           "data_hash": data_hash, "validation": list(spec.validation)}.items():
+            trial.set_user_attr(key, value)
+        try:
+            cfg = trial_config(spec.config, values)
+            result = backtest(view, predictor_factories(["model_a"], cfg), settings,
+                              cfg.simulation, progress=False)
+            pooled, by_season = pooled_regular_log_loss(result)
+            if not math.isfinite(pooled):
+                raise ModelError(f"the objective is not finite ({pooled})")
+        except (ModelError, ConfigError) as exc:
+            # A setting the model cannot learn with is an answer about that setting: the
+            # trial fails with its reason on record and the search goes on.
+            trial.set_user_attr("error", f"{type(exc).__name__}: {exc}"[:2000])
+            trial.set_user_attr("seconds", round(time.perf_counter() - started, 2))
+            raise
+        trial.set_user_attr("by_season", by_season)
+        trial.set_user_attr("seconds", round(time.perf_counter() - started, 2))
+        return pooled
+
+    def report(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+        if on_trial is not None:
+            on_trial(_record(trial))
+
+    study.optimize(objective, n_trials=t.n_trials, catch=(ModelError, ConfigError),
+                   callbacks=[report])
+    trials = [_record(tr) for tr in study.get_trials(deepcopy=False)]
+    done = [tr for tr in trials if tr.state == "COMPLETE"]
+    best = min(done, key=lambda tr: (tr.value, tr.number)) if done else None
+    result = TuneResult(
+        study_name=t.study_name, storage=shown, objective=OBJECTIVE,
+        before_season=t.before_season, validation=spec.validation, data_hash=data_hash,
+        code_version=version, command=spec.command.replace(t.storage, shown), trials=trials,
+        best=best,
+        search_space=[p.model_dump(mode="json") for p in t.params])
+    js = write_json(out / "tune.json", result.to_dict())
+    md = out / "tune.md"
+    md.write_text(tune_markdown(result))
+    result = TuneResult(**{**result.__dict__, "json_path": js, "md_path": md})
+    if best is None:
+        errors = [tr.error for tr in trials if tr.error]
+        raise ModelError(f"tune: no trial of study {t.study_name!r} completed"
+                         + (f"; the last failed with {errors[-1]}" if errors else "")
+                         + f" (every trial is listed in {md})")
+    return result
+
+
+def _record(trial: Any) -> TrialRecord:
+    a = trial.user_attrs
+    return TrialRecord(
+        number=trial.number, state=trial.state.name, value=trial.value,
+        params=dict(trial.params), by_season=dict(a.get("by_season", {})),
+        worker=a.get("worker"), seconds=a.get("seconds"), error=a.get("error"),
+        code_version=a.get("code_version"), data_hash=a.get("data_hash"))
+
+
+def tune_markdown(r: TuneResult) -> str:
+    keys = [p["section"] + "." + p["name"] for p in r.search_space]
+    lines = [
+        f"# tune: study {r.study_name}", "",
+        f"- command: `{r.command}`" if r.command else "- command: (called from Python)",
+        f"- storage: `{r.storage}`",
+        f"- objective: {r.objective} (lower is better)",
+        f"- validation seasons: {', '.join(r.validation)}; test seasons start at "
+        f"{r.before_season} and are never scored",
+        f"- data hash: `{r.data_hash}`; code version: `{r.code_version}`",
+        f"- trials: {len(r.trials)} in the study, {r.n_complete} complete", "",
+    ]
+    if r.best is not None:
+        lines += [f"## Best: trial {r.best.number}, {r.best.value:.5f}", "",
+                  "```yaml", r.best_yaml().rstrip(), "```", ""]
+    else:
+        lines += ["## Best: none (no trial completed)", ""]
+    head = ["trial", "state", "value", *keys, *r.validation, "seconds", "worker"]
+    lines += ["## All trials", "", "| " + " | ".join(head) + " |",
+              "|" + "---|" * len(head)]
+    for tr in r.trials:
+        cells = [str(tr.number), tr.state, _num(tr.value),
+                 *(_num(tr.params.get(k)) for k in keys),
+                 *(_num(tr.by_season.get(s)) for s in r.validation),
+                 _num(tr.seconds), tr.worker or ""]
+        lines.append("| " + " | ".join(cells) + " |")
+    failed = [tr for tr in r.trials if tr.error]
+    if failed:
+        lines += ["", "## Failed trials", ""]
+        lines += [f"- trial {tr.number}: {tr.error}" for tr in failed]
+    return "\n".join(lines) + "\n"
+
+
+def _num(v: float | int | None) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, int):
+        return str(v)
+    return f"{v:.5g}"

@@ -1,0 +1,238 @@
+"""`truestrength tune`: Optuna over Model A's settings on validation seasons before the test
+season, end to end on SQLite and shared by two processes on a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import optuna
+import pytest
+import yaml
+from sqlalchemy.engine import make_url
+from typer.testing import CliRunner
+
+import truestrength
+from truestrength.app import tune as tune_mod
+from truestrength.app.tune import (
+    TuneSpec,
+    _open_study,
+    check_validation_seasons,
+    open_storage,
+    plan_tune,
+    run_tune,
+)
+from truestrength.base.config import Config, load_config
+from truestrength.base.errors import ConfigError, DataError, RunError
+from truestrength.cli import app
+
+POSTGRES_ENV = "TRUESTRENGTH_TEST_POSTGRES_URL"
+runner = CliRunner()
+
+# Tiny Model A: each trial is a walk-forward backtest of one validation season; its time goes
+# to scoring every game date, not to the two epochs.
+FAST_A = {"epochs": 2, "epochs_without_holdout": 2, "hidden_dim": 8, "n_heads": 2,
+          "threads": 1, "refit_on_all": False}
+
+
+def fast_config(tmp_path: Path, **tune) -> Config:
+    """The synthetic league is 2015-16 ... 2017-18: test season 2017-18, validation 2016-17
+    (fitted on 2015-16)."""
+    return Config.model_validate({
+        "model_a": FAST_A,
+        "roster": {"cache_dir": str(tmp_path / "cache")},
+        "tune": {"before_season": "2017-18", "validation_seasons": 1, "n_startup_trials": 2,
+                 "storage": f"sqlite:///{tmp_path / 'study' / 'optuna.db'}",
+                 "out_dir": str(tmp_path / "out"), **tune},
+    })
+
+
+def synth_db(synth_dir: Path) -> Path:
+    db = synth_dir.parent / "s.duckdb"  # where the session's `synthetic` fixture put it
+    assert db.is_file()
+    return db
+
+
+# --- the validation-season invariant ------------------------------------------------------
+
+def test_validation_seasons_must_come_before_the_test_season():
+    check_validation_seasons(["2017-18", "2018-19"], "2019-20")  # the default plan: fine
+    for bad in (["2018-19", "2019-20"], ["2020-21"], ["2019-20"]):
+        with pytest.raises(ConfigError, match="not before the test season 2019-20"):
+            check_validation_seasons(bad, "2019-20")
+    with pytest.raises(ConfigError, match="no validation season"):
+        check_validation_seasons([], "2019-20")
+    # the spec object itself refuses to exist with a test season among its validation ones
+    with pytest.raises(ConfigError, match=r"\['2019-20'\]"):
+        TuneSpec(Config(), ("2018-19", "2019-20"))
+
+
+def test_plan_picks_the_seasons_right_before_the_test_season_and_refuses_the_rest(
+        synth_league, tmp_path):
+    assert synth_league.seasons == ["2015-16", "2016-17", "2017-18"]
+    assert plan_tune(synth_league, fast_config(tmp_path)).validation == ("2016-17",)
+    # defaults: test season 2019-20, two validation seasons -> the last two before it that
+    # have a season before them to fit on
+    assert plan_tune(synth_league, Config()).validation == ("2016-17", "2017-18")
+    with pytest.raises(DataError, match="needs 2 validation season"):
+        plan_tune(synth_league, fast_config(tmp_path, validation_seasons=2))
+    with pytest.raises(ConfigError, match=r"\['2017-18'\] are not before the test season"):
+        plan_tune(synth_league, fast_config(tmp_path, validation=["2016-17", "2017-18"]))
+    with pytest.raises(DataError, match="first: there is nothing before it"):
+        plan_tune(synth_league, fast_config(tmp_path, validation=["2015-16"]))
+
+
+def test_the_cli_prints_a_peeking_plan_as_one_error_line(synth_dir, tmp_path):
+    cfg = tmp_path / "peek.yaml"
+    cfg.write_text(yaml.safe_dump({"tune": {"validation": ["2018-19", "2019-20"]}}))
+    r = runner.invoke(app, ["tune", "--db", str(synth_db(synth_dir)), "--before", "2019-20",
+                            "-c", str(cfg), "--out", str(tmp_path / "out")])
+    lines = r.output.strip().splitlines()
+    assert r.exit_code == 1 and len(lines) == 1, r.output
+    assert lines[0].startswith("error: tune: validation season(s) ['2019-20'] are not before")
+    assert not (tmp_path / "out").exists()
+
+
+def test_search_space_is_validated_with_the_config(tmp_path):
+    for params, message in (
+        ([{"name": "lr", "low": 0.0, "high": 0.1, "log": True}], "log scale needs low > 0"),
+        ([{"name": "hidden_dim", "low": 8, "high": 64}], "whole number: give type: int"),
+        ([{"name": "no_such", "low": 0, "high": 1}], "model_a has no setting 'no_such'"),
+        ([{"name": "dropout", "low": 0.5, "high": 0.1}], "must be below high"),
+        ([{"name": "target", "low": 0, "high": 1}], "is not a number"),
+    ):
+        path = tmp_path / "c.yaml"
+        path.write_text(yaml.safe_dump({"tune": {"params": params}}))
+        with pytest.raises(ConfigError, match=message):
+            load_config(path)
+
+
+def test_a_study_made_for_another_objective_is_refused(synth_league, tmp_path):
+    a = plan_tune(synth_league, fast_config(tmp_path))
+    storage = open_storage(a.config.tune.storage)
+    study, seed = _open_study(a, storage, "test", synth_league.data_hash)
+    assert seed == a.config.tune.seed  # the creator is reproducible from tune.seed
+    assert study.user_attrs["validation"] == ["2016-17"]
+    _, joiner_seed = _open_study(a, storage, "test", synth_league.data_hash)  # same: joins
+    assert isinstance(joiner_seed, int)
+    other = TuneSpec(fast_config(tmp_path, params=[{"name": "lr", "low": 1e-3, "high": 1e-2}]),
+                     a.validation)
+    with pytest.raises(ConfigError, match="different objective.*search_space"):
+        _open_study(other, storage, "test", synth_league.data_hash)
+    with pytest.raises(ConfigError, match="data_hash"):
+        _open_study(a, storage, "test", "another-store")
+
+
+def test_an_unreachable_storage_is_one_clear_error(tmp_path):
+    with pytest.raises(ConfigError, match="is not a database URL"):
+        open_storage("not a url")
+    with pytest.raises(RunError, match="cannot open the study storage "
+                       r"postgresql://u:\*\*\*@127.0.0.1:1/x") as got:
+        open_storage("postgresql://u:secret@127.0.0.1:1/x")
+    assert "secret" not in str(got.value)
+
+
+# --- end to end -----------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_tune_end_to_end_on_sqlite(synth_league, tmp_path, monkeypatch):
+    seen = []
+    real_backtest = tune_mod.backtest
+
+    def spy(data, predictors, settings, *args, **kw):
+        seen.append((list(data.seasons), list(settings.test_seasons), list(predictors)))
+        return real_backtest(data, predictors, settings, *args, **kw)
+
+    monkeypatch.setattr(tune_mod, "backtest", spy)
+    cfg = fast_config(tmp_path, n_trials=2)
+    got = run_tune(synth_league, plan_tune(synth_league, cfg, command="truestrength tune"))
+
+    # the objective never saw the test season: not scored, not even in the data it was given
+    assert seen == [(["2015-16", "2016-17"], ["2016-17"], ["model_a"])] * 2
+    assert (tmp_path / "study" / "optuna.db").is_file()
+    study = optuna.load_study(study_name="model_a", storage=cfg.tune.storage)
+    complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+    assert len(complete) == 2
+    for t in complete:
+        assert math.isfinite(t.value) and 0.3 < t.value < 1.5
+        assert set(t.params) == {p.key for p in cfg.tune.params}
+        assert t.user_attrs["data_hash"] == synth_league.data_hash
+        assert t.user_attrs["code_version"].startswith(truestrength.__version__)
+        assert t.user_attrs["by_season"] == {"2016-17": pytest.approx(t.value)}
+    # two different settings were tried, and the best is the lowest
+    assert complete[0].params != complete[1].params
+    assert got.best.value == min(t.value for t in complete) == study.best_value
+
+    report = json.loads((tmp_path / "out" / "tune.json").read_text())
+    assert len(report["trials"]) == 2 and report["validation"] == ["2016-17"]
+    assert report["best"]["params"] == study.best_params
+    md = (tmp_path / "out" / "tune.md").read_text()
+    assert "`truestrength tune`" in md and "| 1 | COMPLETE |" in md
+
+    # the printed snippet is a configuration file that sets the best values
+    pasted = tmp_path / "best.yaml"
+    pasted.write_text(got.best_yaml())
+    best = load_config(pasted)
+    for key, value in study.best_params.items():
+        section, name = key.split(".")
+        assert getattr(getattr(best, section), name) == value
+
+
+# --- two workers, one study, a real PostgreSQL server ------------------------------------
+
+@pytest.fixture(scope="session")  # session: resolved before the synthetic league is built
+def postgres_url() -> str:
+    url = os.environ.get(POSTGRES_ENV)
+    if not url:
+        message = (f"{POSTGRES_ENV} is not set: no PostgreSQL server to test the shared study "
+                   "on (.ci/run starts one)")
+        if os.environ.get("CI"):
+            pytest.fail(f"{message}; CI must not skip this test")
+        pytest.skip(message)
+    return url
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_two_workers_share_one_study_on_postgres(postgres_url, synth_dir, tmp_path):
+    study = f"test-{uuid.uuid4().hex[:12]}"  # the server may outlive this run
+    cfg = tmp_path / "fast.yaml"
+    cfg.write_text(yaml.safe_dump({
+        "model_a": FAST_A, "roster": {"cache_dir": None},
+        "tune": {"before_season": "2017-18", "validation_seasons": 1, "n_startup_trials": 2},
+    }))
+    src = str(Path(truestrength.__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])}
+    workers = [subprocess.Popen(
+        [sys.executable, "-m", "truestrength.cli", "tune", "--db", str(synth_db(synth_dir)),
+         "--storage", postgres_url, "--study", study, "--trials", "1", "-c", str(cfg),
+         "--out", str(tmp_path / f"out{i}")],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for i in range(2)]
+    outputs = [w.communicate(timeout=900)[0] for w in workers]
+    for w, out in zip(workers, outputs, strict=True):
+        assert w.returncode == 0, out
+    pids = {str(w.pid) for w in workers}
+
+    shared = optuna.load_study(study_name=study, storage=postgres_url)
+    trials = shared.trials
+    assert [t.state for t in trials] == [optuna.trial.TrialState.COMPLETE] * 2
+    assert all(math.isfinite(t.value) for t in trials)
+    # one trial from each worker process, and different settings tried
+    assert {t.user_attrs["worker"].rsplit(":", 1)[1] for t in trials} == pids
+    assert trials[0].params != trials[1].params
+    # whichever finished last reports both workers' trials
+    reports = [json.loads((tmp_path / f"out{i}" / "tune.json").read_text()) for i in range(2)]
+    assert max(len(r["trials"]) for r in reports) == 2
+    password = make_url(postgres_url).password
+    if password:
+        for i, r in enumerate(reports):
+            assert f":{password}@" not in json.dumps(r)
+            assert f":{password}@" not in (tmp_path / f"out{i}" / "tune.md").read_text()
+            assert "--storage" in r["command"] and ":***@" in r["command"]
+    optuna.delete_study(study_name=study, storage=postgres_url)
