@@ -16,7 +16,11 @@ only, and the default) and, at a quarter, half and three quarters of the last se
   change against true change over all of them (how well the values of individual players,
   not only stars, are read).
 
+* **player values** (with ``--set value_head=true``): Spearman of the value head's per-player
+  value against the true ability, over every player of every roster.
+
 Run: python benchmarks/bench_player_values.py [--weights 0,300] [--seasons 4] [--epochs N]
+         [--set value_head=true,...]   (model_a settings applied to every weight)
 Prints one table; takes a few minutes per weight on 2 cores.
 """
 
@@ -46,6 +50,11 @@ def removal_effects(fitted, data, season: str, date: pd.Timestamp,
     scaled = fitted.scaler.transform(snaps)
     full = TensorData.from_snapshots(scaled, fitted.vocab)
     base, _ = score_snapshots(fitted.model, full)
+    value = None
+    if fitted.model.value_out is not None:
+        with torch.no_grad():
+            value = fitted.model(full.x, full.player_idx, full.minutes,
+                                 full.mask).player_value.numpy()
     rows = []
     for n in range(len(snaps)):
         real = np.flatnonzero(snaps.mask[n])
@@ -69,6 +78,8 @@ def removal_effects(fitted, data, season: str, date: pd.Timestamp,
             true_wo = (240.0 * mins[keep] / mins[keep].sum() / 48.0 * od[keep]).sum()
             rows.append({"team_id": int(snaps.keys.loc[n, "team_id"]), "player_id": int(pids[j]),
                          "model_change": float(out[j] - base[n]),
+                         "value": np.nan if value is None else float(value[n, real[j]]),
+                         "ability": float(od[j]),
                          "true_change": float(true_wo - true_full), "top": j == best})
     return pd.DataFrame(rows)
 
@@ -78,7 +89,10 @@ def main() -> None:
     ap.add_argument("--weights", default="0,300", help="game_loss_weight values, comma list")
     ap.add_argument("--seasons", type=int, default=4)
     ap.add_argument("--epochs", type=int, default=None, help="override model_a.epochs")
+    ap.add_argument("--set", default="", help="model_a settings for every weight, "
+                                                "e.g. value_head=true,embed_dim=0")
     args = ap.parse_args()
+    extra = dict(kv.split("=", 1) for kv in args.set.split(",") if kv)
     weights = [float(w) for w in args.weights.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
         league = Path(tmp) / "league"
@@ -94,7 +108,7 @@ def main() -> None:
         dates = [pd.Timestamp(days[int(q * len(days))]) for q in (0.25, 0.5, 0.75)]
         rows = []
         for w in weights:
-            overrides = {"game_loss_weight": w}
+            overrides = {**extra, "game_loss_weight": w}
             if args.epochs:
                 overrides["epochs"] = args.epochs
             cfg = Config.model_validate({"model_a": overrides,
@@ -111,15 +125,16 @@ def main() -> None:
                                                                     method="spearman"),
                     "all_players_spearman": eff["model_change"].corr(eff["true_change"],
                                                                      method="spearman"),
+                    "value_vs_ability": eff["value"].corr(eff["ability"], method="spearman"),
                     "teams": len(top), "players": len(eff), "fit_seconds": round(secs)})
     res = pd.DataFrame(rows)
     with pd.option_context("display.width", 160):
         print(res.round(3).to_string(index=False))
         print("\nmean over the three dates:")
-        print(res.groupby("game_loss_weight")[["top_player_spearman", "all_players_spearman"]]
-              .mean().round(3).to_string())
+        print(res.groupby("game_loss_weight")[["top_player_spearman", "all_players_spearman",
+                                               "value_vs_ability"]].mean().round(3).to_string())
     print(f"\nsynthetic league seed 0, {args.seasons} seasons; fitted on {data.seasons[:-1]}, "
-          f"measured in {season}")
+          f"measured in {season}; model_a settings {extra or 'defaults'}")
 
 
 if __name__ == "__main__":
