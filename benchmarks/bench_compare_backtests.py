@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from truestrength.evaluation import metrics as m
@@ -69,8 +70,36 @@ def main() -> None:
           f"95% interval")
     with pd.option_context("display.width", 160):
         print(out.round(4).to_string(index=False))
-    sp = out[out["metric"].str.startswith("ros")].groupby("metric")[["A", "B", "B-A"]].mean()
-    print("\nSpearman, mean over seasons:\n" + sp.round(4).to_string())
+    print("\nSpearman, mean over seasons (B-A: each season's teams resampled within it, the "
+          "same resample for A and B, and the season differences averaged):")
+    for point in ("g20", "g41"):
+        per = [g for _, g in teams[teams["point"] == point].groupby("season")]
+        if not per:
+            continue
+        a, b, d = _mean_over_seasons(per)
+        print(f"ros_spearman@{point}: A {a:.4f}  B {b:.4f}  B-A {d.point:+.4f} "
+              f"[{d.low:+.4f}, {d.high:+.4f}]  share B not better {d.share_a_le_b:.3f}")
+
+
+def _mean_over_seasons(per: list[pd.DataFrame]) -> tuple[float, float, m.PairedDiff]:
+    rng = np.random.default_rng(SEED)
+    diffs = np.zeros(N_BOOT)
+    a_mean = b_mean = 0.0
+    for g in per:
+        t = g["true_rank_a"].to_numpy(float)
+        sa, sb = g["score_a"].to_numpy(float), g["score_b"].to_numpy(float)
+        a_mean += m.spearman(sa, t) / len(per)
+        b_mean += m.spearman(sb, t) / len(per)
+        idx = rng.integers(0, len(t), size=(N_BOOT, len(t)))
+        for k in range(N_BOOT):
+            i = idx[k]
+            if np.ptp(t[i]) == 0 or np.ptp(sa[i]) == 0 or np.ptp(sb[i]) == 0:
+                continue  # a degenerate resample of identical teams: no rank order
+            diffs[k] += (m.spearman(sb[i], t[i]) - m.spearman(sa[i], t[i])) / len(per)
+    low, high = np.quantile(diffs, [0.025, 0.975])
+    return a_mean, b_mean, m.PairedDiff(b_mean - a_mean, float(low), float(high),
+                                        share_a_le_b=float(np.mean(diffs <= 0)),
+                                        share_a_ge_b=float(np.mean(diffs >= 0)))
 
 
 if __name__ == "__main__":
