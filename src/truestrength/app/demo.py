@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+from rich.console import Console
 
 from truestrength.app.evaluate import write_backtest
 from truestrength.app.predictors import predictor_factories
@@ -74,8 +75,11 @@ class _FitOnce:
         return self.fits[key]
 
 
-def demo(out: Path, config: Config, *, on_step: Callable[[str], None] = lambda _: None
-         ) -> DemoOutcome:
+def demo(out: Path, config: Config, *, on_step: Callable[[str], None] = lambda _: None,
+         console: Console | None = None, progress: bool = False) -> DemoOutcome:
+    """``on_step``: a line per step of five; ``console``: training's stage and epoch lines
+    and the backtest's per-predictor lines too (minutes of work must not look hung when
+    the output goes to a file); ``progress``: transient bars (a terminal only)."""
     started = time.perf_counter()
     league_dir, db_path, runs = out / "league", out / "truestrength.duckdb", out / "runs"
     league = synthetic_store(league_dir, db_path, config.synth)
@@ -84,7 +88,8 @@ def demo(out: Path, config: Config, *, on_step: Callable[[str], None] = lambda _
             f"{league.summary.n_player_rows} player rows -> {league_dir}; ingested "
             f"{league.report.games_added} games into {db_path}")
     test = data.seasons[-1]
-    trained = train(data, config, data.seasons[-2], runs)
+    trained = train(data, config, data.seasons[-2], runs, console=console,
+                    progress=progress)
     on_step(f"3/5 trained A+B on {', '.join(trained.train_seasons)}: "
             f"{trained.ensemble.fit_.stacker.describe()} -> {trained.run_dir}")
     point = next(p for p in as_of_points(data, test) if p.label == "g41")
@@ -96,7 +101,9 @@ def demo(out: Path, config: Config, *, on_step: Callable[[str], None] = lambda _
     factories["model_ab"] = lambda: _Prefitted(trained.ensemble)
     settings = config.backtest.model_copy(update={"test_seasons": [test]})
     on_step(f"5/5 backtesting {len(factories)} predictors on {test}...")
-    result = backtest(data, factories, settings, config.simulation, progress=False)
+    result = backtest(data, factories, settings, config.simulation, progress=progress,
+                      on_step=None if console is None else
+                      (lambda line: console.print(line, highlight=False)))
     truth = agreement_with_truth(data, read_truth(league_dir), factories, [test])
     bt_dir = out / "backtest"
     write_backtest(result, bt_dir, config.backtest.reference)

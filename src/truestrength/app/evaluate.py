@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from truestrength.app.predictors import predictor_factories
@@ -14,14 +15,18 @@ from truestrength.report.plots import plot_reliability
 
 
 def run_backtest(data: LeagueData, config: Config, seasons: str | None,
-                 predictors: str | None, out: Path) -> tuple[BacktestResult, Path, Path]:
-    """``seasons`` / ``predictors``: the command's spec strings, None = the config's."""
+                 predictors: str | None, out: Path, *, progress: bool = True,
+                 on_step: Callable[[str], None] | None = None
+                 ) -> tuple[BacktestResult, Path, Path]:
+    """``seasons`` / ``predictors``: the command's spec strings, None = the config's;
+    ``progress`` / ``on_step``: a bar, or a line per step (``evaluation.backtest``)."""
     settings = config.backtest
     if seasons:
         settings = settings.model_copy(update={"test_seasons": parse_seasons(seasons)})
     names = ([n.strip() for n in predictors.split(",")] if predictors
              else list(settings.predictors))
-    result = backtest(data, predictor_factories(names, config), settings, config.simulation)
+    result = backtest(data, predictor_factories(names, config), settings, config.simulation,
+                      progress=progress, on_step=on_step)
     js, md = write_backtest(result, out, settings.reference)
     return result, js, md
 

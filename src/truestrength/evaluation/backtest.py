@@ -296,9 +296,12 @@ def backtest(
     *,
     score_games: bool = True,
     progress: bool = True,
+    on_step: Callable[[str], None] | None = None,
 ) -> BacktestResult:
     """Fit every predictor on the seasons before each test season, score it on that season
-    (``settings.test_seasons``, or the last three complete seasons)."""
+    (``settings.test_seasons``, or the last three complete seasons). ``progress``: a
+    transient bar (for a terminal); ``on_step``: a line per (season, predictor) step, for
+    output that is not a terminal, where a bar shows nothing."""
     settings = settings or BacktestSection()
     simulation = simulation or SimulationSection()
     test_seasons = settings.test_seasons or default_test_seasons(data)
@@ -311,12 +314,17 @@ def backtest(
     game_rows: list[pd.DataFrame] = []
     team_rows: list[pd.DataFrame] = []
     with Progress(disable=not progress, transient=True) as bar:
-        task = bar.add_task("backtest", total=len(test_seasons) * len(predictors))
+        n_steps = len(test_seasons) * len(predictors)
+        task = bar.add_task("backtest", total=n_steps)
+        step = 0
         for fold in walk_forward(data, test_seasons):
             season, upto = fold.season, fold.upto
             points = as_of_points(upto, season)
             for name, factory in predictors.items():
                 bar.update(task, description=f"{season} {name}")
+                step += 1
+                if on_step is not None:
+                    on_step(f"backtest {step}/{n_steps}: {name} on {season}")
                 predictor = factory().fit(fold.train)
                 rows, teams = _score_points(predictor, name, upto, season, points, settings,
                                             simulation)

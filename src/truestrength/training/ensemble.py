@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 from pydantic import ValidationError
+from rich.console import Console
 
 from truestrength.base.availability import Availability
 from truestrength.base.config import Config, check_same_settings
@@ -50,13 +51,20 @@ class EnsembleFit:
     oof: pd.DataFrame  # keys, model_a, model_b, target, stacked
 
 
-def oof_frame(history: LeagueData, config: Config,
-              progress: bool = False) -> tuple[pd.DataFrame, ModelA, ModelB]:
-    """Out-of-fold scores of both base models on the training seasons, and their final fits."""
-    folds_a = out_of_fold(history, config, progress=progress)
+def oof_frame(history: LeagueData, config: Config, progress: bool = False,
+              console: Console | None = None) -> tuple[pd.DataFrame, ModelA, ModelB]:
+    """Out-of-fold scores of both base models on the training seasons, and their final fits.
+    ``console``: one line per stage (and Model A's per epoch); None = silent."""
+    say = console.print if console is not None else (lambda *_a, **_k: None)
+    seasons = history.seasons_with_players
+    say(f"stage 1/3: Model A, out of fold on {', '.join(seasons[1:])} and a final fit on "
+        f"{len(seasons)} season(s)", highlight=False)
+    folds_a = out_of_fold(history, config, progress=progress, console=console)
     model_a = ModelA.from_fitted(folds_a.final, config)
+    say("stage 2/3: Model B, out of fold and a final fit", highlight=False)
     oof_b = out_of_fold_model_b(history, config.model_b)
     model_b = ModelB(config.model_b).fit(history)
+    say("stage 3/3: the stacker on the out-of-fold scores", highlight=False)
     a = folds_a.scores.rename(columns={"score": "model_a"})[[*KEYS, "model_a"]]
     b = oof_b.rename(columns={"score": "model_b"})[[*KEYS, "model_b"]]
     oof = a.merge(b, on=KEYS, how="inner")
@@ -109,9 +117,11 @@ class EnsembleAB:
 
     name = "model_ab"
 
-    def __init__(self, config: Config | None = None, *, progress: bool = False) -> None:
+    def __init__(self, config: Config | None = None, *, progress: bool = False,
+                 console: Console | None = None) -> None:
         self.config = config or Config()
         self.progress = progress
+        self.console = console
         self.model_a: ModelA | None = None
         self.model_b: ModelB | None = None
         self.fit_: EnsembleFit | None = None
@@ -122,7 +132,8 @@ class EnsembleAB:
         return self.model_a.fitted_.train_seasons
 
     def fit(self, history: LeagueData) -> EnsembleAB:
-        oof, self.model_a, self.model_b = oof_frame(history, self.config, self.progress)
+        oof, self.model_a, self.model_b = oof_frame(history, self.config, self.progress,
+                                                         self.console)
         self.fit_ = fit_ensemble(oof, history)
         return self
 

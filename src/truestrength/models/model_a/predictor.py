@@ -79,17 +79,23 @@ class ModelAHistory:
     # Share of the held-out season's roster slots whose player the held-out run never saw
     # (they use the unknown-player embedding); None without a held-out season.
     holdout_unknown_share: float | None = None
+    # What the fit decided on its own that a reader of train_history.json should know (e.g.
+    # features switched off as constant); kept here rather than printed, since it is about
+    # the training data, not something the user has to act on.
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {"holdout_season": self.holdout_season,
                 "holdout_run": [asdict(r) for r in self.holdout_run],
                 "final_run": [asdict(r) for r in self.final_run],
-                "holdout_unknown_share": self.holdout_unknown_share}
+                "holdout_unknown_share": self.holdout_unknown_share,
+                "notes": list(self.notes)}
 
     @classmethod
     def from_dict(cls, d: dict) -> ModelAHistory:
         return cls(d["holdout_season"], [EpochRecord(**r) for r in d["holdout_run"]],
-                   [EpochRecord(**r) for r in d["final_run"]], d.get("holdout_unknown_share"))
+                   [EpochRecord(**r) for r in d["final_run"]], d.get("holdout_unknown_share"),
+                   list(d.get("notes", [])))
 
 
 @dataclass
@@ -315,10 +321,8 @@ def fit_model_a(history: LeagueData, config: Config, *, progress: bool = False,
     snaps = snapshots if snapshots is not None else cached_snapshots(history, seasons, roster)
     scaler = FeatureScaler.fit(snaps, on_constant="zero",
                                off_prefixes=tuple(section.features_off))
-    if scaler.zeroed:
-        (console or Console()).print(
-            f"model A: feature(s) constant over {', '.join(seasons)} are switched off: "
-            f"{', '.join(scaler.zeroed)}", highlight=False)
+    notes = ([f"feature(s) constant over {', '.join(seasons)} are switched off: "
+              f"{', '.join(scaler.zeroed)}"] if scaler.zeroed else [])
     # The final model knows every player of the training seasons.
     logs = history.player_logs
     vocab = PlayerVocab.fit(logs["player_id"].to_numpy())
@@ -347,7 +351,8 @@ def fit_model_a(history: LeagueData, config: Config, *, progress: bool = False,
                                    games(seasons[0]), f"model_a ({seasons[0]})",
                                    min_games=section.game_model_min_games)
         return FittedModelA(final.model, scaler, vocab, roster, section, win_model, seasons,
-                            history.data_hash, ModelAHistory(None, [], final.history))
+                            history.data_hash, ModelAHistory(None, [], final.history,
+                                                                   notes=notes))
     holdout = seasons[-1]
     # The held-out run knows only the players of the seasons it trains on, as a model used on
     # a new season does: the held-out season's newcomers map to the unknown-player embedding,
@@ -387,7 +392,7 @@ def fit_model_a(history: LeagueData, config: Config, *, progress: bool = False,
         min_games=section.game_model_min_games)
     return FittedModelA(final.model, scaler, vocab, roster, section, win_model, seasons,
                         history.data_hash, ModelAHistory(holdout, first.history, final.history,
-                                                         unknown_share))
+                                                         unknown_share, notes))
 
 
 def _unknown_share(snaps: RosterSnapshots, vocab: PlayerVocab) -> float:
