@@ -17,8 +17,9 @@ from rich.console import Console
 from rich.table import Table
 
 from truestrength.base.config import Config, load_config, with_overrides
-from truestrength.base.errors import DataError, TrueStrengthError
+from truestrength.base.errors import ConfigError, DataError, TrueStrengthError
 from truestrength.data.store import DB_ENV_VAR, default_db_path
+from truestrength.report.terminal import metric_tables, prediction_table, store_table
 
 app = typer.Typer(
     add_completion=False,
@@ -48,15 +49,66 @@ def _command(fn: F) -> F:
             console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
             raise typer.Exit(code=1) from None
 
-    return app.command()(run)  # type: ignore[return-value]
+    # The command list shows the docstring's first paragraph; its source line breaks would
+    # show as broken wraps there, so it is given as one line that rich wraps to the width.
+    doc = (fn.__doc__ or "").strip().split("\n\n")[0]
+    return app.command(short_help=" ".join(doc.split()))(run)  # type: ignore[return-value]
+
+
+# --db / --config given before the subcommand (the callback below); merged with the ones
+# given after it by _db / _config_path. Reset on every invocation.
+_global: dict[str, Path | None] = {"db": None, "config": None}
+
+
+def _version(value: bool) -> None:
+    if value:
+        from truestrength.base.manifest import code_version
+
+        console.print(f"truestrength {code_version()}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    db: Path | None = typer.Option(
+        None, "--db", help=f"DuckDB store (default: ${DB_ENV_VAR} or data/truestrength.duckdb); "
+        "before or after the command."),
+    config: Path | None = typer.Option(
+        None, "--config", "-c", help="YAML configuration file; before or after the command."),
+    version: bool = typer.Option(False, "--version", is_eager=True, callback=_version,
+                                 help="Print the version (with the git commit) and exit."),
+) -> None:
+    """TrueStrength: rank NBA teams by true strength from their rosters."""
+    _global.update(db=db, config=config)
+
+
+def _merged(name: str, after: Path | None) -> Path | None:
+    before = _global.get(name)
+    if before is not None and after is not None and before.resolve() != after.resolve():
+        raise ConfigError(f"--{name} given twice with different values: {before} (before the "
+                          f"command) and {after} (after it); give it once")
+    return after if after is not None else before
 
 
 def _db(db: Path | None) -> Path:
-    return db if db is not None else default_db_path()
+    got = _merged("db", db)
+    return got if got is not None else default_db_path()
+
+
+def _config_path(path: Path | None) -> Path | None:
+    return _merged("config", path)
 
 
 def _config(path: Path | None) -> Config:
-    return load_config(path)
+    return load_config(_config_path(path))
+
+
+def _lines():
+    """Where a long step reports progress when the output is not a terminal (a log, a
+    file): plain lines, since a progress bar shows nothing there. None in a terminal."""
+    if console.is_terminal:
+        return None
+    return lambda line: console.print(line, highlight=False, soft_wrap=True)
 
 
 def _table(title: str, columns: list[str], rows: list[list[str]], **kw) -> Table:
@@ -129,14 +181,8 @@ def info(db: Path | None = DbOption) -> None:
     from truestrength.app import store as jobs
 
     got = jobs.info(_db(db))
-    table = Table(title=f"{got.path}  (data hash {got.data_hash})")
-    for col in ("season", "regular", "cup", "play-in", "playoff", "first", "last",
-                "rows", "players"):
-        table.add_column(col, justify="right")
-    for r in got.seasons.itertuples(index=False):
-        table.add_row(r.season, *(str(x) for x in (r.regular, r.cup_final, r.play_in,
-                      r.playoff)), str(r.first), str(r.last), str(r.rows), str(r.players))
-    console.print(table)
+    console.print(store_table(f"{got.path}  (data hash {got.data_hash})", got.seasons,
+                              console.width))
     c = got.counts
     console.print(f"teams: {c['teams']}, players: {c['players']}, games: {c['games']}, "
                   f"player rows: {c['player_game_logs']}, playoff series: "
@@ -221,16 +267,12 @@ def backtest(
     from truestrength.app.evaluate import run_backtest
     from truestrength.app.store import load_data
 
-    result, js, md = run_backtest(load_data(_db(db)), _config(config), seasons, predictors, out)
-    t = result.table().T
-    table = Table(title=f"backtest {', '.join(result.meta.test_seasons)}: mean over test "
-                  f"seasons ({result.meta.seconds} s)")
-    table.add_column("metric")
-    for name in t.columns:
-        table.add_column(name, justify="right")
-    for metric, row in t.iterrows():
-        table.add_row(metric, *(f"{v:.3f}" for v in row.to_numpy()))
-    console.print(table)
+    result, js, md = run_backtest(load_data(_db(db)), _config(config), seasons, predictors, out,
+                                  progress=console.is_terminal, on_step=_lines())
+    for table in metric_tables(f"backtest {', '.join(result.meta.test_seasons)}: mean over "
+                               f"test seasons ({result.meta.seconds} s)", result.table().T,
+                               console.width):
+        console.print(table)
     console.print(f"wrote {js} and {md}")
 
 
@@ -328,8 +370,9 @@ def train(
     from truestrength.app.store import load_data
 
     data = load_data(_db(db))
-    with console.status("training Model A, Model B and the stacker..."):
-        got = train_run(data, _config(config), up_to, out)
+    # Stage and epoch lines always; a transient bar only in a terminal.
+    got = train_run(data, _config(config), up_to, out, console=console,
+                    progress=console.is_terminal)
     fa = got.ensemble.model_a.fitted_
     console.print(f"Model A: {len(fa.history.final_run)} epochs on {len(fa.train_seasons)} "
                   f"seasons (hold-out {fa.history.holdout_season}); Model B objective "
@@ -340,13 +383,20 @@ def train(
 
 @_command
 def predict(
-    date: str = typer.Option(..., "--date", help="Predict from games before this date "
-                             "(YYYY-MM-DD)."),
+    date: str = typer.Option(..., "--date", metavar="YYYY-MM-DD",
+                             help="Predict from games strictly before this date, written "
+                             "YYYY-MM-DD (e.g. 2023-01-15)."),
     run: Path | None = typer.Option(None, "--run", help="Trained run (default: latest)."),
     runs: Path = typer.Option(Path("runs"), "--runs", help="Runs folder."),
     injuries: Path | None = typer.Option(
-        None, "--injuries", help="CSV of player,team,status[,return_date]: who is out "
-        "(out/doubtful/questionable/probable) and until when (YYYY-MM-DD)."),
+        None, "--injuries", help="CSV with columns player, team, status and optionally "
+        "return_date: who is out (status out, doubtful, questionable or probable) and "
+        "until when (YYYY-MM-DD)."),
+    top: int | None = typer.Option(None, "--top", min=1, help="Show the first N teams by "
+                                   "strength (the files hold all)."),
+    force: bool = typer.Option(False, "--force", help="Replace an output folder that holds "
+                               "another prediction (other run, store, configuration or "
+                               "injuries file)."),
     db: Path | None = DbOption,
     config: Path | None = ConfigOption,
 ) -> None:
@@ -360,9 +410,13 @@ def predict(
     when = parse_date(date, "--date")
     run_dir = resolve_run(run, runs)
     # no --config: predict under the configuration the run was trained with
+    config = _config_path(config)
     cfg = _config(config) if config is not None else None
-    got = predict_run(load_data(_db(db)), cfg, run_dir, when, runs, injuries=injuries)
+    got = predict_run(load_data(_db(db)), cfg, run_dir, when, runs, injuries=injuries,
+                      force=force)
     preds = got.predictions
+    for warning in got.warnings:
+        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
     if preds.meta.schedule == "expected":
         console.print(f"[yellow]note:[/] the store has no schedule of {preds.season} after "
                       f"{preds.date:%Y-%m-%d}; odds use an expected schedule of "
@@ -377,7 +431,7 @@ def predict(
     if got.in_sample:
         console.print(f"[yellow]note:[/] {preds.season} is one of the run's training seasons; "
                       "these are in-sample predictions, not forecasts")
-    print_predictions(preds)
+    console.print(prediction_table(preds, console.width, top))
     console.print(availability_summary(preds), highlight=False)
     console.print(f"wrote {', '.join(f.name for f in got.files)} and run_manifest.json "
                   f"to {got.out_dir}")
@@ -399,30 +453,6 @@ def availability_summary(preds) -> str:
     return text + "; see absences.csv"
 
 
-def print_predictions(preds) -> None:
-    weights = ", ".join(f"{m} {w:+.2f}" for m, w in zip(preds.meta.stacker_models,
-                                                        preds.meta.stacker_weights,
-                                                        strict=True))
-    t = Table(title=f"TrueStrength {preds.season} at {preds.date:%Y-%m-%d} "
-              f"(stacker: {weights})")
-    for col in ("#", "team", "conf", "W-L", "strength", "conf #", "stand #", "playoffs",
-                "finals", "title", "A/B", "label", "top driver"):
-        t.add_column(col, justify="left" if col in ("team", "label", "top driver") else "right",
-                     no_wrap=True)
-    for r in preds.table.itertuples():
-        drivers = preds.drivers.get(r.team_id, [])
-        driver = drivers[0].player if drivers else "-"
-        t.add_row(str(r.league_rank), r.team, r.conference, f"{r.wins}-{r.losses}",
-                  f"{r.strength:.1f}", str(r.conference_rank), str(r.standings_rank),
-                  f"{r.p_playoffs:.0%}", f"{r.p_finals:.0%}", f"{r.p_title:.1%}",
-                  f"{r.rank_model_a}/{r.rank_model_b}", r.label,
-                  driver + (" *" if r.attention_degenerate else ""))
-    t.caption = ("conf # = conference rank by strength, stand # = in the standings; A/B = "
-                 "league rank by Model A / B; * = attention degenerate, drivers unreliable. "
-                 "All columns, and every driver, are in predictions.csv.")
-    console.print(t)
-
-
 @_command
 def demo(
     out: Path = typer.Option(Path("demo"), "--out", help="Folder for the demo's files."),
@@ -438,7 +468,8 @@ def demo(
 
     cfg = with_overrides(_config(config), "demo", n_seasons=seasons)
     cfg = with_overrides(cfg, "synth", n_seasons=cfg.demo.n_seasons, seed=seed)
-    got = run_demo(out, cfg, on_step=lambda line: console.print(line, highlight=False))
+    got = run_demo(out, cfg, on_step=lambda line: console.print(line, highlight=False),
+                   console=console, progress=console.is_terminal)
     preds = got.predicted.predictions
     test = preds.season
     console.print(_table(f"{test} at {got.point.date:%Y-%m-%d} (synthetic league)",
