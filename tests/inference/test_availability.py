@@ -45,6 +45,7 @@ class TruthScorer:
     def __init__(self, ability: pd.Series) -> None:
         self.ability = ability
         self.roster = CONFIG.roster
+        self.rapm = CONFIG.rapm
         self.win_model = LogisticWinModel(home_advantage=0.4, slope=1.0, n_games=0)
 
     def score(self, snaps):

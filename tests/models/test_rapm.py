@@ -1,9 +1,7 @@
-"""rapm: plain player RAPM (models.rapm).
-
-Known answers: a small league whose margins are made exactly from chosen player values
-and a home edge, with minutes that vary from game to game so that teammates separate; the
-ridge with a tiny penalty must give back those values. The forecast at a date must not move
-when anything on or after that date changes, and must move when a game before it does.
+"""rapm: plain player RAPM (models.rapm); the ridge itself is tested in
+tests/features/test_rapm_fit.py on the same league (features/rapm_league.py). The forecast
+at a date must not move when anything on or after that date changes, and must move when a
+game before it does.
 """
 
 from __future__ import annotations
@@ -11,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.linear_model import Ridge
 
+from features.rapm_league import N_TEAMS, SEASONS, league
 from truestrength.app.predictors import predictor_factories
 from truestrength.base.config import BacktestSection, Config, RapmSection, SimulationSection
 from truestrength.base.errors import DataError, NotFittedError
@@ -26,96 +24,6 @@ from truestrength.models.rapm import (
     refit_date,
     rotation_states,
 )
-
-N_TEAMS, PER_TEAM = 6, 7
-SEASONS = ("2015-16", "2016-17", "2017-18")
-HOME = 3.0
-
-
-def league(seed: int = 0, *, days: int = 60, neutral_rate: float = 0.0,
-           noise: float = 0.0) -> tuple[LeagueData, pd.Series]:
-    """Three short seasons of six teams of seven players. Each game, each team spreads 240
-    minutes over its players at random; the home margin is HOME (none on a neutral site)
-    plus the sum of value x 5 x minutes / 240 at home minus the same on the road."""
-    rng = np.random.default_rng(seed)
-    value = pd.Series(rng.normal(0, 3, N_TEAMS * PER_TEAM),
-                      index=np.arange(1, N_TEAMS * PER_TEAM + 1) + 1000)
-    roster = {100 + t: value.index[t * PER_TEAM:(t + 1) * PER_TEAM] for t in range(N_TEAMS)}
-    games, logs = [], []
-    for si, season in enumerate(SEASONS):
-        start = pd.Timestamp(f"{2015 + si}-11-02")
-        for day in range(days):
-            date = start + pd.Timedelta(days=day)
-            order = rng.permutation(list(roster))
-            for h, r in zip(order[::2], order[1::2], strict=True):
-                gid = f"g{len(games):05d}"
-                neutral = bool(rng.random() < neutral_rate)
-                strength = {}
-                for team in (h, r):
-                    mins = rng.dirichlet(np.full(PER_TEAM, 3.0)) * 240
-                    strength[team] = float((value[roster[team]].to_numpy() * mins).sum()
-                                           * 5 / 240)
-                    logs += [(gid, season, date, int(team), int(p), float(m))
-                             for p, m in zip(roster[team], mins, strict=True)]
-                margin = (0 if neutral else HOME) + strength[h] - strength[r] \
-                    + rng.normal(0, noise)
-                games.append((gid, season, date, "regular", int(h), int(r), 100 + margin,
-                              100.0, neutral, True))
-    g = pd.DataFrame(games, columns=["game_id", "season", "game_date", "kind", "home_team_id",
-                                     "road_team_id", "home_pts", "road_pts", "neutral_site",
-                                     "counts_for_standings"])
-    pl = pd.DataFrame(logs, columns=["game_id", "season", "game_date", "team_id", "player_id",
-                                     "minutes"])
-    ts = pd.DataFrame([(s, t) for s in SEASONS for t in roster], columns=["season", "team_id"])
-    return LeagueData({"games": g, "player_logs": pl, "team_seasons": ts}, "test"), value
-
-
-def test_ridge_recovers_the_player_values_and_home_edge_margins_were_made_from():
-    data, value = league()
-    at = data.games["game_date"].max() + pd.Timedelta(days=1)
-    fit = fit_rapm(data.games, data.player_logs, at, RapmSection(alpha=1e-4))
-    assert fit.n_games == len(data.games)
-    # Adding the same number to every player moves no margin (each side's shares sum to 5),
-    # so values are known only up to the league's level: the ridge puts its mean at 0.
-    coef = fit.coef.reindex(value.index).to_numpy()
-    assert abs(coef.mean()) < 1e-3 < abs(value.mean())
-    np.testing.assert_allclose(coef, value.to_numpy() - value.mean(), atol=1e-3)
-    assert fit.home == pytest.approx(HOME, abs=1e-3)
-
-
-def test_a_strong_penalty_shrinks_values_towards_zero_but_keeps_their_order():
-    data, value = league(noise=6.0)
-    at = data.games["game_date"].max() + pd.Timedelta(days=1)
-    weak = fit_rapm(data.games, data.player_logs, at, RapmSection(alpha=1.0))
-    strong = fit_rapm(data.games, data.player_logs, at, RapmSection(alpha=30.0))
-    assert np.abs(strong.coef).sum() < 0.6 * np.abs(weak.coef).sum()
-    # The order survives noise of half an NBA margin's spread.
-    rho = pd.Series(strong.coef).reindex(value.index).rank().corr(value.rank())
-    assert rho > 0.75
-    # Home court is not penalised: it stays near the truth however strong the penalty.
-    assert strong.home == pytest.approx(HOME, abs=0.5)
-
-
-def test_ridge_equals_sklearn_ridge_with_the_decay_as_sample_weight():
-    # All neutral: no home column, so sklearn's Ridge (which would penalise it) is the same
-    # problem; the weights must be 0.5 ** (age / half-life).
-    data, _ = league(neutral_rate=1.0, noise=8.0, days=20)
-    at = data.games["game_date"].max() + pd.Timedelta(days=3)
-    section = RapmSection(alpha=7.0, half_life_years=0.5)
-    fit = fit_rapm(data.games, data.player_logs, at, section)
-    logs = data.player_logs
-    team_min = logs.groupby(["game_id", "team_id"])["minutes"].transform("sum")
-    home = logs["team_id"].to_numpy() == data.games.set_index("game_id").loc[
-        logs["game_id"], "home_team_id"].to_numpy()
-    x = (5 * logs["minutes"] / team_min * np.where(home, 1, -1)).to_numpy()
-    X = pd.DataFrame({"g": logs["game_id"], "p": logs["player_id"], "x": x}).pivot_table(
-        index="g", columns="p", values="x", fill_value=0.0).reindex(data.games["game_id"])
-    age = (at - data.games["game_date"]).dt.days.to_numpy()
-    ridge = Ridge(alpha=7.0, fit_intercept=False).fit(
-        X.to_numpy(), (data.games["home_pts"] - data.games["road_pts"]).to_numpy(),
-        sample_weight=0.5 ** (age / (365.25 * 0.5)))
-    np.testing.assert_allclose(fit.coef.reindex(X.columns).to_numpy(), ridge.coef_, atol=1e-8)
-    assert fit.home == 0.0
 
 
 def test_rotation_is_the_share_of_the_last_five_games_minutes_times_five():
@@ -136,13 +44,6 @@ def test_rotation_is_the_share_of_the_last_five_games_minutes_times_five():
     full = shares[(shares["team_id"] == team) & (shares["state"] == newest)]
     np.testing.assert_allclose(full.set_index("player_id")["share"].reindex(want.index),
                                want.to_numpy())
-
-
-def test_refits_on_the_monday_of_each_week():
-    assert refit_date(pd.Timestamp("2018-10-16"), 7) == pd.Timestamp("2018-10-15")  # Tue
-    assert refit_date(pd.Timestamp("2018-10-21"), 7) == pd.Timestamp("2018-10-15")  # Sun
-    assert refit_date(pd.Timestamp("2018-10-22"), 7) == pd.Timestamp("2018-10-22")  # Mon
-    assert refit_date(pd.Timestamp("2018-10-21"), 1) == pd.Timestamp("2018-10-21")
 
 
 def _fitted(data: LeagueData, section: RapmSection | None = None) -> Rapm:

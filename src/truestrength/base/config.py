@@ -161,6 +161,13 @@ class RosterSection(_Section):
     rotation_min_minutes: float = Field(15.0, ge=0)  # newcomer baseline: a rotation player
     rotation_min_games: int = Field(20, ge=1)
     newcomer_quantile: float = Field(0.25, ge=0, le=1)
+    # Two player features from the plus-minus evidence (``features.player_rapm``, issue 10):
+    # his RAPM coefficient in the weekly refit in force at the date (settings: the ``rapm``
+    # section) and log1p of the decayed games behind it, so a rookie's 0 differs from a known
+    # average player's. Off: the arrays are exactly those of before the feature existed.
+    # Off by default: on 2017-18/2018-19 it lowered pooled game log loss by 0.0016, within
+    # noise and at a Spearman cost (BENCHMARKS.md "Model A with a RAPM feature (issue 10)").
+    rapm_feature: bool = False
     # Snapshots of a (data, config, seasons) are cached here; None builds them every time.
     # Where the cache lives does not change a snapshot, so it is not part of the cache key.
     cache_dir: str | None = "cache/features"

@@ -106,7 +106,7 @@ def verify_synthetic(config: Config, *, console: Console | None = None) -> Check
     check = _training_check("synthetic league (true strengths known)", fitted, config)
     # Agreement with the truth on the held-out season, at every date.
     hold = fitted.history.holdout_season or fitted.train_seasons[-1]
-    snaps = build_snapshots(data, [hold], fitted.roster)
+    snaps = build_snapshots(data, [hold], fitted.roster, rapm=fitted.rapm)
     scores, _ = fitted.score(snaps)
     k = snaps.keys.assign(score=scores).merge(
         truth.rename(columns={"game_date": "date"}), on=["season", "date", "team_id"])

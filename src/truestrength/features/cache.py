@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 import truestrength
-from truestrength.base.config import RosterSection
+from truestrength.base.config import RapmSection, RosterSection
 from truestrength.base.io import atomic_write
 from truestrength.base.league import LeagueData
 from truestrength.base.seasons import to_days
@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 FINGERPRINT_MODULES = (
     "truestrength.features.roster",
     "truestrength.features.player_stats",
+    "truestrength.features.player_rapm",
     "truestrength.features.cache",
     "truestrength.base.league",
     "truestrength.base.seasons",
@@ -64,7 +65,7 @@ def code_fingerprint() -> str:
 
 
 def cache_key(data: LeagueData, seasons: list[str] | None, config: RosterSection,
-              dates: str | list = "game_dates") -> str:
+              dates: str | list = "game_dates", rapm: RapmSection = RapmSection()) -> str:
     spec = {
         "schema": SCHEMA_VERSION,
         "code": code_fingerprint(),
@@ -76,6 +77,8 @@ def cache_key(data: LeagueData, seasons: list[str] | None, config: RosterSection
         "seasons_given": seasons is not None,  # changes how explicit dates are paired
         "dates": dates if isinstance(dates, str) else to_days(list(dates)).tolist(),
         "config": config.model_dump(mode="json", exclude={"cache_dir"}),
+        # The ridge settings change the RAPM features only when they are built.
+        "rapm": rapm.model_dump(mode="json") if config.rapm_feature else None,
     }
     blob = json.dumps(spec, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(blob.encode()).hexdigest()[:24]
@@ -90,20 +93,21 @@ def snapshots(
     seasons: list[str] | None,
     config: RosterSection,
     dates: str | list = "game_dates",
+    rapm: RapmSection = RapmSection(),
 ) -> RosterSnapshots:
-    """The snapshots ``build_snapshots(data, seasons, config, dates)`` returns, from the cache
-    in ``config.cache_dir`` when an entry for exactly these inputs exists (built and stored
-    otherwise); with ``cache_dir`` None, simply built."""
+    """The snapshots ``build_snapshots(data, seasons, config, dates, rapm=rapm)`` returns,
+    from the cache in ``config.cache_dir`` when an entry for exactly these inputs exists
+    (built and stored otherwise); with ``cache_dir`` None, simply built."""
     if config.cache_dir is None:
-        return build_snapshots(data, seasons, config, dates)
-    key = cache_key(data, seasons, config, dates)
+        return build_snapshots(data, seasons, config, dates, rapm=rapm)
+    key = cache_key(data, seasons, config, dates, rapm)
     npz_path, keys_path = _paths(Path(config.cache_dir), key)
     if npz_path.exists() and keys_path.exists():
         try:
             return _load(npz_path, keys_path)
         except Exception as exc:  # a damaged entry is rebuilt, not trusted
             log.warning("roster cache entry %s unreadable (%s); rebuilding", npz_path, exc)
-    snaps = build_snapshots(data, seasons, config, dates)
+    snaps = build_snapshots(data, seasons, config, dates, rapm=rapm)
     _save(snaps, npz_path, keys_path)
     return snaps
 

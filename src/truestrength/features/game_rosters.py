@@ -20,6 +20,10 @@ Each side keeps its ``max_players`` players with the most minutes (the roster sl
 snapshots, so the same tensors and network take both). ``minutes`` is the minutes played in
 the game, the same unit (minutes per game) as a snapshot's recent mean minutes.
 
+With ``roster.rapm_feature`` every row also carries the RAPM pair of ``roster.py`` at the
+game's date (the refit in force then: games strictly before its refit date, so never the
+game itself), the same values a snapshot on that date gives the player.
+
 Rest: ``home_rest``/``road_rest`` are the days since the team's previous game of the season
 in the games table (any kind; the first game of a season counts as ``REST_CAP`` days), capped
 at ``REST_CAP``; 1 means the second night of a back-to-back.
@@ -32,11 +36,17 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from truestrength.base.config import RosterSection
+from truestrength.base.config import RapmSection, RosterSection
 from truestrength.base.errors import DataError
 from truestrength.base.league import LeagueData
 from truestrength.base.seasons import previous_season, to_days
-from truestrength.features.player_stats import FEATURE_NAMES, LeagueState, regular_player_logs
+from truestrength.features.player_rapm import RapmValues
+from truestrength.features.player_stats import (
+    FEATURE_NAMES,
+    LeagueState,
+    feature_names,
+    regular_player_logs,
+)
 from truestrength.features.roster import RosterSnapshots, check_finite, resolve_seasons
 
 __all__ = ["GAME_COLUMNS", "REST_CAP", "GameRosters", "build_game_rosters"]
@@ -109,9 +119,11 @@ def _rest_days(data: LeagueData, seasons: list[str]) -> pd.DataFrame:
 
 
 def build_game_rosters(data: LeagueData, seasons: list[str] | None = None,
-                       config: RosterSection = RosterSection()) -> GameRosters:
+                       config: RosterSection = RosterSection(), *,
+                       rapm: RapmSection = RapmSection()) -> GameRosters:
     """Both sides of every standings game of ``seasons`` (default: every season with player
-    rows) as played, with pre-game features (see the module docstring)."""
+    rows) as played, with pre-game features (see the module docstring); ``rapm`` is read
+    only with ``config.rapm_feature``."""
     resolved = resolve_seasons(data, seasons)
     needed = set(resolved) | {previous_season(s) for s in resolved} | {
         previous_season(previous_season(s)) for s in resolved}
@@ -119,6 +131,8 @@ def build_game_rosters(data: LeagueData, seasons: list[str] | None = None,
     logs = regular_player_logs(pl[pl["season"].isin(needed)],
                                games[games["season"].isin(needed)])
     state = LeagueState(logs, config)
+    values = RapmValues(data, rapm) if config.rapm_feature else None
+    names = feature_names(config)
     rest = _rest_days(data, resolved)
     conf = data.team_seasons.set_index(["season", "team_id"])["conference"]
 
@@ -129,7 +143,8 @@ def build_game_rosters(data: LeagueData, seasons: list[str] | None = None,
             continue
         played = logs[(logs["season"] == season) & (logs["minutes"] > 0)
                       & logs["game_id"].isin(sg["game_id"])]
-        g, sides, n_drop = _build_season(state, season, sg, played, config.max_players)
+        g, sides, n_drop = _build_season(state, season, sg, played, config.max_players,
+                                         values, names)
         dropped += n_drop
         if g.empty:
             continue
@@ -150,13 +165,14 @@ def build_game_rosters(data: LeagueData, seasons: list[str] | None = None,
         player_ids=np.concatenate([p[2] for p in side_parts]),
         minutes=np.concatenate([p[3] for p in side_parts]),
         mask=np.concatenate([p[4] for p in side_parts]),
-        feature_names=FEATURE_NAMES)
+        feature_names=names)
     check_finite(out_sides, "game roster")
     return GameRosters(pd.concat(game_parts, ignore_index=True), out_sides, dropped)
 
 
 def _build_season(state: LeagueState, season: str, sg: pd.DataFrame, played: pd.DataFrame,
-                  max_players: int):
+                  max_players: int, rapm_values: RapmValues | None,
+                  names: tuple[str, ...]):
     idx, prev = state.index[season], state.index.get(previous_season(season))
     sg = sg.reset_index(drop=True)
     # Side s of game i is row 2i + s; every player row is placed on its side.
@@ -177,14 +193,15 @@ def _build_season(state: LeagueState, season: str, sg: pd.DataFrame, played: pd.
     day = to_days(rows["game_date"])
     mins = rows["minutes"].to_numpy(np.float64)
 
-    feats = np.full((len(rows), len(FEATURE_NAMES)), np.nan)
+    feats = np.full((len(rows), len(names)), np.nan)
+    nf = len(FEATURE_NAMES)
     has = np.zeros(len(rows), bool)
     from_prev = np.zeros(len(rows), bool)
     st = idx.player_state(pid, day, 1)
     cur = np.flatnonzero(st.n > 0)
     if len(cur):
         v, _ = state.features(season, pid[cur], day[cur], st.team[cur])
-        feats[cur] = np.column_stack([v[n] for n in FEATURE_NAMES])
+        feats[cur, :nf] = np.column_stack([v[n] for n in FEATURE_NAMES])
         has[cur] = True
     if prev is not None:
         rest = np.flatnonzero(~has)
@@ -192,8 +209,12 @@ def _build_season(state: LeagueState, season: str, sg: pd.DataFrame, played: pd.
         ok = rest[pst.n > 0]
         if len(ok):
             v, _ = state.features(previous_season(season), pid[ok], day[ok], pst.team[pst.n > 0])
-            feats[ok] = np.column_stack([v[n] for n in FEATURE_NAMES])
+            feats[ok, :nf] = np.column_stack([v[n] for n in FEATURE_NAMES])
             has[ok], from_prev[ok] = True, True
+    if rapm_values is not None:
+        # Only rows with box-score features are kept: the others are left out of the set.
+        extra = rapm_values.features(pid[has], day[has])
+        feats[has, nf:] = np.column_stack([extra[n] for n in names[nf:]])
 
     side, pid, mins, feats, from_prev = (a[has] for a in (side, pid, mins, feats, from_prev))
     order = np.lexsort((pid, -mins, side))
@@ -204,7 +225,7 @@ def _build_season(state: LeagueState, season: str, sg: pd.DataFrame, played: pd.
     side, pid, mins, feats, from_prev, rank = (a[keep] for a in (side, pid, mins, feats,
                                                                   from_prev, rank))
     n_side = 2 * len(sg)
-    x = np.zeros((n_side, max_players, len(FEATURE_NAMES)), np.float32)
+    x = np.zeros((n_side, max_players, len(names)), np.float32)
     pids = np.zeros((n_side, max_players), np.int64)
     minutes = np.zeros((n_side, max_players), np.float32)
     mask = np.zeros((n_side, max_players), bool)

@@ -33,6 +33,7 @@ import pandas as pd
 from truestrength.base.config import RosterSection
 from truestrength.base.errors import DataError
 from truestrength.base.seasons import previous_season, to_days
+from truestrength.features.player_rapm import RAPM_FEATURES
 
 STATS = ("pts", "oreb", "dreb", "ast", "stl", "blk", "tov", "pf", "pm")
 COUNTS = ("min", *STATS, "tsa", "use", "team_use", "team_min")
@@ -357,3 +358,9 @@ FEATURE_NAMES: tuple[str, ...] = (
     *(f"prior_{n}" for n in RATE_BLOCK),
     "prior_gp_log1p", "prior_newcomer",
 )  # fmt: skip
+
+
+def feature_names(config: RosterSection) -> tuple[str, ...]:
+    """The player features of a roster row under ``config``: :data:`FEATURE_NAMES`, then the
+    RAPM pair (``features.player_rapm.RAPM_FEATURES``) when ``config.rapm_feature``."""
+    return FEATURE_NAMES + (RAPM_FEATURES if config.rapm_feature else ())

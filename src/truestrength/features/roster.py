@@ -69,6 +69,15 @@ games before d, resp. all of T's games before d):
 Prior reliability: ``prior_gp_log1p`` = log1p(previous-season games), ``prior_newcomer`` = 1.0
 when he has no previous-season games.
 
+Plus-minus evidence (only with ``roster.rapm_feature``; appended after the features above,
+which are unchanged): ``rapm_value``, his coefficient in the RAPM ridge refit in force at d
+(``features.player_rapm``: the refit on the Monday-anchored ``rapm.refit_days`` block start
+<= d, from all games and player rows of ``data`` strictly before that refit date, regular
+season and playoffs, every season), in points of margin per full game on the floor; and
+``rapm_weight_log1p``, log1p of the decayed full games on the floor behind it. A player never
+seen before the refit date gets 0 and 0. It depends on the player and the date only, so a
+previous-season fallback row and a moved player carry the same values as anywhere else.
+
 Availability (``build_snapshots(..., availability=...)``, the prediction path only): a
 player out on a date (``Availability.out_on``) has no candidate row that date, so the next
 players by recent minutes fill the set; a traded player's rows go to his new team on dates on
@@ -90,14 +99,16 @@ import numpy as np
 import pandas as pd
 
 from truestrength.base.availability import Availability
-from truestrength.base.config import RosterSection
+from truestrength.base.config import RapmSection, RosterSection
 from truestrength.base.errors import DataError
 from truestrength.base.league import LeagueData
 from truestrength.base.seasons import from_days, previous_season, season_start_year, to_days
+from truestrength.features.player_rapm import RapmValues
 from truestrength.features.player_stats import (
     FEATURE_NAMES,
     LeagueState,
     SeasonIndex,
+    feature_names,
     regular_player_logs,
 )
 
@@ -111,7 +122,8 @@ __all__ = [
 ]
 
 # Bump when a feature's definition or the array layout changes: it is part of the cache key.
-SCHEMA_VERSION = 1
+# (2: the optional RAPM pair; with it off the arrays are those of 1.)
+SCHEMA_VERSION = 2
 
 KEY_COLUMNS = ("season", "date", "team_id", "conference", "n_players", "from_previous_season")
 
@@ -194,12 +206,15 @@ def build_snapshots(
     dates: str | list = "game_dates",
     *,
     availability: Availability | None = None,
+    rapm: RapmSection = RapmSection(),
 ) -> RosterSnapshots:
     """Snapshots of every team of each season at each date (see the module docstring).
 
     ``availability`` (prediction only, never training): players out on a date have no row
     that date, so the next players by minutes fill the set; a traded player's rows go to
-    his new team from the roster date on (see "Availability" in the module docstring)."""
+    his new team from the roster date on (see "Availability" in the module docstring).
+    ``rapm``: the ridge settings of the RAPM features, read only with
+    ``config.rapm_feature``."""
     resolved = resolve_seasons(data, seasons)
     by_season = snapshot_days(data, seasons, resolved, dates)
     # The previous-season fallback roster needs its own prior: two seasons back.
@@ -209,14 +224,17 @@ def build_snapshots(
     logs = regular_player_logs(pl[pl["season"].isin(needed)],
                                games[games["season"].isin(needed)])
     state = LeagueState(logs, config)
+    # Every season of ``data`` before each refit date feeds the ridge, not only ``needed``.
+    values = RapmValues(data, rapm) if config.rapm_feature else None
     team_seasons = data.team_seasons
     parts = []
     for season in resolved:
         if season not in by_season:
             continue
         teams = team_seasons.loc[team_seasons["season"] == season, ["team_id", "conference"]]
-        parts.append(_build_season(state, season, by_season[season], teams, availability))
-    out = _concat(parts, config.max_players)
+        parts.append(_build_season(state, season, by_season[season], teams, availability,
+                                   values))
+    out = _concat(parts, config.max_players, feature_names(config))
     check_finite(out, "built")
     return out
 
@@ -308,7 +326,8 @@ def _apply_availability(rows: _Rows, days: np.ndarray, availability: Availabilit
 
 
 def _build_season(state: LeagueState, season: str, days: np.ndarray,
-                  teams: pd.DataFrame, availability: Availability | None = None
+                  teams: pd.DataFrame, availability: Availability | None = None,
+                  rapm_values: RapmValues | None = None
                   ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """One season's snapshots as (keys, x, player_ids, minutes, mask)."""
     cfg = state.config
@@ -343,16 +362,21 @@ def _build_season(state: LeagueState, season: str, days: np.ndarray,
     group = sel.date_i * n_teams + np.searchsorted(team_ids, sel.team)
     groups, snap = np.unique(group, return_inverse=True)
     n_snap = len(groups)
-    feats = np.empty((len(sel.pid), len(FEATURE_NAMES)))
+    names = feature_names(cfg)
+    feats = np.empty((len(sel.pid), len(names)))
     for src, s in ((0, season), (1, prev_season)):
         i = np.flatnonzero(sel_source == src)
         if len(i) == 0:
             continue
         values, _ = state.features(s, sel.pid[i], days[sel.date_i[i]], sel.feat_team[i])
-        feats[i] = np.column_stack([values[name] for name in FEATURE_NAMES])
+        feats[i, :len(FEATURE_NAMES)] = np.column_stack([values[n] for n in FEATURE_NAMES])
+    if rapm_values is not None:
+        extra = rapm_values.features(sel.pid, days[sel.date_i])
+        feats[:, len(FEATURE_NAMES):] = np.column_stack([extra[n] for n in
+                                                         names[len(FEATURE_NAMES):]])
 
     p = cfg.max_players
-    x = np.zeros((n_snap, p, len(FEATURE_NAMES)), np.float32)
+    x = np.zeros((n_snap, p, len(names)), np.float32)
     pids = np.zeros((n_snap, p), np.int64)
     minutes = np.zeros((n_snap, p), np.float32)
     mask = np.zeros((n_snap, p), bool)
@@ -375,8 +399,9 @@ def _build_season(state: LeagueState, season: str, days: np.ndarray,
     return keys, x, pids, minutes, mask
 
 
-def _concat(parts: list, max_players: int) -> RosterSnapshots:
-    f = len(FEATURE_NAMES)
+def _concat(parts: list, max_players: int,
+            names: tuple[str, ...] = FEATURE_NAMES) -> RosterSnapshots:
+    f = len(names)
     if not parts:
         return RosterSnapshots(
             keys=pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(
@@ -385,7 +410,7 @@ def _concat(parts: list, max_players: int) -> RosterSnapshots:
             x=np.zeros((0, max_players, f), np.float32),
             player_ids=np.zeros((0, max_players), np.int64),
             minutes=np.zeros((0, max_players), np.float32),
-            mask=np.zeros((0, max_players), bool), feature_names=FEATURE_NAMES)
+            mask=np.zeros((0, max_players), bool), feature_names=names)
     keys = pd.concat([p[0] for p in parts], ignore_index=True)
     return RosterSnapshots(
         keys=keys,
@@ -393,7 +418,7 @@ def _concat(parts: list, max_players: int) -> RosterSnapshots:
         player_ids=np.concatenate([p[2] for p in parts]),
         minutes=np.concatenate([p[3] for p in parts]),
         mask=np.concatenate([p[4] for p in parts]),
-        feature_names=FEATURE_NAMES,
+        feature_names=names,
     )
 
 

@@ -47,7 +47,7 @@ def out_of_fold(data: LeagueData, config: Config, *, progress: bool = False,
     seasons = data.seasons_with_players
     _need_two(seasons)
     t0 = time.perf_counter()
-    snaps = cached_snapshots(data, seasons, config.roster)
+    snaps = cached_snapshots(data, seasons, config.roster, rapm=config.rapm)
     snap_s = time.perf_counter() - t0
     parts, fold_seconds = [], {}
     for k, fold in enumerate(walk_forward(data, seasons[1:]), start=1):

@@ -180,3 +180,26 @@ def test_held_out_run_knows_only_the_players_of_the_seasons_before_it(fitted, sy
     share = f.history.holdout_unknown_share
     assert share == pytest.approx((idx[snaps.mask] == UNK_INDEX).mean())
     assert 0 < share < 0.5
+
+
+def test_a_model_with_the_rapm_feature_saves_its_rapm_settings(synth_league, tmp_path):
+    config = Config(model_a=FAST.model_a, roster={"rapm_feature": True, "cache_dir": None},
+                    rapm={"alpha": 12.0})
+    train = synth_league.restrict_seasons(synth_league.seasons[:2])
+    model = ModelA(config).fit(train)
+    assert model.fitted_.scaler.feature_names[-2:] == ("rapm_value", "rapm_weight_log1p")
+    assert "rapm_value" not in model.fitted_.scaler.zeroed  # it varies: the network reads it
+    path = model.fitted_.save(tmp_path / "model_a.pt")
+    loaded = FittedModelA.load(path, expect=config)
+    assert loaded.rapm.alpha == 12.0 and loaded.roster.rapm_feature
+    season = synth_league.seasons[2]
+    as_of = synth_league.games.loc[synth_league.games["season"] == season, "game_date"].min() \
+        + pd.Timedelta(days=30)
+    a = model.predict(synth_league.before(as_of), season, as_of).scores
+    b = ModelA.from_fitted(loaded, config).predict(synth_league.before(as_of), season,
+                                                   as_of).scores
+    pd.testing.assert_series_equal(a, b)
+    # Predicting under other ridge settings would feed the network other features: refused.
+    other = config.model_copy(update={"rapm": config.rapm.model_copy(update={"alpha": 3.0})})
+    with pytest.raises(RunError, match="rapm.alpha: trained 12.0 vs config 3.0"):
+        FittedModelA.load(path, expect=other)

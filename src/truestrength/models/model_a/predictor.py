@@ -40,7 +40,13 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from truestrength.base.availability import Availability
-from truestrength.base.config import Config, ModelASection, RosterSection, check_same_settings
+from truestrength.base.config import (
+    Config,
+    ModelASection,
+    RapmSection,
+    RosterSection,
+    check_same_settings,
+)
 from truestrength.base.errors import ModelError, RunError, check_is_fitted
 from truestrength.base.game_model import LogisticWinModel, fit_game_model
 from truestrength.base.io import atomic_write, write_json
@@ -111,6 +117,8 @@ class FittedModelA:
     train_seasons: list[str]
     data_hash: str
     history: ModelAHistory
+    # The ridge settings of the RAPM roster features (read only with roster.rapm_feature).
+    rapm: RapmSection = field(default_factory=RapmSection)
 
     def score(self, snaps: RosterSnapshots) -> tuple[np.ndarray, np.ndarray]:
         """Scores ``[N]`` and attention ``[N, H, P]`` of raw (unscaled) snapshots."""
@@ -137,6 +145,7 @@ class FittedModelA:
             "vocab": self.vocab.to_dict(),
             "roster_config": self.roster.model_dump(mode="json"),
             "model_a_config": self.section.model_dump(mode="json"),
+            "rapm_config": self.rapm.model_dump(mode="json"),
             "win_model": self.win_model.to_dict(),
             "train_seasons": self.train_seasons,
             "data_hash": self.data_hash,
@@ -161,12 +170,16 @@ class FittedModelA:
         try:
             section = ModelASection.model_validate(ck["model_a_config"])
             roster = RosterSection.model_validate(ck["roster_config"])
+            # Checkpoints from before the RAPM features have no rapm_config (nor the feature).
+            rapm = RapmSection.model_validate(ck.get("rapm_config", {}))
         except (KeyError, ValidationError) as exc:
             raise RunError(f"{meta_path(path)}: Model A's saved configuration is not valid "
                            f"for this version ({exc}); retrain") from exc
         if expect is not None:
             check_same_settings(path, "model_a", section, expect.model_a)
             check_same_settings(path, "roster", roster, expect.roster)
+            if roster.rapm_feature:
+                check_same_settings(path, "rapm", rapm, expect.rapm)
         try:
             model = RosterSetRanker(RosterModelConfig.from_dict(ck["model_config"]))
             model.load_state_dict(state, strict=True)
@@ -174,7 +187,7 @@ class FittedModelA:
                          PlayerVocab.from_dict(ck["vocab"]), roster, section,
                          LogisticWinModel.from_dict(ck["win_model"]),
                          list(ck["train_seasons"]), ck["data_hash"],
-                         ModelAHistory.from_dict(ck["history"]))
+                         ModelAHistory.from_dict(ck["history"]), rapm)
         except (KeyError, TypeError, ValueError, RuntimeError) as exc:
             # RuntimeError: load_state_dict's missing / unexpected / mis-shaped weights
             raise RunError(f"{path}: the weights and {meta_path(path).name} do not make a "
@@ -268,7 +281,7 @@ class ModelA:
         check_is_fitted(self, "fitted_")
         f = self.fitted_
         snaps = build_snapshots(known, [season], f.roster, dates=[pd.Timestamp(as_of)],
-                                availability=availability)
+                                availability=availability, rapm=f.rapm)
         teams = known.teams_of_season(season)
         raw, attn = f.score(snaps)
         team_ids = snaps.keys["team_id"].to_numpy()
@@ -313,12 +326,13 @@ def _game_tensors(games: GameRosters | None, keep: np.ndarray | None,
 def fit_model_a(history: LeagueData, config: Config, *, progress: bool = False,
                 console: Console | None = None,
                 snapshots: RosterSnapshots | None = None) -> FittedModelA:
-    section, roster = config.model_a, config.roster
+    section, roster, rapm = config.model_a, config.roster, config.rapm
     torch.set_num_threads(section.threads)
     seasons = history.seasons_with_players
     if not seasons:
         raise ModelError("model_a needs at least one season with player rows")
-    snaps = snapshots if snapshots is not None else cached_snapshots(history, seasons, roster)
+    snaps = (snapshots if snapshots is not None
+             else cached_snapshots(history, seasons, roster, rapm=rapm))
     scaler = FeatureScaler.fit(snaps, on_constant="zero",
                                off_prefixes=tuple(section.features_off))
     notes = ([f"feature(s) constant over {', '.join(seasons)} are switched off: "
@@ -331,7 +345,7 @@ def fit_model_a(history: LeagueData, config: Config, *, progress: bool = False,
     # the same scaler; built only when the game loss is on. A few seconds a season: uncached.
     games_played: GameRosters | None = None
     if section.game_loss_weight > 0:
-        games_played = build_game_rosters(history, seasons, roster)
+        games_played = build_game_rosters(history, seasons, roster, rapm=rapm)
         games_played = games_played.with_sides(scaler.transform(games_played.sides))
 
     def games(season: str) -> pd.DataFrame:
@@ -352,7 +366,7 @@ def fit_model_a(history: LeagueData, config: Config, *, progress: bool = False,
                                    min_games=section.game_model_min_games)
         return FittedModelA(final.model, scaler, vocab, roster, section, win_model, seasons,
                             history.data_hash, ModelAHistory(None, [], final.history,
-                                                                   notes=notes))
+                                                                   notes=notes), rapm)
     holdout = seasons[-1]
     # The held-out run knows only the players of the seasons it trains on, as a model used on
     # a new season does: the held-out season's newcomers map to the unknown-player embedding,
@@ -392,7 +406,7 @@ def fit_model_a(history: LeagueData, config: Config, *, progress: bool = False,
         min_games=section.game_model_min_games)
     return FittedModelA(final.model, scaler, vocab, roster, section, win_model, seasons,
                         history.data_hash, ModelAHistory(holdout, first.history, final.history,
-                                                         unknown_share, notes))
+                                                         unknown_share, notes), rapm)
 
 
 def _unknown_share(snaps: RosterSnapshots, vocab: PlayerVocab) -> float:
