@@ -243,3 +243,13 @@ def test_report_renders_in_headless_chromium(folders, tmp_path):
     bad.write_text("<!DOCTYPE html><html><body><script>notDefined();</script></body></html>")
     got = run_chromium(exe, bad, "--dump-dom")
     assert console_errors(got.stderr), got.stderr[-2000:]
+
+
+def test_without_chromium_the_browser_test_fails_under_ci_and_skips_otherwise(monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setenv("CI", "1")
+    with pytest.raises(pytest.fail.Exception, match="CI is set"):
+        chromium()
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match="chromium not found"):
+        chromium()
