@@ -58,6 +58,9 @@ def test_demo_end_to_end(tmp_path):
     bt = json.loads((out / "backtest" / "backtest.json").read_text())
     assert {"model_a", "model_ab", "elo", "elo_calibrated"} <= set(bt["meta"]["predictors"])
     assert (out / "backtest" / "reliability.png").is_file()
+    assert (out / "backtest" / "backtest.html").is_file()
+    assert (d / "rosters.csv").is_file()
+    assert "How good is this model?" in (d / "report.html").read_text()
     assert bt["paired_games_vs_reference"]  # against calibrated Elo, game by game
     assert "done in" in r.output
 

@@ -437,6 +437,27 @@ def predict(
                   f"to {got.out_dir}")
 
 
+@_command
+def report(
+    predictions: Path = typer.Option(..., "--predictions", help="A prediction folder (what "
+                                     "`predict` wrote: predictions.json, rosters.csv, ...)."),
+    backtest: Path | None = typer.Option(None, "--backtest", help="A backtest folder: its "
+                                         "backtest.json gives the 'how good' card."),
+    out: Path | None = typer.Option(None, "--out", help="HTML file (default: "
+                                    "report.file_name, report.html, in the prediction folder)."),
+    config: Path | None = ConfigOption,
+) -> None:
+    """One self-contained HTML page of a prediction (opens offline): league table, odds,
+    change since the previous prediction, rosters, who is out, drivers, plots."""
+    from truestrength.app.report import write_report
+
+    got = write_report(predictions, backtest, out, _config(config))
+    console.print(f"wrote {got.path} ({len(got.page.teams)} teams"
+                  + (f"; change since {got.page.previous}" if got.page.previous else "")
+                  + ("; model card from " + got.page.card.source if got.page.card else "")
+                  + ")", highlight=False, soft_wrap=True)
+
+
 def availability_summary(preds) -> str:
     """One line: how many players were out and why, moved, and back before the season ends."""
     out = [a for a in preds.absences if a.treated_out and a.out_on(preds.date)]

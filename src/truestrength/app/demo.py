@@ -2,7 +2,7 @@
 
 Simulate, ingest, train A+B+stacker on all seasons but the last, predict the last season
 from its 41-game mark, and backtest every predictor on that season (plus agreement with the
-league's known true strengths).
+league's known true strengths); the prediction's HTML report carries the backtest's card.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from rich.console import Console
 
 from truestrength.app.evaluate import write_backtest
 from truestrength.app.predictors import predictor_factories
+from truestrength.app.report import write_report
 from truestrength.app.runs import PredictOutcome, TrainOutcome, predict, train
 from truestrength.base.config import Config
 from truestrength.base.errors import DataError
@@ -41,6 +42,7 @@ class DemoOutcome:
     backtest_dir: Path
     truth: pd.DataFrame  # season, predictor, point, spearman_truth
     seconds: float
+    report: Path | None = None  # the prediction's HTML report (with the backtest's card)
 
 
 class _Prefitted:
@@ -107,5 +109,6 @@ def demo(out: Path, config: Config, *, on_step: Callable[[str], None] = lambda _
     truth = agreement_with_truth(data, read_truth(league_dir), factories, [test])
     bt_dir = out / "backtest"
     write_backtest(result, bt_dir, config.backtest.reference)
+    page = write_report(predicted.out_dir, bt_dir, None, config)
     return DemoOutcome(out, league, db_path, trained, point, predicted, result, bt_dir, truth,
-                       time.perf_counter() - started)
+                       time.perf_counter() - started, page.path)

@@ -11,6 +11,7 @@ from truestrength.base.league import LeagueData
 from truestrength.base.seasons import parse_seasons
 from truestrength.evaluation.backtest import BacktestResult, backtest
 from truestrength.evaluation.verify import Check, run_verify
+from truestrength.report.html import write_backtest_html
 from truestrength.report.plots import plot_reliability
 
 
@@ -32,14 +33,15 @@ def run_backtest(data: LeagueData, config: Config, seasons: str | None,
 
 
 def write_backtest(result: BacktestResult, out: Path, reference: str) -> tuple[Path, Path]:
-    """backtest.json / .md and the tables beside them, and the reliability plot; the paired
-    comparisons only when the reference predictor was run."""
-    js, md = result.write(out, reference=reference if reference in result.meta.predictors
-                          else None)
+    """backtest.json / .md and the tables beside them, the reliability plot and backtest.html
+    (which embeds it); the paired comparisons only when the reference predictor was run."""
+    ref = reference if reference in result.meta.predictors else None
+    js, md = result.write(out, reference=ref)
     rel = result.reliability()
     if not rel.empty:
         plot_reliability(rel, out / "reliability.png",
                          f"test seasons {', '.join(result.meta.test_seasons)}")
+    write_backtest_html(result, out, ref)
     return js, md
 
 

@@ -6,9 +6,9 @@ that silently does nothing is a silent failure). Each component takes its own se
 boosted trees, ``elo`` and ``baselines`` the rating predictors, ``rapm`` the plain player
 RAPM, ``simulation`` the Monte Carlo (predictions and the backtest's title odds),
 ``backtest``, ``verify``, ``predict``, ``availability`` (who is out at prediction time),
-``tune`` (the search over Model A's settings and its validation seasons), ``synth`` and
-``fetch``. Defaults of the models were chosen on validation seasons before any test season
-(BENCHMARKS.md says where that rule was broken and how).
+``tune`` (the search over Model A's settings and its validation seasons), ``report`` (the
+HTML report), ``synth`` and ``fetch``. Defaults of the models were chosen on validation
+seasons before any test season (BENCHMARKS.md says where that rule was broken and how).
 """
 
 from __future__ import annotations
@@ -309,6 +309,15 @@ class PredictSection(_Section):
     attention_entropy_bounds: tuple[float, float] = (0.2, 0.95)
 
 
+class ReportSection(_Section):
+    # `truestrength report` writes this file in the prediction folder unless --out says where.
+    file_name: str = Field("report.html", min_length=1)
+    # The "how good is this model" card: these predictors of the backtest, in this order
+    # (the ones the backtest ran), at this in-season point for the rest-of-season Spearman.
+    card_predictors: list[str] = ["model_ab", "model_a", "model_b", "elo_calibrated", "elo"]
+    card_point: str = "g41"
+
+
 class AvailabilitySection(_Section):
     """Who is out at prediction time (``base.availability``, ``features.availability``).
 
@@ -458,6 +467,7 @@ class Config(_Section):
     predict: PredictSection = PredictSection()
     availability: AvailabilitySection = AvailabilitySection()
     tune: TuneSection = TuneSection()
+    report: ReportSection = ReportSection()
 
 
 # Settings that say how to run, not what was learnt: a run may be used with other values.

@@ -12,9 +12,14 @@ Columns (predictions.csv / .json):
 - label: Sleeper (conference rank by strength at least ``label_margin`` places better than
   its standings rank), Paper Tiger (that much worse), else Aligned; Unrated while the median
   team has played fewer than ``label_min_games`` games
+- mean_wins, mean_losses: the projected final record (simulated wins; the team's season
+  games, played and still scheduled, minus them)
 - drivers: the players with the largest Model A attention weight, with their weights;
   attention_degenerate is True when the attention is near-uniform or collapsed, in which
   case the drivers say little
+
+Rosters (rosters.csv): Model A's roster of each team at the date, as its score used it —
+team_id, team, player_id, player, minutes (recent minutes per game), attention (mean weight).
 
 Availability (absences.csv, and "absences" in predictions.json): who was treated as out or
 moved, and why (``base.availability``). Out players take no minutes in Model A's rosters
@@ -48,6 +53,7 @@ from truestrength.base.seasons import previous_season, season_start_year, to_day
 from truestrength.base.stats import scores_to_ranks
 from truestrength.base.targets import standings
 from truestrength.features.availability import resolve_availability
+from truestrength.features.roster import build_snapshots
 from truestrength.inference.schedule import expected_schedule, games_left
 from truestrength.inference.simulate import SeasonState, simulate_season
 from truestrength.training.ensemble import EnsembleAB
@@ -92,6 +98,8 @@ class Predictions:
     meta: PredictionMeta
     # Who was treated as out or moved, and why; also injuries-file rows that play.
     absences: list[PlayerAvailability] = field(default_factory=list)
+    # Model A's projected roster per team (``ROSTER_COLUMNS``); empty without Model A.
+    rosters: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ROSTER_COLUMNS))
 
     def write(self, out_dir: Path) -> list[Path]:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -115,7 +123,11 @@ class Predictions:
         frame = pd.DataFrame(absences, columns=ABSENCE_COLUMNS)
         frame.insert(3, "team", frame["team_id"].map(team))
         frame.to_csv(ab, index=False)
-        return [csv, js, ab]
+        rosters = out_dir / "rosters.csv"
+        roster = self.rosters.copy()
+        roster.insert(1, "team", roster["team_id"].map(team))
+        roster.to_csv(rosters, index=False)
+        return [csv, js, ab, rosters]
 
 
 ABSENCE_COLUMNS = ["player_id", "player", "team_id", "status", "treated_out", "return_date",
@@ -176,6 +188,11 @@ def make_predictions(ensemble: EnsembleAB, data: LeagueData, date: pd.Timestamp,
     for col in ("p_playoffs", "p_conf_finals", "p_finals", "p_title"):
         out[col] = odds[col].reindex(out.index)
     out["mean_wins"] = odds["mean_wins"].reindex(out.index).round(1)
+    # The projected record's losses: the team's whole season (played + still scheduled)
+    # minus its simulated wins, so W + L is the season the simulation actually played.
+    left = pd.concat([schedule["home_team_id"], schedule["road_team_id"]]).value_counts()
+    season_games = out["wins"] + out["losses"] + left.reindex(out.index).fillna(0).astype(int)
+    out["mean_losses"] = (season_games - odds["mean_wins"].reindex(out.index)).round(1)
     model_a, model_b = pred.components["model_a"], pred.components["model_b"]
     ra = scores_to_ranks(model_a.reindex(out.index).to_numpy()).astype(int)
     rb = scores_to_ranks(model_b.reindex(out.index).to_numpy()).astype(int)
@@ -184,6 +201,7 @@ def make_predictions(ensemble: EnsembleAB, data: LeagueData, date: pd.Timestamp,
     out["label"] = labels(out["standings_rank"], out["conference_rank"],
                           out["wins"] + out["losses"], config.predict)
     drivers, degenerate = attention_drivers(pred.attention, known, config.predict)
+    rosters = projected_rosters(ensemble, known, season, date, avail, pred.attention)
     out["attention_degenerate"] = [degenerate.get(t, True) for t in out.index]
     out = out.reset_index().sort_values("league_rank").reset_index(drop=True)
     meta = PredictionMeta(
@@ -199,7 +217,42 @@ def make_predictions(ensemble: EnsembleAB, data: LeagueData, date: pd.Timestamp,
         players_moved=len(avail.moves), availability_phases=n_phases,
         postseason_play_in=sim.postseason.play_in,
     )
-    return Predictions(season, date, out, drivers, meta, absences=list(avail.entries))
+    return Predictions(season, date, out, drivers, meta, absences=list(avail.entries),
+                       rosters=rosters)
+
+
+ROSTER_COLUMNS = ["team_id", "player_id", "player", "minutes", "attention"]
+
+
+def projected_rosters(ensemble: EnsembleAB, known: LeagueData, season: str,
+                      date: pd.Timestamp, avail: Availability,
+                      attention: RosterAttention | None) -> pd.DataFrame:
+    """Model A's roster of each team at ``date`` (players out excluded, moved players on
+    their new team): recent minutes per game and attention weight, by minutes. Rebuilt from
+    the same snapshot code and settings Model A scored (``features.roster``): the model's
+    output keeps only the attention, and the report shows the minutes the score used."""
+    model_a = getattr(ensemble.model_a, "fitted_", None)
+    if model_a is None:
+        return pd.DataFrame(columns=ROSTER_COLUMNS)
+    snaps = build_snapshots(known, [season], model_a.roster, dates=[date], availability=avail)
+    names = known.players.set_index("player_id")["name"] if len(known.players) else {}
+    weight: dict[tuple[int, int], float] = {}
+    if attention is not None:
+        for i, team in enumerate(attention.team_ids.tolist()):
+            m = attention.mask[i]
+            weight.update({(team, int(p)): float(w) for p, w in
+                           zip(attention.player_ids[i][m], attention.weights[i][m],
+                               strict=True)})
+    rows = []
+    for i, team in enumerate(snaps.keys["team_id"].astype(int).tolist()):
+        m = snaps.mask[i]
+        for p, mins in zip(snaps.player_ids[i][m].tolist(), snaps.minutes[i][m].tolist(),
+                           strict=True):
+            rows.append((team, p, str(names.get(p, p)), round(float(mins), 1),
+                         weight.get((team, p), float("nan"))))
+    frame = pd.DataFrame(rows, columns=ROSTER_COLUMNS)
+    return frame.sort_values(["team_id", "minutes"], ascending=[True, False],
+                             kind="stable").reset_index(drop=True)
 
 
 def expected_season_end(known: LeagueData, season: str, date: pd.Timestamp,
