@@ -101,3 +101,53 @@ def net_config(*, n_features: int, n_players_vocab: int, **kw):
 
     return RosterModelConfig(n_features=n_features, n_players_vocab=n_players_vocab,
                              **{**TEST_NETWORK, **kw})
+
+
+class TruthScorer:
+    """Stands in for FittedModelA: a snapshot's score is its players' minutes-weighted true
+    ability (the synthetic league's truth); attention = minutes share."""
+
+    def __init__(self, ability, config) -> None:
+        from truestrength.base.game_model import LogisticWinModel
+
+        self.ability = ability
+        self.roster = config.roster
+        self.rapm = config.rapm
+        self.win_model = LogisticWinModel(home_advantage=0.4, slope=1.0, n_games=0)
+
+    def score(self, snaps):
+        import numpy as np
+
+        v = self.ability.reindex(snaps.player_ids.ravel()).fillna(0.0).to_numpy()
+        v = v.reshape(snaps.player_ids.shape) * snaps.mask
+        minutes = np.where(snaps.mask, snaps.minutes, 0.0)
+        attn = minutes / minutes.sum(axis=1, keepdims=True)
+        return (v * minutes).sum(axis=1) / 48.0, attn[:, None, :]
+
+
+def truth_ensemble(synthetic, config):
+    """An A+B ensemble of the synthetic league's third season whose Model A is the truth
+    (``TruthScorer``) and whose blend reads Model A alone: predictions with known answers
+    and no network training. Returns (data, season, ensemble, ability)."""
+    import numpy as np
+    import pandas as pd
+
+    from truestrength.base.game_model import LogisticWinModel
+    from truestrength.models.model_a.predictor import ModelA
+    from truestrength.models.model_b import ModelB
+    from truestrength.models.stacker import Stacker
+    from truestrength.training.ensemble import EnsembleAB, EnsembleFit
+
+    data = synthetic.data
+    season = data.seasons[2]
+    truth = pd.read_csv(synthetic.summary.out_dir / "truth" / "players.csv")
+    truth = truth[truth["season"] == season]
+    ability = pd.Series((truth["offense"] + truth["defense"]).to_numpy(),
+                        index=truth["player_id"].to_numpy())
+    ens = EnsembleAB(config)
+    ens.model_a = ModelA.from_fitted(TruthScorer(ability, config), config)
+    ens.model_b = ModelB(config.model_b).fit(data.restrict_seasons(data.seasons[:2]))
+    ens.fit_ = EnsembleFit(Stacker(("model_a", "model_b"), np.array([1.0, 0.0]), 1.0, 0),
+                           LogisticWinModel(home_advantage=0.4, slope=1.2, n_games=0),
+                           pd.DataFrame())
+    return data, season, ens, ability

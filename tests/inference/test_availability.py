@@ -15,7 +15,6 @@ Model B, so the test would measure the network, not the availability.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -25,13 +24,10 @@ from truestrength.base.config import (
     RosterSection,
     SimulationSection,
 )
-from truestrength.base.game_model import LogisticWinModel
 from truestrength.data.injuries import read_injuries
 from truestrength.inference.predict import make_predictions
-from truestrength.models.model_a.predictor import ModelA
-from truestrength.models.model_b import ModelB
-from truestrength.models.stacker import Stacker
-from truestrength.training.ensemble import EnsembleAB, EnsembleFit
+
+from helpers import truth_ensemble
 
 CONFIG = Config(roster=RosterSection(cache_dir=None),
                 model_b=ModelBSection(n_estimators=40, early_stopping_rounds=10,
@@ -39,37 +35,9 @@ CONFIG = Config(roster=RosterSection(cache_dir=None),
                 simulation=SimulationSection(n_sims=4000, seed=1))
 
 
-class TruthScorer:
-    """Stands in for FittedModelA: scores a snapshot by its players' true ability."""
-
-    def __init__(self, ability: pd.Series) -> None:
-        self.ability = ability
-        self.roster = CONFIG.roster
-        self.rapm = CONFIG.rapm
-        self.win_model = LogisticWinModel(home_advantage=0.4, slope=1.0, n_games=0)
-
-    def score(self, snaps):
-        v = self.ability.reindex(snaps.player_ids.ravel()).fillna(0.0).to_numpy()
-        v = v.reshape(snaps.player_ids.shape) * snaps.mask
-        minutes = np.where(snaps.mask, snaps.minutes, 0.0)
-        attn = minutes / minutes.sum(axis=1, keepdims=True)
-        return (v * minutes).sum(axis=1) / 48.0, attn[:, None, :]
-
-
 @pytest.fixture(scope="module")
 def setup(synthetic):
-    data = synthetic.data
-    season = data.seasons[2]
-    truth = pd.read_csv(synthetic.summary.out_dir / "truth" / "players.csv")
-    truth = truth[truth["season"] == season]
-    ability = pd.Series((truth["offense"] + truth["defense"]).to_numpy(),
-                        index=truth["player_id"].to_numpy())
-    ens = EnsembleAB(CONFIG)
-    ens.model_a = ModelA.from_fitted(TruthScorer(ability), CONFIG)
-    ens.model_b = ModelB(CONFIG.model_b).fit(data.restrict_seasons(data.seasons[:2]))
-    ens.fit_ = EnsembleFit(Stacker(("model_a", "model_b"), np.array([1.0, 0.0]), 1.0, 0),
-                           LogisticWinModel(home_advantage=0.4, slope=1.2, n_games=0),
-                           pd.DataFrame())
+    data, season, ens, ability = truth_ensemble(synthetic, CONFIG)
     days = sorted(data.standings_games(season)["game_date"].unique())
     date = pd.Timestamp(days[len(days) // 2])
     return data, season, date, ens, ability, days

@@ -16,7 +16,6 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -32,15 +31,12 @@ from truestrength.base.config import (
     SimulationSection,
 )
 from truestrength.base.errors import RunError
-from truestrength.base.game_model import LogisticWinModel
 from truestrength.cli import app
 from truestrength.evaluation.backtest import backtest
 from truestrength.inference.predict import make_predictions
-from truestrength.models.model_a.predictor import ModelA
-from truestrength.models.model_b import ModelB
-from truestrength.models.stacker import Stacker
 from truestrength.report.plots import write_plots
-from truestrength.training.ensemble import EnsembleAB, EnsembleFit
+
+from helpers import truth_ensemble
 
 CONFIG = Config(roster=RosterSection(cache_dir=None),
                 model_b=ModelBSection(n_estimators=40, early_stopping_rounds=10,
@@ -48,39 +44,11 @@ CONFIG = Config(roster=RosterSection(cache_dir=None),
                 simulation=SimulationSection(n_sims=1000, seed=1))
 
 
-class TruthScorer:
-    """Stands in for FittedModelA: a snapshot's score is its players' minutes-weighted true
-    ability; attention = minutes share."""
-
-    def __init__(self, ability: pd.Series) -> None:
-        self.ability = ability
-        self.roster = CONFIG.roster
-        self.win_model = LogisticWinModel(home_advantage=0.4, slope=1.0, n_games=0)
-
-    def score(self, snaps):
-        v = self.ability.reindex(snaps.player_ids.ravel()).fillna(0.0).to_numpy()
-        v = v.reshape(snaps.player_ids.shape) * snaps.mask
-        minutes = np.where(snaps.mask, snaps.minutes, 0.0)
-        attn = minutes / minutes.sum(axis=1, keepdims=True)
-        return (v * minutes).sum(axis=1) / 48.0, attn[:, None, :]
-
-
 @pytest.fixture(scope="module")
 def folders(synthetic, tmp_path_factory):
     """Two predictions of the third season (a month apart) in sibling folders, and a baseline
     backtest of that season."""
-    data = synthetic.data
-    season = data.seasons[2]
-    truth = pd.read_csv(synthetic.summary.out_dir / "truth" / "players.csv")
-    truth = truth[truth["season"] == season]
-    ability = pd.Series((truth["offense"] + truth["defense"]).to_numpy(),
-                        index=truth["player_id"].to_numpy())
-    ens = EnsembleAB(CONFIG)
-    ens.model_a = ModelA.from_fitted(TruthScorer(ability), CONFIG)
-    ens.model_b = ModelB(CONFIG.model_b).fit(data.restrict_seasons(data.seasons[:2]))
-    ens.fit_ = EnsembleFit(Stacker(("model_a", "model_b"), np.array([1.0, 0.0]), 1.0, 0),
-                           LogisticWinModel(home_advantage=0.4, slope=1.2, n_games=0),
-                           pd.DataFrame())
+    data, season, ens, ability = truth_ensemble(synthetic, CONFIG)
     days = sorted(data.standings_games(season)["game_date"].unique())
     root = tmp_path_factory.mktemp("report")
     out = []
