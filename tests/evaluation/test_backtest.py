@@ -159,3 +159,15 @@ def test_paired_game_log_loss_against_the_reference_is_exact(synth_league):
     assert rel.loc["c60", "predicted"] == pytest.approx(0.6)
     assert rel.loc["c60", "observed"] == pytest.approx(y.mean())
     assert rel.loc["half", "n"] == len(reg)
+    # title and finals odds per team: one champion and two finalists a season, odds summing
+    # to 1 (title) and 2 (finals), and their reliability table counting every team once
+    odds = result.odds
+    for _, g in odds.groupby(["season", "predictor"]):
+        assert len(g) == 30 and g["won_title"].sum() == 1 and g["made_finals"].sum() == 2
+        assert g["p_title"].sum() == pytest.approx(1.0) and g["p_finals"].sum() == \
+            pytest.approx(2.0)
+    orel = result.odds_reliability()
+    for (_name, outcome), g in orel.groupby(["predictor", "outcome"]):
+        assert g["n"].sum() == 30 * len(tests)
+        hits = 1 if outcome == "title" else 2
+        assert (g["observed"] * g["n"]).sum() == pytest.approx(hits * len(tests))

@@ -542,3 +542,17 @@ def test_reliability_table_bins_known_predictions():
     assert list(t["observed"]) == pytest.approx([0.0, 0.5, 0.75, 1.0])
     assert t["se"].iloc[2] == pytest.approx(np.sqrt(0.75 * 0.25 / 4))
     assert t["n"].sum() == len(p)
+
+
+def test_reliability_table_with_uneven_edges_for_title_odds():
+    from truestrength.evaluation.metrics import reliability_table
+
+    p = np.array([0.0, 0.005, 0.02, 0.02, 0.3, 0.6, 1.0])
+    y = np.array([0, 0, 0, 1, 0, 1, 1])
+    t = reliability_table(p, y, edges=[0.0, 0.01, 0.1, 0.5, 1.0])
+    assert list(t["bin_low"]) == pytest.approx([0.0, 0.01, 0.1, 0.5])
+    assert list(t["n"]) == [2, 2, 1, 2]  # 1.0 falls in the last bin
+    assert list(t["observed"]) == pytest.approx([0.0, 0.5, 0.0, 1.0])
+    for bad in ([0.0, 0.5], [0.1, 1.0], [0.0, 0.5, 0.4, 1.0]):  # not 0 → 1, not increasing
+        with pytest.raises(ValueError, match="edges"):
+            reliability_table(p, y, edges=bad)

@@ -165,6 +165,9 @@ def test_backtest_html_has_the_legend_ci_tables_and_reliability(folders):
     assert html.count('src="data:image/png;base64,') == 1  # reliability.png
     assert re.search(r"\d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\]", html)  # per-season CIs
     assert 'id="reliability"' in html and "elo_calibrated" in html
+    # title and finals odds: one reliability table each, every predictor a row
+    assert 'id="odds-reliability-1"' in html and 'id="odds-reliability-2"' in html
+    assert "won the title" in html and "reached the finals" in html
     assert not re.search(r'(src|href)="(?!data:image/png;base64,|#)', html)
 
 

@@ -82,6 +82,9 @@ class BacktestResult:
     meta: BacktestMeta
     # per (season, predictor, point, team): the predicted score and the true rank it faced
     team_scores: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # per (season, predictor, team): simulated finals and title odds at the end of the regular
+    # season, and whether the team reached the finals / won the title
+    odds: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def paired(self, reference: str, points: tuple[str, ...] = ("g20", "g41")) -> pd.DataFrame:
         """Paired bootstrap over teams of Spearman(predictor) - Spearman(reference) with
@@ -136,6 +139,22 @@ class BacktestResult:
                              "n_games": int(rows_in.sum()), "diff": d.point, "low": d.low,
                              "high": d.high, "share_not_better": d.share_a_ge_b})
         return pd.DataFrame(rows)
+
+    def odds_reliability(self) -> pd.DataFrame:
+        """Per predictor, the reliability of its end-of-season title and finals odds pooled
+        over the test seasons, in bins narrow at the low end (``ODDS_BIN_EDGES``): 30 teams a
+        season, most of them given a few percent at most."""
+        if self.odds.empty:
+            return pd.DataFrame()
+        parts = []
+        for name, h in self.odds.groupby("predictor", sort=False):
+            for outcome, p, y in (("title", "p_title", "won_title"),
+                                  ("finals", "p_finals", "made_finals")):
+                parts.append(m.reliability_table(h[p].to_numpy(float), h[y].to_numpy(float),
+                                                 edges=ODDS_BIN_EDGES)
+                             .assign(predictor=name, outcome=outcome))
+        return pd.concat(parts, ignore_index=True)[
+            ["predictor", "outcome", "bin_low", "bin_high", "n", "predicted", "observed", "se"]]
 
     def reliability(self, n_bins: int = 10) -> pd.DataFrame:
         """Per predictor, the reliability table of its regular-season game probabilities
@@ -194,6 +213,10 @@ class BacktestResult:
             self.team_scores.to_csv(out_dir / "backtest_team_scores.csv.gz", index=False)
         self.games.to_csv(out_dir / "backtest_games.csv.gz", index=False)
         self.reliability().to_csv(out_dir / "backtest_reliability.csv", index=False)
+        if not self.odds.empty:
+            self.odds.to_csv(out_dir / "backtest_odds.csv.gz", index=False)
+            self.odds_reliability().to_csv(out_dir / "backtest_odds_reliability.csv",
+                                           index=False)
         return js, md
 
     def to_markdown(self, paired: pd.DataFrame | None = None,
@@ -257,6 +280,21 @@ class BacktestResult:
             t = wide.pivot(index="bin", columns="predictor", values="cell").fillna("")
             t.index.name = "P(home) bin: observed (predicted, n)"
             lines.append(_md_table(t))
+        odds = self.odds_reliability()
+        for outcome in ("title", "finals"):
+            o = odds[odds["outcome"] == outcome] if not odds.empty else odds
+            if o.empty:
+                continue
+            lines += ["", f"## Reliability of {outcome} odds at the end of the regular season "
+                      "(pooled over the test seasons, 30 teams each)", ""]
+            cell = [f"{ob:.3f} ({pr:.3f}, n={n})" for ob, pr, n in zip(
+                o["observed"], o["predicted"], o["n"], strict=True)]
+            bins = [f"{lo:.2f}-{hi:.2f}" for lo, hi in zip(o["bin_low"], o["bin_high"],
+                                                         strict=True)]
+            t = o.assign(cell=cell, bin=bins).pivot(index="bin", columns="predictor",
+                                                    values="cell").fillna("")
+            t.index.name = f"P({outcome}) bin: observed (predicted, n)"
+            lines.append(_md_table(t))
         return "\n".join(lines)
 
 
@@ -313,6 +351,7 @@ def backtest(
     score_rows: list[dict] = []
     game_rows: list[pd.DataFrame] = []
     team_rows: list[pd.DataFrame] = []
+    odds_rows: list[pd.DataFrame] = []
     with Progress(disable=not progress, transient=True) as bar:
         n_steps = len(test_seasons) * len(predictors)
         task = bar.add_task("backtest", total=n_steps)
@@ -326,10 +365,11 @@ def backtest(
                 if on_step is not None:
                     on_step(f"backtest {step}/{n_steps}: {name} on {season}")
                 predictor = factory().fit(fold.train)
-                rows, teams = _score_points(predictor, name, upto, season, points, settings,
+                rows, teams, odds = _score_points(predictor, name, upto, season, points, settings,
                                             simulation)
                 score_rows += rows
                 team_rows += teams
+                odds_rows += odds
                 if score_games:
                     games, rows = _score_games(predictor, name, upto, season, settings)
                     game_rows.append(games)
@@ -346,7 +386,12 @@ def backtest(
             data.restrict_seasons([s]), s)} for s in test_seasons},
     )
     team_scores = pd.concat(team_rows, ignore_index=True) if team_rows else pd.DataFrame()
-    return BacktestResult(scores, games, meta, team_scores)
+    odds = pd.concat(odds_rows, ignore_index=True) if odds_rows else pd.DataFrame()
+    return BacktestResult(scores, games, meta, team_scores, odds)
+
+
+# Title and finals odds: most teams get a few percent at most, so the low bins are narrow.
+ODDS_BIN_EDGES = (0.0, 0.01, 0.03, 0.1, 0.2, 0.35, 0.5, 1.0)
 
 
 def _row(season, predictor, point, metric, value, ci: m.Interval | None = None) -> dict:
@@ -358,7 +403,7 @@ def _row(season, predictor, point, metric, value, ci: m.Interval | None = None) 
 def _score_points(predictor, name, data, season, points, settings: BacktestSection,
                   simulation: SimulationSection):
     n_boot, seed = settings.n_boot, settings.seed
-    rows, teams = [], []
+    rows, teams, odds = [], [], []
     for point in points:
         pred = predictor.predict(data.before(point.date), season, point.date)
         if point.label == "end":
@@ -378,7 +423,10 @@ def _score_points(predictor, name, data, season, points, settings: BacktestSecti
                      m.champion_predicted_rank(scores, rank)),
             ]
             if pred.win_prob is not None:
-                rows += _score_title(pred, data, season, point.date, truth, name, simulation)
+                title_rows, team_odds = _score_title(pred, data, season, point.date, truth,
+                                                     name, simulation)
+                rows += title_rows
+                odds.append(team_odds)
         else:
             ros = rest_of_season_win_pct(data, season, point.date)
             s = pred.scores.reindex(ros.index)
@@ -393,20 +441,27 @@ def _score_points(predictor, name, data, season, points, settings: BacktestSecti
         teams.append(pd.DataFrame({"season": season, "predictor": name, "point": point.label,
                                    "team_id": s.index.to_numpy(), "score": scores,
                                    "true_rank": rank}))
-    return rows, teams
+    return rows, teams, odds
 
 
 def _score_title(pred, data, season, date, truth, name,
-                 simulation: SimulationSection) -> list[dict]:
+                 simulation: SimulationSection) -> tuple[list[dict], pd.DataFrame]:
     """Title odds from a playoff simulation (play-in and four rounds) with the predictor's
-    own game probabilities, scored against the real champion."""
+    own game probabilities, scored against the real champion; and each team's finals and
+    title odds with what happened, for their reliability table."""
     empty = pd.DataFrame({"home_team_id": [], "road_team_id": [], "neutral_site": []})
     state = SeasonState.from_league(data.before(date), season, date, schedule=empty)
-    odds = simulate_season(state, pred.win_prob, simulation).table
-    p = odds.set_index("team_id")["p_title"].reindex(truth.index).to_numpy(float)
+    odds = simulate_season(state, pred.win_prob, simulation).table.set_index("team_id")
+    p = odds["p_title"].reindex(truth.index).to_numpy(float)
     champ = int(np.flatnonzero(truth.to_numpy() == 1)[0])
-    return [_row(season, name, "end", "title_log_loss", m.title_log_loss(p, champ)),
-            _row(season, name, "end", "title_brier", m.title_brier(p, champ))]
+    # Playoff-finish rank 1 is the champion and 2 the other finalist.
+    team_odds = pd.DataFrame({"season": season, "predictor": name,
+                              "team_id": truth.index.to_numpy(),
+                              "p_finals": odds["p_finals"].reindex(truth.index).to_numpy(float),
+                              "p_title": p, "made_finals": truth.to_numpy() <= 2,
+                              "won_title": truth.to_numpy() == 1})
+    return ([_row(season, name, "end", "title_log_loss", m.title_log_loss(p, champ)),
+             _row(season, name, "end", "title_brier", m.title_brier(p, champ))], team_odds)
 
 
 def _require_complete(s: pd.Series, name: str, season: str, label: str) -> None:

@@ -430,19 +430,29 @@ def expected_calibration_error(p: ArrayLike, y: ArrayLike, n_bins: int = 10) -> 
     return _one(_ece_rows, pa, ya, n_bins=_positive_int(n_bins, "n_bins"))
 
 
-def reliability_table(p: ArrayLike, y: ArrayLike, n_bins: int = 10) -> pd.DataFrame:
+def reliability_table(p: ArrayLike, y: ArrayLike, n_bins: int = 10,
+                      edges: ArrayLike | None = None) -> pd.DataFrame:
     """Calibration by equal-width bins of the predicted probability (the bins of
-    :func:`expected_calibration_error`): per non-empty bin its range, count, mean prediction
-    and observed rate, and the observed rate's binomial standard error. A calibrated
-    forecaster has ``observed`` within about two standard errors of ``predicted``."""
+    :func:`expected_calibration_error`), or by the given bin ``edges`` (from 0 to 1,
+    increasing: title odds crowd near 0 and need narrow low bins): per non-empty bin its
+    range, count, mean prediction and observed rate, and the observed rate's binomial
+    standard error. A calibrated forecaster has ``observed`` within about two standard errors
+    of ``predicted``."""
     pa, ya = _prob_inputs(p, y)
-    n_bins = _positive_int(n_bins, "n_bins")
-    b = np.minimum((pa * n_bins).astype(int), n_bins - 1)
+    if edges is None:
+        n_bins = _positive_int(n_bins, "n_bins")
+        e = np.linspace(0.0, 1.0, n_bins + 1)
+        b = np.minimum((pa * n_bins).astype(int), n_bins - 1)
+    else:
+        e = np.asarray(edges, dtype=np.float64)
+        if e.ndim != 1 or len(e) < 2 or e[0] != 0.0 or e[-1] != 1.0 or (np.diff(e) <= 0).any():
+            raise ValueError(f"edges must increase from 0 to 1, got {e.tolist()}")
+        b = np.minimum(np.searchsorted(e, pa, side="right") - 1, len(e) - 2)
     rows = []
     for k in np.unique(b):
         sel = b == k
         obs = float(ya[sel].mean())
-        rows.append({"bin_low": k / n_bins, "bin_high": (k + 1) / n_bins,
+        rows.append({"bin_low": float(e[k]), "bin_high": float(e[k + 1]),
                      "n": int(sel.sum()), "predicted": float(pa[sel].mean()),
                      "observed": obs, "se": float(np.sqrt(obs * (1 - obs) / sel.sum()))})
     return pd.DataFrame(rows)

@@ -206,6 +206,7 @@ class BacktestPage:
     reliability_plots: list[Plot]
     reliability: TableView | None
     legend: list[tuple[str, str, str, bool]]  # (code, plain name, meaning, lower is better)
+    odds_reliability: list[TableView] = field(default_factory=list)  # title, then finals
 
 
 def _env() -> Environment:
@@ -306,21 +307,18 @@ def backtest_page(result: BacktestResult, reliability_png: Path | None,
                                 Cell(f"{r.diff:+.3f} [{r.low:+.3f}, {r.high:+.3f}]"),
                                 Cell(f"{r.share_not_better:.2f}")])
                  for r in pt.itertuples()]))
-    rel = result.reliability()
-    rel_table = None
-    if not rel.empty:
-        bins = sorted({(lo, hi) for lo, hi in zip(rel["bin_low"], rel["bin_high"],
-                                                  strict=True)})
-        by = {(r.predictor, r.bin_low): r for r in rel.itertuples()}
-        names = list(dict.fromkeys(rel["predictor"]))
-        rel_table = TableView(
-            "Observed home-win rate per bin of predicted P(home wins), regular season, "
-            "pooled over the test seasons: observed ± 2 se should cover the bin's mean "
-            "prediction (in brackets), n games",
-            [(f"{lo:.1f}", f"{lo:.1f}–{hi:.1f}") for lo, hi in bins],
-            [(name, [Cell(f"{by[name, lo].observed:.3f} ({by[name, lo].predicted:.3f}, "
-                          f"n={by[name, lo].n})") if (name, lo) in by else Cell("")
-                     for lo, _ in bins]) for name in names])
+    rel_table = _reliability_view(
+        result.reliability(),
+        "Observed home-win rate per bin of predicted P(home wins), regular season, pooled over "
+        "the test seasons: observed ± 2 se should cover the bin's mean prediction (in "
+        "brackets), n games", "{:.1f}")
+    odds = result.odds_reliability()
+    odds_tables = [] if odds.empty else [
+        _reliability_view(odds[odds["outcome"] == outcome],
+                          f"Observed share of teams that {did} per bin of their {outcome} odds "
+                          "at the end of the regular season, pooled over the test seasons "
+                          "(mean odds in brackets, n teams)", "{:.2f}")
+        for outcome, did in (("title", "won the title"), ("finals", "reached the finals"))]
     plots = []
     if reliability_png is not None and Path(reliability_png).is_file():
         plots.append(Plot("Reliability of game probabilities",
@@ -334,7 +332,22 @@ def backtest_page(result: BacktestResult, reliability_png: Path | None,
               for code, (name, meaning) in METRIC_LEGEND.items() if code in shown]
     return BacktestPage(list(meta.test_seasons), meta.code_version, meta.data_hash,
                         meta.settings.seed, meta.seconds, headline, per_season, paired, plots,
-                        rel_table, legend)
+                        rel_table, legend, odds_tables)
+
+
+def _reliability_view(rel, title: str, fmt: str) -> TableView | None:
+    """A reliability table (``metrics.reliability_table`` rows with a predictor column) as one
+    row per predictor and one column per bin: observed (mean prediction, n)."""
+    if rel.empty:
+        return None
+    bins = sorted({(lo, hi) for lo, hi in zip(rel["bin_low"], rel["bin_high"], strict=True)})
+    by = {(r.predictor, r.bin_low): r for r in rel.itertuples()}
+    names = list(dict.fromkeys(rel["predictor"]))
+    return TableView(
+        title, [(fmt.format(lo), f"{fmt.format(lo)}–{fmt.format(hi)}") for lo, hi in bins],
+        [(name, [Cell(f"{by[name, lo].observed:.3f} ({by[name, lo].predicted:.3f}, "
+                      f"n={by[name, lo].n})") if (name, lo) in by else Cell("")
+                 for lo, _ in bins]) for name in names])
 
 
 def write_backtest_html(result: BacktestResult, out_dir: Path, reference: str | None) -> Path:
