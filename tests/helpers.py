@@ -151,3 +151,12 @@ def truth_ensemble(synthetic, config):
                            LogisticWinModel(home_advantage=0.4, slope=1.2, n_games=0),
                            pd.DataFrame())
     return data, season, ens, ability
+
+
+# Settings that make a CLI train/predict on the synthetic league take seconds, not minutes.
+FAST_YAML = """\
+roster: {cache_dir: null}
+model_a: {epochs: 2, threads: 1, refit_on_all: false, epochs_without_holdout: 2}
+model_b: {n_estimators: 40, early_stopping_rounds: 10, trees_without_holdout: 20}
+simulation: {n_sims: 500}
+"""

@@ -14,14 +14,10 @@ from truestrength.app.runs import train
 from truestrength.base.config import load_config
 from truestrength.cli import app
 
+from helpers import FAST_YAML
+
 runner = CliRunner()
 
-FAST_YAML = """\
-roster: {cache_dir: null}
-model_a: {epochs: 2, threads: 1, refit_on_all: false, epochs_without_holdout: 2}
-model_b: {n_estimators: 40, early_stopping_rounds: 10, trees_without_holdout: 20}
-simulation: {n_sims: 500}
-"""
 
 
 def test_predict_with_an_injuries_file(synthetic, tmp_path):

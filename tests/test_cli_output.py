@@ -16,14 +16,10 @@ from typer.testing import CliRunner
 
 from truestrength.cli import app
 
+from helpers import FAST_YAML
+
 runner = CliRunner()
 
-FAST_YAML = """\
-roster: {cache_dir: null}
-model_a: {epochs: 2, threads: 1, refit_on_all: false, epochs_without_holdout: 2}
-model_b: {n_estimators: 40, early_stopping_rounds: 10, trees_without_holdout: 20}
-simulation: {n_sims: 500}
-"""
 WIDTHS = (80, 100, 160)
 
 

@@ -272,29 +272,14 @@ class BacktestResult:
         rel = self.reliability()
         if not rel.empty:
             lines += ["", "## Reliability of regular-season game probabilities (pooled over the "
-                      "test seasons; observed ± 2 se should cover predicted)", ""]
-            wide = rel.assign(cell=[f"{o:.3f} ({pr:.3f}, n={n})" for o, pr, n in zip(
-                rel["observed"], rel["predicted"], rel["n"], strict=True)],
-                bin=[f"{lo:.1f}-{hi:.1f}" for lo, hi in zip(rel["bin_low"], rel["bin_high"],
-                                                            strict=True)])
-            t = wide.pivot(index="bin", columns="predictor", values="cell").fillna("")
-            t.index.name = "P(home) bin: observed (predicted, n)"
-            lines.append(_md_table(t))
+                      "test seasons; observed ± 2 se should cover predicted)", "",
+                      _reliability_md(rel, "P(home)", "{:.1f}")]
         odds = self.odds_reliability()
-        for outcome in ("title", "finals"):
-            o = odds[odds["outcome"] == outcome] if not odds.empty else odds
-            if o.empty:
-                continue
+        for outcome in ("title", "finals") if not odds.empty else ():
             lines += ["", f"## Reliability of {outcome} odds at the end of the regular season "
-                      "(pooled over the test seasons, 30 teams each)", ""]
-            cell = [f"{ob:.3f} ({pr:.3f}, n={n})" for ob, pr, n in zip(
-                o["observed"], o["predicted"], o["n"], strict=True)]
-            bins = [f"{lo:.2f}-{hi:.2f}" for lo, hi in zip(o["bin_low"], o["bin_high"],
-                                                         strict=True)]
-            t = o.assign(cell=cell, bin=bins).pivot(index="bin", columns="predictor",
-                                                    values="cell").fillna("")
-            t.index.name = f"P({outcome}) bin: observed (predicted, n)"
-            lines.append(_md_table(t))
+                      "(pooled over the test seasons, 30 teams each)", "",
+                      _reliability_md(odds[odds["outcome"] == outcome], f"P({outcome})",
+                                      "{:.2f}")]
         return "\n".join(lines)
 
 
@@ -388,6 +373,19 @@ def backtest(
     team_scores = pd.concat(team_rows, ignore_index=True) if team_rows else pd.DataFrame()
     odds = pd.concat(odds_rows, ignore_index=True) if odds_rows else pd.DataFrame()
     return BacktestResult(scores, games, meta, team_scores, odds)
+
+
+def _reliability_md(rel: pd.DataFrame, what: str, fmt: str) -> str:
+    """A reliability table (rows of ``metrics.reliability_table`` with a predictor column) as
+    markdown: one row per bin, one column per predictor, "observed (predicted, n)"."""
+    cell = [f"{o:.3f} ({p:.3f}, n={n})"
+            for o, p, n in zip(rel["observed"], rel["predicted"], rel["n"], strict=True)]
+    bins = [f"{fmt.format(lo)}-{fmt.format(hi)}"
+            for lo, hi in zip(rel["bin_low"], rel["bin_high"], strict=True)]
+    t = rel.assign(cell=cell, bin=bins).pivot(index="bin", columns="predictor",
+                                              values="cell").fillna("")
+    t.index.name = f"{what} bin: observed (predicted, n)"
+    return _md_table(t)
 
 
 # Title and finals odds: most teams get a few percent at most, so the low bins are narrow.
