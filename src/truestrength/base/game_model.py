@@ -115,6 +115,20 @@ def score_spread(scores: ArrayLike, groups: ArrayLike) -> float:
     return float(frame.groupby("g")["s"].std(ddof=0).mean())
 
 
+def fit_win_model_or_home_edge(rating_diff: ArrayLike, home_won: ArrayLike,
+                               neutral: ArrayLike) -> LogisticWinModel:
+    """:func:`fit_logistic_win_model`, except that ratings with no spread at all (e.g. no
+    earlier season to rate teams from) teach only the home edge: the home-win rate's
+    log-odds, slope 0."""
+    d = np.asarray(rating_diff, dtype=np.float64).ravel()
+    w = np.asarray(home_won).ravel()
+    n = np.asarray(neutral, dtype=bool).ravel()
+    if np.std(d) > 0:
+        return fit_logistic_win_model(d, w, n)
+    rate = w[~n].mean() if (~n).any() else 0.5
+    return LogisticWinModel(float(np.log(rate / (1 - rate))), 0.0, len(d))
+
+
 def fit_logistic_win_model(
     rating_diff: ArrayLike | Sequence[float],
     home_won: ArrayLike | Sequence[bool],

@@ -27,7 +27,11 @@ import pandas as pd
 from truestrength.base import ratings
 from truestrength.base.config import BaselinesSection, Config, EloSection
 from truestrength.base.errors import DataError, ModelError, check_is_fitted
-from truestrength.base.game_model import LogisticWinModel, fit_game_model, fit_logistic_win_model
+from truestrength.base.game_model import (
+    LogisticWinModel,
+    fit_game_model,
+    fit_win_model_or_home_edge,
+)
 from truestrength.base.league import LeagueData
 from truestrength.base.predictor import Prediction, Predictor
 from truestrength.base.targets import standings
@@ -74,12 +78,8 @@ class _RatingBaseline:
         if not diffs:
             raise ModelError(f"{self.name}: no training games to fit the game model on")
         d, w, n = np.concatenate(diffs), np.concatenate(won), np.concatenate(neutral)
-        if np.std(d) == 0:
-            # e.g. prev_rank with no earlier season: only the home edge can be learnt.
-            rate = w[~n].mean() if (~n).any() else 0.5
-            self.win_model = LogisticWinModel(float(np.log(rate / (1 - rate))), 0.0, len(d))
-        else:
-            self.win_model = fit_logistic_win_model(d, w, n)
+        # e.g. prev_rank with no earlier season: only the home edge can be learnt.
+        self.win_model = fit_win_model_or_home_edge(d, w, n)
         return self
 
     def predict(self, known: LeagueData, season: str, as_of: pd.Timestamp) -> Prediction:

@@ -19,7 +19,7 @@ import pandas as pd
 
 from truestrength.base.config import BaselinesSection, RapmSection
 from truestrength.base.errors import DataError, ModelError, check_is_fitted
-from truestrength.base.game_model import LogisticWinModel, fit_logistic_win_model
+from truestrength.base.game_model import LogisticWinModel, fit_win_model_or_home_edge
 from truestrength.base.league import LeagueData
 from truestrength.base.predictor import Prediction
 from truestrength.features.player_rapm import (
@@ -137,12 +137,8 @@ class Rapm:
         diff = (wide["home"] - wide["road"]).to_numpy(float)
         won = (games["home_pts"] > games["road_pts"]).to_numpy()
         neutral = games["neutral_site"].to_numpy(bool)
-        if np.std(diff) == 0:
-            # No player rows before the fit seasons' games: only the home edge is learnt.
-            rate = won[~neutral].mean() if (~neutral).any() else 0.5
-            self.win_model = LogisticWinModel(float(np.log(rate / (1 - rate))), 0.0, len(diff))
-        else:
-            self.win_model = fit_logistic_win_model(diff, won, neutral)
+        # No player rows before the fit seasons' games: only the home edge is learnt.
+        self.win_model = fit_win_model_or_home_edge(diff, won, neutral)
         return self
 
     def ratings(self, known: LeagueData, as_of: pd.Timestamp) -> pd.Series:
