@@ -8,20 +8,30 @@ import pytest
 
 from truestrength.base.config import PredictSection
 from truestrength.base.predictor import RosterAttention
-from truestrength.inference.predict import Driver, attention_drivers, labels
+from truestrength.inference.predict import (Driver, attention_drivers, labels,
+                                            projected_ranks)
 
 
 def test_labels_at_the_margin_boundaries():
-    # gap = standings_rank - conference_rank
+    # gap = standings_rank - projected_rank
     standings = pd.Series([4, 3, 1, 1, 6, 1, 5])
-    by_strength = pd.Series([1, 1, 3, 4, 1, 8, 5])  # gaps 3, 2, -2, -3, 5, -7, 0
+    projected = pd.Series([1, 1, 3, 4, 1, 8, 5])  # gaps 3, 2, -2, -3, 5, -7, 0
     games = pd.Series([10] * 7)
-    out = labels(standings, by_strength, games, PredictSection(label_margin=3))
+    out = labels(standings, projected, games, PredictSection(label_margin=3))
     assert out.tolist() == ["Sleeper", "Aligned", "Aligned", "Paper Tiger", "Sleeper",
                             "Paper Tiger", "Aligned"]
     out1 = labels(pd.Series([2, 1, 1]), pd.Series([1, 1, 2]), pd.Series([10] * 3),
                   PredictSection(label_margin=1))
     assert out1.tolist() == ["Sleeper", "Aligned", "Paper Tiger"]
+
+
+def test_projected_ranks_per_conference_with_ties_broken_by_strength():
+    conference = pd.Series(["E", "W", "E", "W", "E"], index=[10, 11, 12, 13, 14])
+    win_pct = pd.Series([0.50, 0.60, 0.70, 0.40, 0.50], index=conference.index)
+    score = pd.Series([0.1, 0.0, 0.0, 0.0, 0.3], index=conference.index)
+    ranks = projected_ranks(conference, win_pct, score)
+    # East: 12 (.700) 1st; 10 and 14 tie at .500, 14 is stronger -> 2nd, 10 3rd. West: 11, 13.
+    assert ranks.to_dict() == {10: 3, 11: 1, 12: 1, 13: 2, 14: 2}
 
 
 def test_labels_unrated_before_enough_games():

@@ -299,7 +299,8 @@ class ModelBSection(_Section):
 class PredictSection(_Section):
     # Seed of the expected schedule drawn for a season whose remaining games are unknown.
     schedule_seed: int = 0
-    # Sleeper / Paper Tiger: conference rank by strength this many places from the standings.
+    # Sleeper / Paper Tiger: the projected final conference rank (record to date plus the
+    # simulated games left) this many places better / worse than today's standings rank.
     label_margin: int = Field(3, ge=1)
     label_min_games: int = Field(10, ge=0)
     # The two models "agree" on a team when their league ranks are this close.

@@ -9,9 +9,11 @@ Columns (predictions.csv / .json):
   play-in and the playoffs with the ensemble's game probabilities
 - rank_model_a, rank_model_b (league ranks of each base model) and models_agree (their
   ranks within ``agree_within`` places)
-- label: Sleeper (conference rank by strength at least ``label_margin`` places better than
-  its standings rank), Paper Tiger (that much worse), else Aligned; Unrated while the median
-  team has played fewer than ``label_min_games`` games
+- projected_rank: conference rank of the projected final record (mean_wins over the
+  team's season games; ties by strength)
+- label: Sleeper (projected_rank at least ``label_margin`` places better than its standings
+  rank today), Paper Tiger (that much worse), else Aligned; Unrated while the median team
+  has played fewer than ``label_min_games`` games
 - mean_wins, mean_losses: the projected final record (simulated wins; the team's season
   games, played and still scheduled, minus them)
 - drivers: the players with the largest Model A attention weight, with their weights;
@@ -198,7 +200,9 @@ def make_predictions(ensemble: EnsembleAB, data: LeagueData, date: pd.Timestamp,
     rb = scores_to_ranks(model_b.reindex(out.index).to_numpy()).astype(int)
     out["rank_model_a"], out["rank_model_b"] = ra, rb
     out["models_agree"] = np.abs(ra - rb) <= config.predict.agree_within
-    out["label"] = labels(out["standings_rank"], out["conference_rank"],
+    out["projected_rank"] = projected_ranks(
+        out["conference"], odds["mean_wins"].reindex(out.index) / season_games, out["score"])
+    out["label"] = labels(out["standings_rank"], out["projected_rank"],
                           out["wins"] + out["losses"], config.predict)
     drivers, degenerate = attention_drivers(pred.attention, known, config.predict)
     rosters = projected_rosters(ensemble, known, season, date, avail, pred.attention)
@@ -354,14 +358,26 @@ def remaining_schedule(data: LeagueData, season: str, date: pd.Timestamp,
     return expected_schedule(known, season, seed=seed), "expected"
 
 
-def labels(standings_rank: pd.Series, conference_rank: pd.Series, games: pd.Series,
+def projected_ranks(conference: pd.Series, projected_win_pct: pd.Series,
+                    score: pd.Series) -> pd.Series:
+    """Conference rank of the projected final record (1 = best), ties by strength."""
+    order = pd.DataFrame({"c": conference, "p": projected_win_pct, "s": score}).sort_values(
+        ["p", "s"], ascending=False, kind="stable")
+    return order.groupby("c").cumcount().add(1).reindex(conference.index).astype(int)
+
+
+def labels(standings_rank: pd.Series, projected_rank: pd.Series, games: pd.Series,
            section: PredictSection) -> np.ndarray:
-    """Sleeper / Paper Tiger / Aligned from the gap between a team's conference rank in the
-    standings and by strength; Unrated for all while the median team has played fewer than
-    ``label_min_games`` games (standings of a few games are mostly tie-breaks)."""
+    """Sleeper / Paper Tiger / Aligned from the gap between a team's conference rank in
+    today's standings and in the projected final standings (its record to date plus the
+    simulated rest of the season): a Sleeper is projected to climb at least ``label_margin``
+    places, a Paper Tiger to fall that many. The projection already holds the record to date,
+    so the gap is what the team's strength adds to it over the games left. Unrated for all
+    while the median team has played fewer than ``label_min_games`` games (standings of a few
+    games are mostly tie-breaks)."""
     if games.median() < section.label_min_games:
         return np.full(len(standings_rank), "Unrated", dtype=object)
-    gap = (standings_rank - conference_rank).to_numpy()
+    gap = (standings_rank - projected_rank).to_numpy()
     margin = section.label_margin
     return np.where(gap >= margin, "Sleeper",
                     np.where(gap <= -margin, "Paper Tiger", "Aligned")).astype(object)

@@ -63,11 +63,12 @@ POINT_LEGEND = ("g10, g20, g41, g61: the first date on which the median team has
                 "20, 41 or 61 games; predictions there use only games before that date.")
 
 LABEL_LEGEND: dict[str, str] = {
-    "Sleeper": "ranks at least the margin's places higher in its conference by strength "
-               "than in the standings: better than its record",
-    "Paper Tiger": "ranks at least that many places lower by strength than in the "
-                   "standings: worse than its record",
-    "Aligned": "strength and standings agree within the margin",
+    "Sleeper": "projected to finish at least the margin's places higher in its conference "
+               "than it stands today (record to date plus the simulated games left): "
+               "better than its record",
+    "Paper Tiger": "projected to finish at least that many places lower than it stands "
+                   "today: worse than its record",
+    "Aligned": "projected to finish within the margin of where it stands today",
     "Unrated": "too early in the season (the median team has played fewer than "
                "predict.label_min_games games): standings are mostly tie-breaks",
 }
@@ -124,6 +125,7 @@ class TeamView:
     standings_rank: int
     projected_wins: float
     projected_losses: float | None  # None: a prediction written before mean_losses existed
+    projected_rank: int | None  # None: a prediction written before projected_rank existed
     p_playoffs: float
     p_finals: float
     p_title: float
