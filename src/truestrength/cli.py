@@ -19,7 +19,12 @@ from rich.table import Table
 from truestrength.base.config import Config, load_config, with_overrides
 from truestrength.base.errors import ConfigError, DataError, TrueStrengthError
 from truestrength.data.store import DB_ENV_VAR, default_db_path
-from truestrength.report.terminal import metric_tables, prediction_table, store_table
+from truestrength.report.terminal import (
+    demo_tables,
+    metric_tables,
+    prediction_table,
+    store_table,
+)
 
 app = typer.Typer(
     add_completion=False,
@@ -485,31 +490,16 @@ def demo(
     """The whole pipeline, offline, on the built-in synthetic league: simulate, ingest,
     train A+B+stacker on all seasons but the last, predict the last season from its 41-game
     mark, and backtest every predictor on that season."""
+    from truestrength.app.demo import TRUTH_NOTE, TRUTH_ROW
     from truestrength.app.demo import demo as run_demo
 
     cfg = with_overrides(_config(config), "demo", n_seasons=seasons)
     cfg = with_overrides(cfg, "synth", n_seasons=cfg.demo.n_seasons, seed=seed)
     got = run_demo(out, cfg, on_step=lambda line: console.print(line, highlight=False),
                    console=console, progress=console.is_terminal)
-    preds = got.predicted.predictions
-    test = preds.season
-    console.print(_table(f"{test} at {got.point.date:%Y-%m-%d} (synthetic league)",
-                         ["#", "team", "W-L", "strength", "title", "label"],
-                         [[str(r.league_rank), r.team, f"{r.wins}-{r.losses}",
-                           f"{r.strength:.1f}", f"{r.p_title:.1%}", r.label]
-                          for r in preds.table.head(10).itertuples()]))
-    tt = got.backtest.table().T
-    agree = got.truth.pivot_table(index="predictor", columns="point", values="spearman_truth")
-    bt = Table(title=f"5/5 backtest on {test} (fitted on earlier seasons only)")
-    bt.add_column("metric")
-    for name in tt.columns:
-        bt.add_column(name, justify="right")
-    for metric in ("ros_spearman@g20", "ros_spearman@g41", "po_spearman", "game_log_loss",
-                   "title_log_loss"):
-        if metric in tt.index:
-            bt.add_row(metric, *(f"{v:.3f}" for v in tt.loc[metric].to_numpy()))
-    bt.add_row("truth ρ @g41", *(f"{agree.loc[n, 'g41']:.3f}" for n in tt.columns))
-    console.print(bt)
+    for table in demo_tables(got.predicted.predictions, got.metrics(cfg.demo.metrics),
+                             console.width, cfg.demo.top, {TRUTH_ROW: TRUTH_NOTE}):
+        console.print(table)
     console.print(f"done in {got.seconds:.0f} s. Outputs in {out.resolve()}: predictions and "
                   f"plots {got.predicted.out_dir}, backtest {got.backtest_dir}, store "
                   f"{got.db_path}")

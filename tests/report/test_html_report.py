@@ -162,7 +162,13 @@ def test_backtest_html_has_the_legend_ci_tables_and_reliability(folders):
         assert f">{code}<" in html  # the code name under its plain-language name
     assert "rank agreement, rest of season (g20)" in html
     assert "title odds log loss" in html and "lower is better" in html
-    assert html.count('src="data:image/png;base64,') == 1  # reliability.png
+    # reliability.png and title_reliability.png, the latter under the odds' heading
+    assert (bt / "title_reliability.png").read_bytes().startswith(b"\x89PNG")
+    assert html.count('src="data:image/png;base64,') == 2
+    odds = html[html.index("<h2>Reliability of title and finals odds</h2>"):]
+    assert 'alt="Reliability of title and finals odds"' in odds
+    assert odds.index('alt="Reliability of title and finals odds"') < odds.index(
+        'id="odds-reliability-1"')
     assert re.search(r"\d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\]", html)  # per-season CIs
     assert 'id="reliability"' in html and "elo_calibrated" in html
     # title and finals odds: one reliability table each, every predictor a row

@@ -44,6 +44,24 @@ class DemoOutcome:
     seconds: float
     report: Path | None = None  # the prediction's HTML report (with the backtest's card)
 
+    def metrics(self, rows: list[str]) -> pd.DataFrame:
+        """The backtest's ``rows`` (headline columns such as ``ros_spearman@g20``; those the
+        backtest lacks are left out) by predictor, and ``TRUTH_ROW``: each predictor's
+        Spearman with the league's true strengths at the 41-game mark."""
+        tt = self.backtest.table().T
+        out = tt.loc[[r for r in rows if r in tt.index]]
+        agree = self.truth.pivot_table(index="predictor", columns="point",
+                                       values="spearman_truth")
+        truth = agree["g41"].reindex(tt.columns) if "g41" in agree.columns else None
+        if truth is not None:
+            out = pd.concat([out, truth.rename(TRUTH_ROW).to_frame().T])
+        return out.astype(float)
+
+
+TRUTH_ROW = "truth ρ @g41"
+TRUTH_NOTE = ("Spearman correlation with the synthetic league's true strengths at the 41-game "
+              "mark (1 = the true order)")
+
 
 class _Prefitted:
     """The ensemble trained in step 3, for the one test season it was trained for."""

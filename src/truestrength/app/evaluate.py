@@ -12,7 +12,7 @@ from truestrength.base.seasons import parse_seasons
 from truestrength.evaluation.backtest import BacktestResult, backtest
 from truestrength.evaluation.verify import Check, run_verify
 from truestrength.report.html import write_backtest_html
-from truestrength.report.plots import plot_reliability
+from truestrength.report.plots import plot_odds_reliability, plot_reliability
 
 
 def run_backtest(data: LeagueData, config: Config, seasons: str | None,
@@ -33,14 +33,19 @@ def run_backtest(data: LeagueData, config: Config, seasons: str | None,
 
 
 def write_backtest(result: BacktestResult, out: Path, reference: str) -> tuple[Path, Path]:
-    """backtest.json / .md and the tables beside them, the reliability plot and backtest.html
-    (which embeds it); the paired comparisons only when the reference predictor was run."""
+    """backtest.json / .md and the tables beside them, the reliability plots of game
+    probabilities (reliability.png) and of title and finals odds (title_reliability.png),
+    and backtest.html (which embeds them); the paired comparisons only when the reference
+    predictor was run."""
     ref = reference if reference in result.meta.predictors else None
     js, md = result.write(out, reference=ref)
+    seasons = f"test seasons {', '.join(result.meta.test_seasons)}"
     rel = result.reliability()
     if not rel.empty:
-        plot_reliability(rel, out / "reliability.png",
-                         f"test seasons {', '.join(result.meta.test_seasons)}")
+        plot_reliability(rel, out / "reliability.png", seasons)
+    odds = result.odds_reliability()
+    if not odds.empty:
+        plot_odds_reliability(odds, out / "title_reliability.png", seasons)
     write_backtest_html(result, out, ref)
     return js, md
 

@@ -34,11 +34,14 @@ from truestrength.report.html import (
 # predict's plots, in the order the page shows them, with what each shows.
 PLOTS = [
     ("title_odds.png", "Title odds", "Championship probability of the top teams."),
-    ("conference_ranks.png", "Strength rank against standings rank",
-     "Per conference: rank by strength (up = stronger) against the rank in the standings; "
-     "off the diagonal = the labels."),
+    ("conference_ranks.png", "Projected rank against standings rank",
+     "Per conference: today's standings rank against the projected final rank (by simulated "
+     "wins; the rank by strength in older predictions), 1 top-left. Above the diagonal the "
+     "model ranks the team higher than the standings (Sleeper side), below it lower (Paper "
+     "Tiger side)."),
     ("strength_vs_standings.png", "Strength against win%",
-     "Strength (0-100) against win% to date."),
+     "Strength (0-100, up = stronger) against win% to date (right = better); colour = "
+     "label, marker = conference."),
 ]
 TEAM_FIELDS = ("team_id", "team", "conference", "wins", "losses", "strength", "league_rank",
                "conference_rank", "standings_rank", "mean_wins", "p_playoffs", "p_finals",

@@ -51,6 +51,11 @@ class IngestSection(_Section):
 class DemoSection(_Section):
     # The demo trains on all its synthetic seasons but the last: at least two to train on.
     n_seasons: int = Field(4, ge=3, le=30)
+    # Teams in the demo's printed table (all 30 are in its predictions.csv).
+    top: int = Field(10, ge=1)
+    # Rows of the demo's printed backtest table (backtest.md has every metric).
+    metrics: list[str] = ["ros_spearman@g20", "ros_spearman@g41", "po_spearman",
+                          "game_log_loss", "title_log_loss"]
 
 
 class FetchSection(_Section):

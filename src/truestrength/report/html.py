@@ -209,6 +209,7 @@ class BacktestPage:
     reliability: TableView | None
     legend: list[tuple[str, str, str, bool]]  # (code, plain name, meaning, lower is better)
     odds_reliability: list[TableView] = field(default_factory=list)  # title, then finals
+    odds_reliability_plots: list[Plot] = field(default_factory=list)  # title_reliability.png
 
 
 def _env() -> Environment:
@@ -274,8 +275,9 @@ def _table(frame: pd.DataFrame, value: str, caption: str, predictors: list[str])
 
 
 def backtest_page(result: BacktestResult, reliability_png: Path | None,
-                  reference: str | None) -> BacktestPage:
-    """The backtest report's page from its result (and the reliability plot it wrote)."""
+                  reference: str | None, title_reliability_png: Path | None = None
+                  ) -> BacktestPage:
+    """The backtest report's page from its result (and the reliability plots it wrote)."""
     meta = result.meta
     preds = list(meta.predictors)
     summary = result.summary().rename(columns={"mean": "value"})
@@ -328,13 +330,23 @@ def backtest_page(result: BacktestResult, reliability_png: Path | None,
                           "predictor (bars: two standard errors). On the diagonal = "
                           "calibrated; above it = the home team won more often than "
                           "predicted.", png_data_uri(reliability_png)))
+    odds_plots = []
+    if title_reliability_png is not None and Path(title_reliability_png).is_file():
+        odds_plots.append(Plot("Reliability of title and finals odds",
+                               "Share of teams that won the title (left) or reached the "
+                               "finals (right) against their odds at the end of the regular "
+                               "season, per predictor, in the uneven bins of the tables below "
+                               "(bars: 95% Wilson intervals; square-root axes, since most "
+                               "teams get a few percent). On the diagonal = calibrated; above "
+                               "it = those teams did better than their odds said.",
+                               png_data_uri(title_reliability_png)))
     shown = {c for c, _ in headline.columns} | {c.partition("@")[0] for c, _ in
                                                 headline.columns}
     legend = [(code, name, meaning, code in LOWER_IS_BETTER)
               for code, (name, meaning) in METRIC_LEGEND.items() if code in shown]
     return BacktestPage(list(meta.test_seasons), meta.code_version, meta.data_hash,
                         meta.settings.seed, meta.seconds, headline, per_season, paired, plots,
-                        rel_table, legend, odds_tables)
+                        rel_table, legend, odds_tables, odds_plots)
 
 
 def _reliability_view(rel, title: str, fmt: str) -> TableView | None:
@@ -353,9 +365,11 @@ def _reliability_view(rel, title: str, fmt: str) -> TableView | None:
 
 
 def write_backtest_html(result: BacktestResult, out_dir: Path, reference: str | None) -> Path:
-    """``backtest.html`` beside backtest.json, embedding ``reliability.png`` when written."""
-    png = out_dir / "reliability.png"
+    """``backtest.html`` beside backtest.json, embedding ``reliability.png`` and
+    ``title_reliability.png`` when written."""
+    png, odds_png = out_dir / "reliability.png", out_dir / "title_reliability.png"
     path = out_dir / "backtest.html"
-    path.write_text(render_backtest(backtest_page(result, png if png.is_file() else None,
-                                                  reference)), encoding="utf-8")
+    path.write_text(render_backtest(backtest_page(
+        result, png if png.is_file() else None, reference,
+        odds_png if odds_png.is_file() else None)), encoding="utf-8")
     return path

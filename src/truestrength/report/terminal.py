@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 # Below this terminal width the prediction table is the abbreviated one (issue 12).
 ABBREVIATED_BELOW = 100
@@ -165,3 +166,32 @@ def metric_tables(title: str, table: pd.DataFrame, width: int) -> list[Table]:
     if len(chunks) == 1:
         return [build(chunks[0], "")]
     return [build(ch, f" ({k}/{len(chunks)})") for k, ch in enumerate(chunks, start=1)]
+
+
+# -- the demo ------------------------------------------------------------------------------
+
+def metric_legend(codes: Sequence[str], extra: dict[str, str] | None = None) -> Text:
+    """One line per row code of a metric table: its plain name (the HTML legend's) and which
+    way is better; ``extra``: rows that are not backtest metrics, with their meaning."""
+    from truestrength.evaluation.backtest import LOWER_IS_BETTER
+    from truestrength.report.html import column_label
+
+    lines = []
+    for code in codes:
+        if code in (extra or {}):
+            lines.append(f"{code}: {extra[code]}")
+        else:
+            better = "lower" if code.partition("@")[0] in LOWER_IS_BETTER else "higher"
+            lines.append(f"{code}: {column_label(code)} ({better} is better)")
+    return Text("\n".join(lines))
+
+
+def demo_tables(preds, metrics: pd.DataFrame, width: int, top: int,
+                metric_notes: dict[str, str] | None = None) -> list[Table | Text]:
+    """What ``demo`` prints: its prediction's top ``top`` teams (the layouts ``predict``
+    prints), the backtest's chosen metrics (rows) by predictor, both fitted to ``width``,
+    and what each metric row means."""
+    return [prediction_table(preds, width, top),
+            *metric_tables(f"backtest on {preds.season} (fitted on earlier seasons only)",
+                           metrics, width),
+            metric_legend(list(metrics.index), metric_notes)]
