@@ -201,7 +201,8 @@ def prediction_page(folder: Path, backtest_dir: Path | None = None,
     for t in sorted(teams, key=lambda t: t["league_rank"]):
         tid = t["team_id"]
         roster = [] if rosters is None else [
-            RosterLine(str(r.player), float(r.minutes), _num(r.attention))
+            RosterLine(str(r.player), float(r.minutes), _num(r.attention),
+                       _num(getattr(r, "value", None)))
             for r in rosters[rosters["team_id"] == tid].itertuples()]
         outs = [] if absences is None else [
             AbsenceLine(str(a.player), str(a.status),

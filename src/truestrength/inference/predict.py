@@ -21,7 +21,8 @@ Columns (predictions.csv / .json):
   case the drivers say little
 
 Rosters (rosters.csv): Model A's roster of each team at the date, as its score used it —
-team_id, team, player_id, player, minutes (recent minutes per game), attention (mean weight).
+team_id, team, player_id, player, minutes (recent minutes per game), attention (mean weight),
+value and value_games (the player's plain RAPM value and its evidence, ``projected_rosters``).
 
 Availability (absences.csv, and "absences" in predictions.json): who was treated as out or
 moved, and why (``base.availability``). Out players take no minutes in Model A's rosters
@@ -46,7 +47,8 @@ import pandas as pd
 from scipy import stats
 
 from truestrength.base.availability import Availability, PlayerAvailability
-from truestrength.base.config import AvailabilitySection, Config, PredictSection
+from truestrength.base.config import (AvailabilitySection, Config, PredictSection,
+                                      RapmSection)
 from truestrength.base.errors import DataError
 from truestrength.base.io import write_json
 from truestrength.base.league import LeagueData
@@ -55,6 +57,7 @@ from truestrength.base.seasons import previous_season, season_start_year, to_day
 from truestrength.base.stats import scores_to_ranks
 from truestrength.base.targets import standings
 from truestrength.features.availability import resolve_availability
+from truestrength.features.player_rapm import fit_rapm, rapm_logs
 from truestrength.features.roster import build_snapshots
 from truestrength.inference.schedule import expected_schedule, games_left
 from truestrength.inference.simulate import SeasonState, simulate_season
@@ -205,7 +208,8 @@ def make_predictions(ensemble: EnsembleAB, data: LeagueData, date: pd.Timestamp,
     out["label"] = labels(out["standings_rank"], out["projected_rank"],
                           out["wins"] + out["losses"], config.predict)
     drivers, degenerate = attention_drivers(pred.attention, known, config.predict)
-    rosters = projected_rosters(ensemble, known, season, date, avail, pred.attention)
+    rosters = projected_rosters(ensemble, known, season, date, avail, pred.attention,
+                                config.rapm)
     out["attention_degenerate"] = [degenerate.get(t, True) for t in out.index]
     out = out.reset_index().sort_values("league_rank").reset_index(drop=True)
     meta = PredictionMeta(
@@ -225,16 +229,25 @@ def make_predictions(ensemble: EnsembleAB, data: LeagueData, date: pd.Timestamp,
                        rosters=rosters)
 
 
-ROSTER_COLUMNS = ["team_id", "player_id", "player", "minutes", "attention"]
+ROSTER_COLUMNS = ["team_id", "player_id", "player", "minutes", "attention", "value",
+                  "value_games"]
 
 
 def projected_rosters(ensemble: EnsembleAB, known: LeagueData, season: str,
                       date: pd.Timestamp, avail: Availability,
-                      attention: RosterAttention | None) -> pd.DataFrame:
+                      attention: RosterAttention | None,
+                      rapm: RapmSection | None = None) -> pd.DataFrame:
     """Model A's roster of each team at ``date`` (players out excluded, moved players on
     their new team): recent minutes per game and attention weight, by minutes. Rebuilt from
     the same snapshot code and settings Model A scored (``features.roster``): the model's
-    output keeps only the attention, and the report shows the minutes the score used."""
+    output keeps only the attention, and the report shows the minutes the score used.
+
+    ``value`` is each player's plain RAPM coefficient from the games strictly before the date
+    (``features.player_rapm``, settings ``rapm``): the points of margin per game he adds
+    playing all 48 minutes, against a league-average player; ``value_games`` the decayed
+    full games behind it (0: never seen, value 0). Model A's own player values are implicit
+    (the attention is a share of a pooled vector, not points), so the roster view shows this
+    independent yardstick beside it."""
     model_a = getattr(ensemble.model_a, "fitted_", None)
     if model_a is None:
         return pd.DataFrame(columns=ROSTER_COLUMNS)
@@ -247,13 +260,16 @@ def projected_rosters(ensemble: EnsembleAB, known: LeagueData, season: str,
             weight.update({(team, int(p)): float(w) for p, w in
                            zip(attention.player_ids[i][m], attention.weights[i][m],
                                strict=True)})
+    fit = fit_rapm(known.games, rapm_logs(known), date, rapm or RapmSection())
     rows = []
     for i, team in enumerate(snaps.keys["team_id"].astype(int).tolist()):
         m = snaps.mask[i]
         for p, mins in zip(snaps.player_ids[i][m].tolist(), snaps.minutes[i][m].tolist(),
                            strict=True):
             rows.append((team, p, str(names.get(p, p)), round(float(mins), 1),
-                         weight.get((team, p), float("nan"))))
+                         weight.get((team, p), float("nan")),
+                         round(float(fit.coef.get(p, 0.0)), 2),
+                         round(float(fit.evidence.get(p, 0.0)), 1)))
     frame = pd.DataFrame(rows, columns=ROSTER_COLUMNS)
     return frame.sort_values(["team_id", "minutes"], ascending=[True, False],
                              kind="stable").reset_index(drop=True)

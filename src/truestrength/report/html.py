@@ -101,6 +101,8 @@ class RosterLine:
     player: str
     minutes: float  # recent minutes per game, as Model A's roster used them
     attention: float | None  # Model A's mean attention weight (0-1), None if unknown
+    # plain RAPM points per 48 minutes vs an average player; None: an older rosters.csv
+    value: float | None = None
 
 
 @dataclass(frozen=True)

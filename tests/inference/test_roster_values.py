@@ -1,0 +1,39 @@
+"""The player values of the projected rosters (``inference.predict.projected_rosters``) on the
+synthetic league, whose true abilities are known: each value is the player's plain RAPM from
+the games strictly before the date, and the values track the truth."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from scipy.stats import spearmanr
+
+from truestrength.base.config import Config, ModelBSection, RosterSection, SimulationSection
+from truestrength.features.player_rapm import fit_rapm, rapm_logs
+from truestrength.inference.predict import make_predictions
+
+from helpers import truth_ensemble
+
+CONFIG = Config(roster=RosterSection(cache_dir=None),
+                model_b=ModelBSection(n_estimators=40, early_stopping_rounds=10,
+                                      trees_without_holdout=20),
+                simulation=SimulationSection(n_sims=200, seed=1))
+
+
+def test_roster_values_are_the_rapm_before_the_date_and_track_true_ability(synthetic):
+    data, season, ens, ability = truth_ensemble(synthetic, CONFIG)
+    days = sorted(data.standings_games(season)["game_date"].unique())
+    date = pd.Timestamp(days[len(days) // 2])
+    # the prediction is given the whole store, later games included; the values must be the
+    # fit on the games before the date alone
+    rosters = make_predictions(ens, data, date, CONFIG).rosters
+    known = data.before(date)
+    fit = fit_rapm(known.games, rapm_logs(known), date, CONFIG.rapm)
+    want = fit.coef.reindex(rosters["player_id"]).fillna(0.0).round(2).to_numpy()
+    assert rosters["value"].to_numpy() == pytest.approx(want, abs=1e-9)
+    assert (rosters["value_games"] > 0).mean() > 0.9  # almost every rotation player was seen
+    rho = spearmanr(rosters["value"], ability.reindex(rosters["player_id"])).statistic
+    print(f"Spearman(value, true ability) over {len(rosters)} roster players: {rho:.3f}")
+    # 0.41 measured (2.5 seasons of noisy margins, deep benches included); no signal is ~0
+    # with a standard error of 0.05 over ~430 players
+    assert rho > 0.3
