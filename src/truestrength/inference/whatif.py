@@ -162,16 +162,19 @@ def _resolve_player(req: ChangeRequest, players: pd.DataFrame, known: LeagueData
 
 
 def resolve_changes(requests: list[ChangeRequest], known: LeagueData, season: str,
-                    date: pd.Timestamp, baseline: Predictions) -> list[Change]:
+                    date: pd.Timestamp, baseline: Predictions | None = None) -> list[Change]:
     """Names and abbreviations to ids, each player's team at the date from the baseline
     (a roster move counts); ConfigError for an unknown or ambiguous name, an unknown team,
-    one player in two changes, or a change that changes nothing."""
+    one player in two changes, or a change that changes nothing. Without ``baseline`` (a
+    check before any prediction is made, so a typo costs nothing) the checks that need the
+    baseline's availability are skipped and a player's team is the one he last played for."""
     players = _season_players(known, season)
     ids = _team_ids(known, season)
     abbr = {t: a for a, t in ids.items()}
-    moved = {a.player_id: a.team_id for a in baseline.absences if a.status == "traded"}
-    out_now = {a.player_id: a for a in baseline.absences
-               if a.status != "traded" and a.out_on(baseline.date)}
+    absences = [] if baseline is None else baseline.absences
+    moved = {a.player_id: a.team_id for a in absences if a.status == "traded"}
+    out_now = {a.player_id: a for a in absences
+               if a.status != "traded" and a.out_on(date)}
     changes: list[Change] = []
     seen: dict[int, str] = {}
     for req in requests:
@@ -188,17 +191,18 @@ def resolve_changes(requests: list[ChangeRequest], known: LeagueData, season: st
             if team_id is None:
                 raise ConfigError(f"{req.text}: no team {req.team!r} in {season}; the "
                                   f"season's teams are {', '.join(sorted(ids))}")
-            if team_id == current:
+            if team_id == current and baseline is not None:
                 raise ConfigError(f"{req.text}: {name} is already on {abbr[current]} at "
                                   f"{date:%Y-%m-%d}" + (
                                       "; --with NAME (no team) brings him back"
                                       if req.kind == "with" else ""))
-        if req.kind == "without":
+        if req.kind == "without" and baseline is not None:
             already = out_now.get(pid)
             if already is not None and already.return_date is None:
                 raise ConfigError(f"{req.text}: {name} is already out for the rest of the "
                                   f"season at {date:%Y-%m-%d} ({already.reason})")
-        if req.kind == "with" and req.team is None and pid not in out_now:
+        if (req.kind == "with" and req.team is None and baseline is not None
+                and pid not in out_now):
             raise ConfigError(f"{req.text}: {name} is not treated as out at "
                               f"{date:%Y-%m-%d}, so he plays already; --with NAME brings back "
                               "a player treated as out, --with NAME:TEAM moves one")
@@ -289,8 +293,9 @@ def run_whatif(ensemble: EnsembleAB, data: LeagueData, date: pd.Timestamp, confi
     """The baseline and the scenario at ``date`` (module docstring); ``injuries``: the
     injuries file's entries, in both."""
     date = pd.Timestamp(date).normalize()
-    before = make_predictions(ensemble, data, date, config, injuries=injuries)
     known = data.before(date)
+    resolve_changes(requests, known, data.season_of_date(date), date)  # typos fail at once
+    before = make_predictions(ensemble, data, date, config, injuries=injuries)
     changes = resolve_changes(requests, known, before.season, date, before)
     after = make_predictions(ensemble, data, date, config, injuries=injuries,
                              edit=scenario_edit(changes, date))
