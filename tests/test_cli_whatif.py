@@ -149,3 +149,28 @@ def test_report_has_a_whatif_section(trained):
     missing = runner.invoke(app, ["report", "--predictions", str(pred), "--whatif",
                                   str(t["root"] / "nope")])
     assert missing.exit_code == 1 and "--whatif" in missing.output
+
+
+def test_whatif_table_fits_narrow_and_wide_terminals():
+    from rich.console import Console
+
+    from truestrength.report.terminal import natural_width, whatif_table
+
+    row = {"team": "LAL", "involved": True}
+    for col, b, a in (("strength", 61.2, 55.4), ("league_rank", 4, 9), ("mean_wins", 50.1, 45.3),
+                      ("mean_losses", 31.9, 36.7), ("p_playoffs", 0.93, 0.81),
+                      ("p_finals", 0.123, 0.061), ("p_title", 0.0712, 0.0301)):
+        row |= {f"{col}_before": b, f"{col}_after": a, f"d_{col}": a - b}
+    rows = pd.DataFrame([row, {**row, "team": "DEN"}])
+    for width in (60, 80, 100, 160):
+        table = whatif_table("teams involved", rows, width)
+        console = Console(width=width, record=True)
+        console.print(table)
+        text = console.export_text()
+        assert "…" not in text and "LAL" in text and "7.1% → 3.0%" in text, (width, text)
+        if width >= 80:
+            assert natural_width(table, width) <= width
+    wide = Console(width=160, record=True)
+    wide.print(whatif_table("t", rows, 160))
+    text = wide.export_text()
+    assert "(-4.1)" in text and "12.3% → 6.1%" in text
