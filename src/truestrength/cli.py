@@ -443,11 +443,70 @@ def predict(
 
 
 @_command
+def whatif(
+    date: str = typer.Option(..., "--date", metavar="YYYY-MM-DD",
+                             help="Predict from games strictly before this date, written "
+                             "YYYY-MM-DD."),
+    without: list[str] = typer.Option(
+        [], "--without", metavar="NAME", help="Out for the rest of the season and the "
+        "playoffs (repeatable). NAME: as in the store, any case or accents, or a player id."),
+    trade: list[str] = typer.Option(
+        [], "--trade", metavar="NAME:TEAM", help="Moved to TEAM (abbreviation) from the date; "
+        "an injury stays (repeatable)."),
+    with_: list[str] = typer.Option(
+        [], "--with", metavar="NAME[:TEAM]", help="Plays: a player treated as out comes back "
+        "(NAME), or joins TEAM and plays (NAME:TEAM) (repeatable)."),
+    run: Path | None = typer.Option(None, "--run", help="Trained run (default: latest)."),
+    runs: Path = typer.Option(Path("runs"), "--runs", help="Runs folder."),
+    injuries: Path | None = typer.Option(
+        None, "--injuries", help="Injuries file (as for predict), used before and after."),
+    force: bool = typer.Option(False, "--force", help="Replace an output folder that holds "
+                               "another what-if."),
+    db: Path | None = DbOption,
+    config: Path | None = ConfigOption,
+) -> None:
+    """What if a player is out, traded or plays: strength, rank, projected record and
+    playoff / finals / title odds of the teams involved, before and after, from the same
+    simulation (identical random streams)."""
+    from truestrength.app.runs import resolve_run
+    from truestrength.app.store import load_data
+    from truestrength.app.whatif import requests_from_options
+    from truestrength.app.whatif import whatif as run_whatif
+    from truestrength.base.seasons import parse_date
+    from truestrength.report.terminal import whatif_table
+
+    when = parse_date(date, "--date")
+    requests = requests_from_options(without, trade, with_)
+    run_dir = resolve_run(run, runs)
+    config = _config_path(config)
+    cfg = _config(config) if config is not None else None
+    got = run_whatif(load_data(_db(db)), cfg, run_dir, when, runs, requests,
+                     injuries=injuries, force=force)
+    w = got.whatif
+    for warning in got.warnings:
+        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+    console.print(f"what if, {w.season} at {w.date:%Y-%m-%d}:", highlight=False)
+    for c in w.changes:
+        console.print(f"  {c.describe()}", highlight=False)
+    console.print(whatif_table(f"teams involved ({w.after.meta.n_sims:,} simulations, the "
+                               "same random streams before and after)", w.involved,
+                               console.width))
+    before, after = w.others_title()
+    console.print(f"the other {int((~w.table['involved']).sum())} teams' title odds: "
+                  f"{before:.1%} → {after:.1%} ({100 * (after - before):+.1f} points)",
+                  highlight=False)
+    console.print(f"wrote {', '.join(f.name for f in got.files[:2])}, before/, after/ and "
+                  f"run_manifest.json to {got.out_dir}", highlight=False, soft_wrap=True)
+
+
+@_command
 def report(
     predictions: Path = typer.Option(..., "--predictions", help="A prediction folder (what "
                                      "`predict` wrote: predictions.json, rosters.csv, ...)."),
     backtest: Path | None = typer.Option(None, "--backtest", help="A backtest folder: its "
                                          "backtest.json gives the 'how good' card."),
+    whatif_dir: Path | None = typer.Option(None, "--whatif", help="A what-if folder (what "
+                                           "`whatif` wrote): adds a what-if section."),
     out: Path | None = typer.Option(None, "--out", help="HTML file (default: "
                                     "report.file_name, report.html, in the prediction folder)."),
     config: Path | None = ConfigOption,
@@ -456,8 +515,9 @@ def report(
     change since the previous prediction, rosters, who is out, drivers, plots."""
     from truestrength.app.report import write_report
 
-    got = write_report(predictions, backtest, out, _config(config))
+    got = write_report(predictions, backtest, out, _config(config), whatif_dir)
     console.print(f"wrote {got.path} ({len(got.page.teams)} teams"
+                  + (f"; what-if from {whatif_dir}" if whatif_dir else "")
                   + (f"; change since {got.page.previous}" if got.page.previous else "")
                   + ("; model card from " + got.page.card.source if got.page.card else "")
                   + ")", highlight=False, soft_wrap=True)

@@ -8,8 +8,7 @@ import pytest
 
 from truestrength.base.config import PredictSection
 from truestrength.base.predictor import RosterAttention
-from truestrength.inference.predict import (Driver, attention_drivers, labels,
-                                            projected_ranks)
+from truestrength.inference.predict import Driver, attention_drivers, labels, projected_ranks
 
 
 def test_labels_at_the_margin_boundaries():

@@ -27,6 +27,8 @@ from truestrength.report.html import (
     PredictionPage,
     RosterLine,
     TeamView,
+    WhatIfRow,
+    WhatIfView,
     png_data_uri,
     render_prediction,
 )
@@ -173,8 +175,53 @@ def _num(x: object) -> float | None:
     return None if math.isnan(v) else v
 
 
+WHATIF_FIELDS = ("team", "involved", "strength_before", "strength_after",
+                 "league_rank_before", "league_rank_after", "mean_wins_before",
+                 "mean_wins_after", "mean_losses_before", "mean_losses_after",
+                 "p_playoffs_before", "p_playoffs_after", "p_finals_before", "p_finals_after",
+                 "p_title_before", "p_title_after")
+
+
+def whatif_view(folder: Path, section: ReportSection = ReportSection()) -> WhatIfView:
+    """The what-if section from ``folder/whatif.json`` (what ``whatif`` wrote): the teams
+    involved and the ``whatif_other_teams`` others whose title odds moved most."""
+    path = folder / "whatif.json"
+    js = _read_json(path, "what-if")
+    teams = _field(js, "teams", path, "top level")
+    if not isinstance(teams, list) or not teams:
+        raise RunError(f"{path}, field teams: no team")
+    for i, t in enumerate(teams):
+        for key in WHATIF_FIELDS:
+            _field(t, key, path, f"teams[{i}]")
+    changes = _field(js, "changes", path, "top level")
+    for i, c in enumerate(changes):
+        _field(c, "description", path, f"changes[{i}]")
+    meta = _field(js, "meta", path, "top level")
+
+    def row(t: dict) -> WhatIfRow:
+        return WhatIfRow(
+            str(t["team"]), bool(t["involved"]),
+            (float(t["strength_before"]), float(t["strength_after"])),
+            (int(t["league_rank_before"]), int(t["league_rank_after"])),
+            (f"{float(t['mean_wins_before']):.0f}-{float(t['mean_losses_before']):.0f}",
+             f"{float(t['mean_wins_after']):.0f}-{float(t['mean_losses_after']):.0f}"),
+            (float(t["p_playoffs_before"]), float(t["p_playoffs_after"])),
+            (float(t["p_finals_before"]), float(t["p_finals_after"])),
+            (float(t["p_title_before"]), float(t["p_title_after"])))
+
+    rows = [row(t) for t in teams]
+    others = sorted((r for r in rows if not r.involved),
+                    key=lambda r: -abs(r.delta(r.p_title)))
+    shown = [r for r in rows if r.involved] + others[:section.whatif_other_teams]
+    total = (sum(r.p_title[0] for r in others), sum(r.p_title[1] for r in others))
+    return WhatIfView(str(folder), str(_field(js, "season", path, "top level")),
+                      str(_field(js, "date", path, "top level")), int(meta.get("n_sims", 0)),
+                      [str(c["description"]) for c in changes], shown, total)
+
+
 def prediction_page(folder: Path, backtest_dir: Path | None = None,
-                    section: ReportSection = ReportSection()) -> PredictionPage:
+                    section: ReportSection = ReportSection(),
+                    whatif_dir: Path | None = None) -> PredictionPage:
     """Everything the page shows, gathered from the prediction ``folder``."""
     path = folder / "predictions.json"
     js = _read_json(path, "prediction")
@@ -248,20 +295,23 @@ def prediction_page(folder: Path, backtest_dir: Path | None = None,
              for name, title, caption in PLOTS if (folder / name).is_file()]
     previous = None if prev is None else f"{prev[1].get('date')} ({prev[0].name})"
     card = None if backtest_dir is None else model_card(backtest_dir, section)
+    what = None if whatif_dir is None else whatif_view(whatif_dir, section)
     return PredictionPage(season, date, str(folder), notes, stacker or "—",
                           int(meta.get("n_sims", 0)), int(meta.get("label_margin", 0)), views,
-                          plots, previous, card, rosters is not None)
+                          plots, previous, card, rosters is not None, what)
 
 
 def write_report(predictions: Path, backtest_dir: Path | None, out: Path | None,
-                 config: Config) -> ReportOutcome:
+                 config: Config, whatif_dir: Path | None = None) -> ReportOutcome:
     """Render the prediction folder ``predictions`` to ``out`` (default: the folder's
-    ``report.file_name``)."""
+    ``report.file_name``); ``whatif_dir``: a what-if folder for the what-if section."""
     if not predictions.is_dir():
         raise RunError(f"--predictions {predictions}: no such folder")
     if backtest_dir is not None and not backtest_dir.is_dir():
         raise RunError(f"--backtest {backtest_dir}: no such folder")
-    page = prediction_page(predictions, backtest_dir, config.report)
+    if whatif_dir is not None and not whatif_dir.is_dir():
+        raise RunError(f"--whatif {whatif_dir}: no such folder")
+    page = prediction_page(predictions, backtest_dir, config.report, whatif_dir)
     path = out if out is not None else predictions / config.report.file_name
     if path.is_dir():
         raise RunError(f"--out {path}: a folder; give the HTML file's path")

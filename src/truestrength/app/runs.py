@@ -192,8 +192,10 @@ def _file_sha(path: Path | None) -> str | None:
 IDENTITY_KEYS = ("trained_run", "data_hash", "date", "config", "injuries_sha256")
 
 
-def check_output_folder(out_dir: Path, identity: dict, force: bool) -> None:
-    """Refuse to write into a folder holding another result (RunError) unless ``force``."""
+def check_output_folder(out_dir: Path, identity: dict, force: bool,
+                        keys: tuple[str, ...] = IDENTITY_KEYS) -> None:
+    """Refuse to write into a folder holding another result (RunError) unless ``force``;
+    ``keys``: the manifest entries that make two results the same."""
     if not out_dir.exists() or force:
         return
     path = out_dir / "run_manifest.json"
@@ -204,7 +206,7 @@ def check_output_folder(out_dir: Path, identity: dict, force: bool) -> None:
     if not isinstance(old, dict):
         raise RunError(f"{out_dir} exists and holds no readable run_manifest.json: not "
                        "overwritten; remove it, choose another --runs, or pass --force")
-    differ = [k for k in IDENTITY_KEYS if old.get(k) != identity.get(k)]
+    differ = [k for k in keys if old.get(k) != identity.get(k)]
     if differ:
         raise RunError(f"{out_dir} holds another prediction (different {', '.join(differ)}; "
                        f"made {old.get('created', '?')}): not overwritten; choose another "

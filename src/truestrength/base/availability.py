@@ -25,7 +25,7 @@ from typing import Literal
 
 import pandas as pd
 
-__all__ = ["STATUSES", "Availability", "PlayerAvailability", "Status"]
+__all__ = ["STATUSES", "Availability", "AvailabilityEdit", "PlayerAvailability", "Status"]
 
 Status = Literal["out", "doubtful", "questionable", "probable", "traded"]
 # The statuses an injuries file may use (``traded`` comes from rosters only).
@@ -96,3 +96,27 @@ class Availability:
         return Availability(tuple(
             e for e in self.entries
             if not (e.treated_out and e.return_date is not None and e.return_date <= day)))
+
+
+@dataclass(frozen=True)
+class AvailabilityEdit:
+    """A what-if's changes to a resolved availability (``inference.whatif``).
+
+    A player has at most two entries, a move (``traded``) and a status (the rest), and an
+    edit works per kind so that one question does not silently answer another: trading a
+    player keeps him injured if he was, putting him out keeps the team a roster moved him
+    to. ``entries`` replace the player's entry of the same kind; ``cleared`` players lose
+    their status entry (he plays: nothing keeps him out)."""
+
+    entries: tuple[PlayerAvailability, ...] = ()
+    cleared: frozenset[int] = frozenset()
+
+    def apply(self, availability: Availability) -> Availability:
+        def key(e: PlayerAvailability) -> tuple[int, bool]:
+            return e.player_id, e.status == "traded"
+
+        replaced = {key(e) for e in self.entries}
+        kept = tuple(e for e in availability.entries
+                     if key(e) not in replaced
+                     and not (e.status != "traded" and e.player_id in self.cleared))
+        return Availability(kept + tuple(self.entries))

@@ -322,6 +322,9 @@ class ReportSection(_Section):
     # (the ones the backtest ran), at this in-season point for the rest-of-season Spearman.
     card_predictors: list[str] = ["model_ab", "model_a", "model_b", "elo_calibrated", "elo"]
     card_point: str = "g41"
+    # The what-if section (`report --whatif`): the teams involved, then this many others,
+    # those whose title odds moved most (whatif.csv holds every team).
+    whatif_other_teams: int = Field(8, ge=0)
 
 
 class AvailabilitySection(_Section):

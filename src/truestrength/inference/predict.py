@@ -46,9 +46,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from truestrength.base.availability import Availability, PlayerAvailability
-from truestrength.base.config import (AvailabilitySection, Config, PredictSection,
-                                      RapmSection)
+from truestrength.base.availability import Availability, AvailabilityEdit, PlayerAvailability
+from truestrength.base.config import AvailabilitySection, Config, PredictSection, RapmSection
 from truestrength.base.errors import DataError
 from truestrength.base.io import write_json
 from truestrength.base.league import LeagueData
@@ -142,10 +141,13 @@ ABSENCE_COLUMNS = ["player_id", "player", "team_id", "status", "treated_out", "r
 def make_predictions(ensemble: EnsembleAB, data: LeagueData, date: pd.Timestamp,
                      config: Config, season: str | None = None, *,
                      injuries: list[PlayerAvailability] | None = None,
-                     rosters: pd.DataFrame | None = None) -> Predictions:
+                     rosters: pd.DataFrame | None = None,
+                     edit: AvailabilityEdit | None = None) -> Predictions:
     """The prediction table at ``date``. ``injuries``: entries of an injuries file
     (``data.injuries.read_injuries``); ``rosters``: published rosters (``season, team_id,
-    player_id, as_of``), default ``data.rosters`` where the store has one."""
+    player_id, as_of``), default ``data.rosters`` where the store has one; ``edit``: a
+    what-if's changes applied last, over everything else (``inference.whatif``): every
+    phase and the postseason see them."""
     date = pd.Timestamp(date).normalize()
     season = season or data.season_of_date(date)
     known = data.before(date)
@@ -169,6 +171,8 @@ def make_predictions(ensemble: EnsembleAB, data: LeagueData, date: pd.Timestamp,
     avail = resolve_availability(known, season, date, config.roster, config.availability,
                                  injuries, rosters,
                                  remaining=schedule.assign(game_date=game_dates))
+    if edit is not None:
+        avail = edit.apply(avail)
     pred = ensemble.predict(known, season, date, availability=avail)
     scores = pred.scores
     table = standings(known, season).set_index("team_id")

@@ -164,6 +164,37 @@ class ModelCard:
 
 
 @dataclass(frozen=True)
+class WhatIfRow:
+    """One team of a what-if: each figure before and after (odds 0-1)."""
+
+    team: str
+    involved: bool
+    strength: tuple[float, float]
+    league_rank: tuple[int, int]
+    record: tuple[str, str]  # projected W-L, "52.3-29.7"
+    p_playoffs: tuple[float, float]
+    p_finals: tuple[float, float]
+    p_title: tuple[float, float]
+
+    @staticmethod
+    def delta(pair: tuple[float, float]) -> float:
+        return pair[1] - pair[0]
+
+
+@dataclass(frozen=True)
+class WhatIfView:
+    """A what-if folder's figures (``whatif.json``) for the report's what-if section."""
+
+    source: str
+    season: str
+    date: str
+    n_sims: int
+    changes: list[str]  # one sentence per change
+    rows: list[WhatIfRow]  # the teams involved, then the others by the change in title odds
+    others_title: tuple[float, float]  # summed title odds of the teams not involved
+
+
+@dataclass(frozen=True)
 class PredictionPage:
     season: str
     date: str
@@ -177,6 +208,7 @@ class PredictionPage:
     previous: str | None  # the previous prediction's folder and date, when found
     card: ModelCard | None
     has_rosters: bool
+    whatif: WhatIfView | None = None
 
     @property
     def conferences(self) -> list[tuple[str, list[TeamView]]]:

@@ -195,3 +195,53 @@ def demo_tables(preds, metrics: pd.DataFrame, width: int, top: int,
             *metric_tables(f"backtest on {preds.season} (fitted on earlier seasons only)",
                            metrics, width),
             metric_legend(list(metrics.index), metric_notes)]
+
+
+# -- what-if -------------------------------------------------------------------------------
+
+def _arrow(before: str, after: str, delta: str) -> str:
+    return f"{before} → {after} ({delta})"
+
+
+def whatif_columns() -> dict[str, Column]:
+    """Columns of the what-if table: each figure before → after (change)."""
+    def pts(x: float) -> str:
+        return f"{100 * x:+.1f}" if round(100 * x, 1) != 0 else "±0"
+
+    return {c.header: c for c in (
+        Column("team", lambda r: str(r.team), left=True),
+        Column("strength", lambda r: _arrow(f"{r.strength_before:.1f}",
+                                            f"{r.strength_after:.1f}",
+                                            f"{r.d_strength:+.1f}")),
+        Column("strength ", lambda r: f"{r.strength_before:.1f} → {r.strength_after:.1f}"),
+        Column("rank", lambda r: f"{r.league_rank_before} → {r.league_rank_after}"),
+        Column("proj W-L", lambda r: f"{r.mean_wins_before:.1f}-{r.mean_losses_before:.1f} → "
+                                     f"{r.mean_wins_after:.1f}-{r.mean_losses_after:.1f}"),
+        Column("proj W", lambda r: f"{r.mean_wins_before:.1f} → {r.mean_wins_after:.1f}"),
+        Column("playoffs", lambda r: _arrow(f"{r.p_playoffs_before:.0%}",
+                                            f"{r.p_playoffs_after:.0%}",
+                                            pts(r.d_p_playoffs))),
+        Column("finals", lambda r: _arrow(f"{r.p_finals_before:.1%}", f"{r.p_finals_after:.1%}",
+                                          pts(r.d_p_finals))),
+        Column("title", lambda r: _arrow(f"{r.p_title_before:.1%}", f"{r.p_title_after:.1%}",
+                                         pts(r.d_p_title))),
+        Column("title ", lambda r: f"{r.p_title_before:.1%} → {r.p_title_after:.1%}"),
+    )}
+
+
+WHATIF_LAYOUTS = (
+    ["team", "strength", "rank", "proj W-L", "playoffs", "finals", "title"],
+    ["team", "strength", "rank", "proj W", "playoffs", "title"],
+    ["team", "strength ", "rank", "proj W", "title "],
+    ["team", "strength ", "title "],
+)
+
+
+def whatif_table(title: str, rows: pd.DataFrame, width: int) -> Table:
+    """The teams of a what-if (``inference.whatif.WhatIf.table`` rows), each figure before →
+    after with the change in brackets (odds in percentage points), fitted to ``width``."""
+    cols = whatif_columns()
+    return fit_layout(title, [[cols[h] for h in lay] for lay in WHATIF_LAYOUTS],
+                      list(rows.itertuples(index=False)), width,
+                      caption="before → after (change; odds in percentage points); every "
+                              "team and column is in whatif.csv")
