@@ -46,9 +46,9 @@ LABEL_COLOURS: dict[str, str] = {
 }
 # What each label means, as the figures' legends say it (the HTML page has the long form).
 LABEL_MEANINGS: dict[str, str] = {
-    "Sleeper": "model ranks it above its standings",
-    "Paper Tiger": "model ranks it below its standings",
-    "Aligned": "model and standings agree within the margin",
+    "Sleeper": "projected to finish at least the margin's places above where it stands",
+    "Paper Tiger": "projected to finish at least the margin's places below where it stands",
+    "Aligned": "projected to finish within the margin of where it stands",
     "Unrated": "too early in the season to label",
 }
 CONFERENCE_MARKERS: dict[str, str] = {"E": "o", "W": "s"}
@@ -216,9 +216,9 @@ def conference_ranks_figure(table: pd.DataFrame, title: str) -> tuple[Figure, li
     for ax, conf in zip(axes, ("E", "W"), strict=True):
         sub = table[table["conference"] == conf]
         x, y = sub["standings_rank"].to_numpy(float), sub[ycol].to_numpy(float)
-        notes = [_free_note(fig, ax, "Sleeper side:\nmodel ranks it higher",
+        notes = [_free_note(fig, ax, "Sleeper side:\nprojected to climb",
                             LABEL_COLOURS["Sleeper"], SLEEPER_SPOTS, x, y),
-                 _free_note(fig, ax, "Paper Tiger side:\nmodel ranks it lower",
+                 _free_note(fig, ax, "Paper Tiger side:\nprojected to fall",
                             LABEL_COLOURS["Paper Tiger"], PAPER_TIGER_SPOTS, x, y)]
         texts += place_labels(fig, ax, x, y, sub["team"].astype(str).tolist(), avoid=notes)
     return fig, texts
