@@ -125,6 +125,45 @@ class TruthScorer:
         return (v * minutes).sum(axis=1) / 48.0, attn[:, None, :]
 
 
+def truth_config(n_sims: int, seed: int):
+    """Settings for predictions with a ``truth_ensemble``: no roster cache, a small Model B
+    (it is fitted but weighs 0), ``n_sims`` seasons drawn from ``seed``."""
+    from truestrength.base.config import Config, ModelBSection, RosterSection, SimulationSection
+
+    return Config(roster=RosterSection(cache_dir=None),
+                  model_b=ModelBSection(n_estimators=40, early_stopping_rounds=10,
+                                        trees_without_holdout=20),
+                  simulation=SimulationSection(n_sims=n_sims, seed=seed))
+
+
+def mid_season(data, season: str):
+    """The date of the middle standings-game day of ``season``."""
+    import pandas as pd
+
+    days = sorted(data.standings_games(season)["game_date"].unique())
+    return pd.Timestamp(days[len(days) // 2])
+
+
+def train_with_cli(synthetic, root: Path) -> tuple[Path, Path, Path, str]:
+    """``train`` run by the CLI (FAST_YAML) on the first two synthetic seasons, on a copy of
+    the synthetic store in ``root``: (run folder, config file, store, the command's output)."""
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from truestrength.cli import app
+
+    cfg = root / "fast.yaml"
+    cfg.write_text(FAST_YAML)
+    db = root / "s.duckdb"
+    shutil.copy(Path(synthetic.summary.out_dir).parent / "s.duckdb", db)
+    r = CliRunner().invoke(app, ["--db", str(db), "-c", str(cfg), "train", "--up-to",
+                                 synthetic.data.seasons[1], "--out", str(root / "runs")])
+    assert r.exit_code == 0, r.output
+    run = next(p for p in (root / "runs").iterdir() if (p / "ensemble.json").exists())
+    return run, cfg, db, r.output
+
+
 def truth_ensemble(synthetic, config):
     """An A+B ensemble of the synthetic league's third season whose Model A is the truth
     (``TruthScorer``) and whose blend reads Model A alone: predictions with known answers

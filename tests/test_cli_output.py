@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -16,7 +14,7 @@ from typer.testing import CliRunner
 
 from truestrength.cli import app
 
-from helpers import FAST_YAML
+from helpers import FAST_YAML, train_with_cli
 
 runner = CliRunner()
 
@@ -124,16 +122,9 @@ def test_backtest_and_info_tables_fit_every_width():
 def trained(synthetic, tmp_path_factory):
     """``train`` run by the CLI (not a terminal) on the first two synthetic seasons."""
     root = tmp_path_factory.mktemp("cli_out")
-    cfg = root / "fast.yaml"
-    cfg.write_text(FAST_YAML)
-    db = root / "s.duckdb"
-    shutil.copy(Path(synthetic.summary.out_dir).parent / "s.duckdb", db)
-    data = synthetic.data
-    r = runner.invoke(app, ["--db", str(db), "-c", str(cfg), "train", "--up-to",
-                            data.seasons[1], "--out", str(root / "runs")])
-    assert r.exit_code == 0, r.output
-    run = next(p for p in (root / "runs").iterdir() if (p / "ensemble.json").exists())
-    return {"root": root, "cfg": cfg, "db": db, "run": run, "output": r.output, "data": data}
+    run, cfg, db, output = train_with_cli(synthetic, root)
+    return {"root": root, "cfg": cfg, "db": db, "run": run, "output": output,
+            "data": synthetic.data}
 
 
 def test_train_prints_a_line_per_stage_and_epoch_when_not_a_terminal(trained):

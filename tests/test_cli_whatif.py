@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -17,7 +15,7 @@ from truestrength.cli import app
 from truestrength.inference.whatif import COMPARED, run_whatif
 from truestrength.training.ensemble import EnsembleAB, run_config
 
-from helpers import FAST_YAML
+from helpers import FAST_YAML, mid_season, train_with_cli
 
 runner = CliRunner()
 
@@ -27,18 +25,10 @@ def trained(synthetic, tmp_path_factory):
     """A run trained by the CLI on the first two synthetic seasons, and a mid-season date of
     the third with its busiest player (most minutes to date)."""
     root = tmp_path_factory.mktemp("cli_whatif")
-    cfg = root / "fast.yaml"
-    cfg.write_text(FAST_YAML)
-    db = root / "s.duckdb"
-    shutil.copy(Path(synthetic.summary.out_dir).parent / "s.duckdb", db)
+    run, cfg, db, _ = train_with_cli(synthetic, root)
     data = synthetic.data
-    r = runner.invoke(app, ["--db", str(db), "-c", str(cfg), "train", "--up-to",
-                            data.seasons[1], "--out", str(root / "runs")])
-    assert r.exit_code == 0, r.output
-    run = next(p for p in (root / "runs").iterdir() if (p / "ensemble.json").exists())
     season = data.seasons[2]
-    days = sorted(data.standings_games(season)["game_date"].unique())
-    date = pd.Timestamp(days[len(days) // 2])
+    date = mid_season(data, season)
     pl = data.before(date).player_logs
     pl = pl[pl["season"] == season]
     star = int(pl.groupby("player_id")["minutes"].sum().idxmax())

@@ -18,29 +18,19 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from truestrength.base.config import (
-    Config,
-    ModelBSection,
-    RosterSection,
-    SimulationSection,
-)
 from truestrength.data.injuries import read_injuries
 from truestrength.inference.predict import make_predictions
 
-from helpers import truth_ensemble
+from helpers import mid_season, truth_config, truth_ensemble
 
-CONFIG = Config(roster=RosterSection(cache_dir=None),
-                model_b=ModelBSection(n_estimators=40, early_stopping_rounds=10,
-                                      trees_without_holdout=20),
-                simulation=SimulationSection(n_sims=4000, seed=1))
+CONFIG = truth_config(n_sims=4000, seed=1)
 
 
 @pytest.fixture(scope="module")
 def setup(synthetic):
     data, season, ens, ability = truth_ensemble(synthetic, CONFIG)
     days = sorted(data.standings_games(season)["game_date"].unique())
-    date = pd.Timestamp(days[len(days) // 2])
-    return data, season, date, ens, ability, days
+    return data, season, mid_season(data, season), ens, ability, days
 
 
 def test_best_player_out_lowers_title_odds_and_his_return_brings_them_back_part_way(

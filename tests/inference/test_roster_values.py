@@ -4,26 +4,20 @@ the games strictly before the date, and the values track the truth."""
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 from scipy.stats import spearmanr
 
-from truestrength.base.config import Config, ModelBSection, RosterSection, SimulationSection
 from truestrength.features.player_rapm import fit_rapm, rapm_logs
 from truestrength.inference.predict import make_predictions
 
-from helpers import truth_ensemble
+from helpers import mid_season, truth_config, truth_ensemble
 
-CONFIG = Config(roster=RosterSection(cache_dir=None),
-                model_b=ModelBSection(n_estimators=40, early_stopping_rounds=10,
-                                      trees_without_holdout=20),
-                simulation=SimulationSection(n_sims=200, seed=1))
+CONFIG = truth_config(n_sims=200, seed=1)
 
 
 def test_roster_values_are_the_rapm_before_the_date_and_track_true_ability(synthetic):
     data, season, ens, ability = truth_ensemble(synthetic, CONFIG)
-    days = sorted(data.standings_games(season)["game_date"].unique())
-    date = pd.Timestamp(days[len(days) // 2])
+    date = mid_season(data, season)
     # the prediction is given the whole store, later games included; the values must be the
     # fit on the games before the date alone
     rosters = make_predictions(ens, data, date, CONFIG).rosters

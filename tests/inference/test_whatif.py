@@ -13,7 +13,6 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from truestrength.base.config import Config, ModelBSection, RosterSection, SimulationSection
 from truestrength.base.errors import ConfigError
 from truestrength.inference.whatif import (
     COMPARED,
@@ -23,19 +22,15 @@ from truestrength.inference.whatif import (
     run_whatif,
 )
 
-from helpers import truth_ensemble
+from helpers import mid_season, truth_config, truth_ensemble
 
-CONFIG = Config(roster=RosterSection(cache_dir=None),
-                model_b=ModelBSection(n_estimators=40, early_stopping_rounds=10,
-                                      trees_without_holdout=20),
-                simulation=SimulationSection(n_sims=2000, seed=3))
+CONFIG = truth_config(n_sims=2000, seed=3)
 
 
 @pytest.fixture(scope="module")
 def setup(synthetic):
     data, season, ens, ability = truth_ensemble(synthetic, CONFIG)
-    days = sorted(data.standings_games(season)["game_date"].unique())
-    date = pd.Timestamp(days[len(days) // 2])
+    date = mid_season(data, season)
     empty = run_whatif(ens, data, date, CONFIG, [])
     return data, season, date, ens, ability, empty
 

@@ -25,10 +25,6 @@ from truestrength.app.predictors import predictor_factories
 from truestrength.app.report import write_report
 from truestrength.base.config import (
     BacktestSection,
-    Config,
-    ModelBSection,
-    RosterSection,
-    SimulationSection,
 )
 from truestrength.base.errors import RunError
 from truestrength.cli import app
@@ -36,12 +32,9 @@ from truestrength.evaluation.backtest import backtest
 from truestrength.inference.predict import make_predictions
 from truestrength.report.plots import write_plots
 
-from helpers import truth_ensemble
+from helpers import truth_config, truth_ensemble
 
-CONFIG = Config(roster=RosterSection(cache_dir=None),
-                model_b=ModelBSection(n_estimators=40, early_stopping_rounds=10,
-                                      trees_without_holdout=20),
-                simulation=SimulationSection(n_sims=1000, seed=1))
+CONFIG = truth_config(n_sims=1000, seed=1)
 
 
 @pytest.fixture(scope="module")

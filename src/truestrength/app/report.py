@@ -88,12 +88,13 @@ def _read_csv(path: Path, required: list[str]) -> pd.DataFrame | None:
     return frame
 
 
-def _teams(js: dict, path: Path) -> list[dict]:
+def _teams(js: dict, path: Path, fields: tuple[str, ...] = TEAM_FIELDS) -> list[dict]:
+    """``js["teams"]``, each holding ``fields`` (else a RunError naming file and team)."""
     teams = _field(js, "teams", path, "top level")
     if not isinstance(teams, list) or not teams:
         raise RunError(f"{path}, field teams: no team")
     for i, t in enumerate(teams):
-        for key in TEAM_FIELDS:
+        for key in fields:
             _field(t, key, path, f"teams[{i}]")
     return teams
 
@@ -187,12 +188,7 @@ def whatif_view(folder: Path, section: ReportSection = ReportSection()) -> WhatI
     involved and the ``whatif_other_teams`` others whose title odds moved most."""
     path = folder / "whatif.json"
     js = _read_json(path, "what-if")
-    teams = _field(js, "teams", path, "top level")
-    if not isinstance(teams, list) or not teams:
-        raise RunError(f"{path}, field teams: no team")
-    for i, t in enumerate(teams):
-        for key in WHATIF_FIELDS:
-            _field(t, key, path, f"teams[{i}]")
+    teams = _teams(js, path, WHATIF_FIELDS)
     changes = _field(js, "changes", path, "top level")
     for i, c in enumerate(changes):
         _field(c, "description", path, f"changes[{i}]")
