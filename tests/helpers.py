@@ -174,7 +174,7 @@ def truth_ensemble(synthetic, config):
     from truestrength.base.game_model import LogisticWinModel
     from truestrength.models.model_a.predictor import ModelA
     from truestrength.models.model_b import ModelB
-    from truestrength.models.stacker import Stacker
+    from truestrength.models.stacker import BlendFit, Stacker
     from truestrength.training.ensemble import EnsembleAB, EnsembleFit
 
     data = synthetic.data
@@ -186,7 +186,8 @@ def truth_ensemble(synthetic, config):
     ens = EnsembleAB(config)
     ens.model_a = ModelA.from_fitted(TruthScorer(ability, config), config)
     ens.model_b = ModelB(config.model_b).fit(data.restrict_seasons(data.seasons[:2]))
-    ens.fit_ = EnsembleFit(Stacker(("model_a", "model_b"), np.array([1.0, 0.0]), 1.0, 0),
+    blend = BlendFit(("model_a",), np.array([1.0]), 0.4, 0)
+    ens.fit_ = EnsembleFit(Stacker(blend, "model_a", {"model_a": blend}, {}, 0),
                            LogisticWinModel(home_advantage=0.4, slope=1.2, n_games=0),
                            pd.DataFrame())
     return data, season, ens, ability

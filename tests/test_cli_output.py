@@ -133,6 +133,11 @@ def test_train_prints_a_line_per_stage_and_epoch_when_not_a_terminal(trained):
         assert f"stage {k}/3: " in out
     assert re.search(r"model A \(hold out \S+\) epoch +1 ", out)
     assert "saving the run to" in out and "run written to" in out
+    # the blend's choice, weights and the log losses that chose it, as ensemble.json has them
+    st = json.loads((trained["run"] / "ensemble.json").read_text())["stacker"]
+    assert f"A+B published {st['choice']}: weights " in out
+    for name, loss in st["nested_log_loss"].items():
+        assert f"{name} {loss:.4f}" in out
     # an internal note of the fit goes to train_history.json, not to the user
     assert "switched off" not in out
     history = json.loads((trained["run"] / "train_history.json").read_text())

@@ -369,8 +369,8 @@ def train(
     db: Path | None = DbOption,
     config: Path | None = ConfigOption,
 ) -> None:
-    """Fit Model A, Model B and the ridge stacker; writes runs/<run_id>/ (checkpoints,
-    stacker weights, train_history.json, run_manifest.json)."""
+    """Fit Model A, Model B and their blend with Elo on game results; writes
+    runs/<run_id>/ (checkpoints, blend weights, train_history.json, run_manifest.json)."""
     from truestrength.app.runs import train as train_run
     from truestrength.app.store import load_data
 
@@ -382,7 +382,7 @@ def train(
     console.print(f"Model A: {len(fa.history.final_run)} epochs on {len(fa.train_seasons)} "
                   f"seasons (hold-out {fa.history.holdout_season}); Model B objective "
                   f"{got.ensemble.model_b.selection.chosen}")
-    console.print(f"stacker {got.ensemble.fit_.stacker.describe()}")
+    console.print(f"A+B {got.ensemble.fit_.stacker.describe()}", highlight=False)
     console.print(f"run written to {got.run_dir}")
 
 

@@ -1,4 +1,5 @@
-"""The ridge stacker: fitted weights are what prediction uses."""
+"""The blend on game results: it recovers known weights, gives noise no weight, and publishes
+its best input when it does not beat it forward-chained."""
 
 from __future__ import annotations
 
@@ -6,45 +7,104 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from truestrength.models.stacker import Stacker, standardise_within_lists
+from truestrength.base.errors import ModelError
+from truestrength.models.stacker import (
+    BlendFit,
+    Stacker,
+    half_season_blocks,
+    input_values,
+    standardise_within_lists,
+)
+
+INPUTS = ["model_a", "model_b", "elo"]
 
 
-def frame(n_dates=30, teams=30, seed=0):
+def games(weights, *, n_per_season=6000, seasons=("2030-31", "2031-32"), home=0.35,
+          seed=0, flip_b_after=None):
+    """Games whose home side wins with P = sigmoid(home * (not neutral) + weights · x),
+    x ~ N(0, 2) per input (a difference of two teams' unit-variance values). With
+    ``flip_b_after`` the weight of model_b changes sign from that block on."""
     rng = np.random.default_rng(seed)
-    rows = []
-    for d in range(n_dates):
-        truth = rng.normal(size=teams)
-        good = truth + rng.normal(scale=0.3, size=teams)
-        noisy = 100 + 50 * (truth + rng.normal(scale=2.0, size=teams))  # other scale, noisier
-        for t in range(teams):
-            rows.append(("2030-31", pd.Timestamp("2030-11-01") + pd.Timedelta(days=d),
-                         "E" if t < 15 else "W", t + 1, good[t], noisy[t], truth[t]))
-    return pd.DataFrame(rows, columns=["season", "date", "conference", "team_id", "a", "b",
-                                       "target"])
+    parts = []
+    for season in seasons:
+        start = pd.Timestamp(f"{season[:4]}-10-20")
+        date = start + pd.to_timedelta(rng.integers(0, 170, n_per_season), "D")
+        x = rng.normal(scale=np.sqrt(2.0), size=(n_per_season, len(weights)))
+        neutral = rng.random(n_per_season) < 0.05
+        parts.append(pd.DataFrame({"season": season, "date": date, "neutral_site": neutral,
+                                   **{m: x[:, i] for i, m in enumerate(INPUTS)}}))
+    frame = pd.concat(parts, ignore_index=True).sort_values("date", ignore_index=True)
+    w = np.tile(np.asarray(weights, float), (len(frame), 1))
+    if flip_b_after is not None:
+        block = half_season_blocks(frame["season"], frame["date"])
+        w[block >= flip_b_after, 1] *= -1
+    logit = home * ~frame["neutral_site"].to_numpy() + (frame[INPUTS].to_numpy() * w).sum(1)
+    frame["home_won"] = rng.random(len(frame)) < 1 / (1 + np.exp(-logit))
+    return frame
 
 
-def test_standardise_within_lists():
-    f = frame(n_dates=2)
-    z = standardise_within_lists(f, "b")
-    g = z.groupby(f["date"])
-    assert np.allclose(g.mean(), 0) and np.allclose(g.std(ddof=0), 1)
+def test_the_blend_recovers_the_weights_it_was_generated_with():
+    st = Stacker.fit(games([0.6, 0.25, 0.4]), INPUTS)
+    blend = st.candidates["blend"]
+    # 12,000 games: a weight's standard error is about 0.012
+    np.testing.assert_allclose(blend.weights, [0.6, 0.25, 0.4], atol=0.05)
+    assert blend.home_advantage == pytest.approx(0.35, abs=0.06)
+    # every input carries signal the others lack: the blend beats each alone and is published
+    assert st.choice == "blend" and st.models == tuple(INPUTS)
+    assert st.nested_log_loss["blend"] < min(st.nested_log_loss[m] for m in INPUTS)
+    # three forward-chained half-seasons (the first is only fitted on)
+    assert st.nested_games == pytest.approx(12000 * 3 / 4, rel=0.02)
 
 
-def test_weights_favour_the_better_model_and_drive_the_output():
-    f = frame()
-    st = Stacker.fit(f, ["a", "b"])
-    assert st.weights[0] > 3 * st.weights[1] > 0
-    out = st.combine(f)
-    # changing the weights changes the output: the blend is what prediction uses
-    other = Stacker(st.models, st.weights[::-1].copy(), st.alpha, st.n_rows)
-    assert not np.allclose(out, other.combine(f))
-    manual = (st.weights[0] * standardise_within_lists(f, "a")
-              + st.weights[1] * standardise_within_lists(f, "b"))
-    np.testing.assert_allclose(out, manual)
-    assert Stacker.from_dict(st.to_dict()).weights.tolist() == st.weights.tolist()
-    assert "a +" in st.describe()
+def test_an_input_of_pure_noise_gets_no_weight():
+    st = Stacker.fit(games([0.7, 0.0, 0.3], seed=1), INPUTS)
+    w = dict(zip(st.candidates["blend"].inputs, st.candidates["blend"].weights, strict=True))
+    assert abs(w["model_b"]) < 0.04
+    assert w["model_a"] == pytest.approx(0.7, abs=0.05)
+    # alone, the noise forecasts no better than the home edge
+    assert st.nested_log_loss["model_b"] > st.nested_log_loss["model_a"] + 0.05
 
 
-def test_missing_columns_are_an_error():
+def test_a_blend_worse_than_its_best_input_publishes_that_input():
+    # model_b predicts in the first half-season and predicts backwards after it: every
+    # forward-chained fit gives it weight learnt from the past that the future punishes.
+    g = games([0.8, 0.5, 0.0], seed=2, flip_b_after=1)
+    st = Stacker.fit(g, INPUTS)
+    assert st.nested_log_loss["blend"] > st.nested_log_loss["model_a"]
+    assert st.choice == "model_a" and st.models == ("model_a",)
+    # published = model_a's own logistic, and its game model carries its home edge
+    assert st.published is st.candidates["model_a"]
+    assert st.win_model.home_advantage == st.published.home_advantage
+    assert st.win_model.slope == 1.0
+    frame = pd.DataFrame({"season": "2032-33", "date": pd.Timestamp("2032-11-01"),
+                          "model_a": [1.0, 3.0], "model_b": [5.0, -5.0], "elo": [1400., 1600.]})
+    s = st.combine(frame)
+    np.testing.assert_allclose(s, st.weights[0] * np.array([-1.0, 1.0]))
+    assert "published model_a" in st.describe()
+
+
+def test_inputs_are_standardised_within_a_date_except_elo_in_points():
+    f = pd.DataFrame({"season": "2030-31", "date": pd.Timestamp("2030-11-01"),
+                      "model_a": [1.0, 2.0, 6.0], "elo": [1400.0, 1500.0, 1630.0]})
+    z = standardise_within_lists(f, "model_a")
+    assert z.mean() == pytest.approx(0) and z.std(ddof=0) == pytest.approx(1)
+    np.testing.assert_allclose(input_values(f, "model_a"), z)
+    np.testing.assert_allclose(input_values(f, "elo"), [-1.1, -0.1, 1.2])
+
+
+def test_round_trip_and_errors():
+    st = Stacker.fit(games([0.5, 0.3, 0.2], n_per_season=2000, seed=3), INPUTS)
+    back = Stacker.from_dict(st.to_dict())
+    assert back.choice == st.choice and back.nested_log_loss == st.nested_log_loss
+    np.testing.assert_array_equal(back.weights, st.weights)
+    assert st.to_dict()["input_scales"] == {"model_a": "z within date",
+                                            "model_b": "z within date", "elo": 100.0}
     with pytest.raises(ValueError, match="lacks column"):
-        Stacker.fit(frame(n_dates=1).drop(columns=["b"]), ["a", "b"])
+        Stacker.fit(games([0.5, 0.3, 0.2]).drop(columns=["elo"]), INPUTS)
+    # one date cannot be split in time: nothing to check the blend on
+    one_day = games([0.5, 0.3, 0.2], n_per_season=500, seasons=("2030-31",))
+    with pytest.raises(ModelError, match="fewer than two half-seasons"):
+        Stacker.fit(one_day.assign(date=pd.Timestamp("2030-11-01")), INPUTS)
+    with pytest.raises(ValueError, match="needs scores"):
+        Stacker(BlendFit(("elo",), np.array([1.0]), 0.0, 1), "elo", {}, {}, 0).combine(
+            pd.DataFrame({"season": ["x"], "date": [pd.Timestamp("2030-11-01")]}))

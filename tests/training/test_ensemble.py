@@ -1,5 +1,6 @@
-"""A+B: the stacker's weights are what prediction uses, on out-of-fold scores only; a saved
-run predicts exactly as the fitted one; a run refuses a configuration it was not trained in."""
+"""A+B: the blend's weights are what prediction uses, fitted on out-of-fold games only; Elo
+enters from games before the date only; a saved run predicts exactly as the fitted one; a run
+refuses a configuration it was not trained in."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from truestrength.base import ratings
 from truestrength.base.config import Config, ModelASection, ModelBSection
 from truestrength.base.errors import NotFittedError, RunError
+from truestrength.models.baselines import Elo
 from truestrength.training.ensemble import ENSEMBLE_FORMAT, EnsembleAB, run_config
 
 FAST = Config(model_a=ModelASection(epochs=2, threads=1, refit_on_all=False,
@@ -36,31 +39,71 @@ def z(s: pd.Series) -> pd.Series:
     return (s - s.mean()) / s.std(ddof=0)
 
 
-def test_stacker_is_fitted_on_out_of_fold_scores_only(fitted, synth_league):
+def test_blend_is_fitted_on_out_of_fold_games_only(fitted, synth_league):
     oof = fitted.fit_.oof
     # season 1 is scored by models trained on season 0 alone; season 0 has no fold
     assert sorted(oof["season"].unique()) == synth_league.seasons[1:2]
-    assert {"model_a", "model_b", "target", "stacked"} <= set(oof.columns)
-    assert fitted.fit_.stacker.models == ("model_a", "model_b")
+    assert {"model_a", "model_b", "elo", "stacked"} <= set(oof.columns)
+    st = fitted.fit_.stacker
+    assert set(st.candidates) == {"blend", "model_a", "model_b", "elo"}
+    assert set(st.nested_log_loss) == set(st.candidates)
+    # the published candidate is the blend only when it beat every input forward-chained
+    best_single = min(st.nested_log_loss[m] for m in ("model_a", "model_b", "elo"))
+    if st.choice == "blend":
+        assert st.nested_log_loss["blend"] < best_single
+        assert st.models == ("model_a", "model_b", "elo")
+    else:
+        assert st.nested_log_loss[st.choice] == best_single and st.models == (st.choice,)
+    # out-of-fold standings games of season 1: each one a row of the fit
+    games = synth_league.standings_games(synth_league.seasons[1])
+    assert st.published.n_games == len(games)
     assert fitted.train_seasons == synth_league.seasons[:2]
+
+
+def test_oof_elo_is_each_dates_rating_from_earlier_games(fitted, synth_league):
+    oof = fitted.fit_.oof
+    for date in sorted(oof["date"].unique())[::40]:
+        rows = oof[oof["date"] == date].set_index("team_id")["elo"]
+        season = oof.loc[oof["date"] == date, "season"].iloc[0]
+        want = ratings.elo_ratings_before(synth_league.games, date, season)
+        np.testing.assert_allclose(rows, want.reindex(rows.index).fillna(1500.0))
 
 
 def test_prediction_is_the_weighted_blend_and_carries_its_inputs(fitted, synth_league, as_of):
     season, date = as_of
     pred = fitted.predict(synth_league.before(date), season, date)
-    a, b = pred.components["model_a"], pred.components["model_b"]
+    a, b, e = (pred.components[m] for m in ("model_a", "model_b", "elo"))
     teams = synth_league.teams_of_season(season)
     assert sorted(a.index) == sorted(b.index) == sorted(pred.scores.index) == teams
-    w = fitted.fit_.stacker.weights
-    want = w[0] * z(a) + w[1] * z(b.reindex(a.index))
+    x = {"model_a": z(a), "model_b": z(b.reindex(a.index)),
+         "elo": (e.reindex(a.index) - e.mean()) / 100.0}
+    st = fitted.fit_.stacker
+    want = sum(w * x[m] for m, w in zip(st.models, st.weights, strict=True))
     # Model A scores in float32: equal to float32 precision
     np.testing.assert_allclose(pred.scores.reindex(a.index), want, rtol=1e-6, atol=1e-6)
+    # P(home wins) = sigmoid(home edge + strength_home - strength_road)
+    home, road = np.array(teams[:3]), np.array(teams[3:6])
+    p = pred.win_prob(home, road, np.zeros(3, bool))
+    logit = (st.published.home_advantage + pred.scores.reindex(home).to_numpy()
+             - pred.scores.reindex(road).to_numpy())
+    np.testing.assert_allclose(p, 1 / (1 + np.exp(-logit)), rtol=1e-12)
+    assert ((p > 0) & (p < 1)).all()
     # Model A's attention of the same pass: one row per team, weights summing to 1
     att = pred.attention
     assert sorted(att.team_ids.tolist()) == teams
     np.testing.assert_allclose(np.where(att.mask, att.weights, 0).sum(axis=1), 1.0, rtol=1e-5)
-    p = pred.win_prob(np.array(teams[:3]), np.array(teams[3:6]), np.zeros(3, bool))
-    assert ((p > 0) & (p < 1)).all()
+
+
+def test_elo_at_predict_time_reads_only_games_before_the_date(fitted, synth_league, as_of):
+    season, date = as_of
+    later = synth_league.games["game_date"] >= date
+    assert later.sum() > 100  # the full league does hold the date's and later games
+    with_future = fitted.predict(synth_league, season, date).components["elo"]
+    before = fitted.predict(synth_league.before(date), season, date).components["elo"]
+    pd.testing.assert_series_equal(with_future, before)
+    # and it is the elo baseline's rating at that date
+    baseline = Elo().predict(synth_league.before(date), season, date).scores
+    np.testing.assert_allclose(before, baseline.reindex(before.index))
 
 
 def test_saved_run_predicts_the_same_and_refuses_another_config(fitted, synth_league, as_of,
@@ -89,12 +132,15 @@ def test_saved_run_is_json_and_plain_weights_and_an_old_run_says_retrain(fitted,
         "booster.json", "ensemble.json", "model_a.json", "model_a.pt", "model_b.json",
         "oof_scores.csv.gz"]
     meta = json.loads((run / "ensemble.json").read_text())
-    assert meta["format"] == ENSEMBLE_FORMAT == "truestrength-ensemble/3"
-    assert meta["stacker"]["weights"] == fitted.fit_.stacker.weights.tolist()
-    # a run written by the previous version: refused by both ways in, with the way out
-    (run / "ensemble.json").write_text(json.dumps({**meta, "format": "truestrength-ensemble/2"}))
+    assert meta["format"] == ENSEMBLE_FORMAT == "truestrength-ensemble/4"
+    assert meta["stacker"]["published"]["weights"] == fitted.fit_.stacker.weights.tolist()
+    assert meta["stacker"]["choice"] == fitted.fit_.stacker.choice
+    assert set(meta["stacker"]["nested_log_loss"]) == {"blend", "model_a", "model_b", "elo"}
+    # a run written by the previous version (the ridge on final ranks): refused by both ways
+    # in, with the way out
+    (run / "ensemble.json").write_text(json.dumps({**meta, "format": "truestrength-ensemble/3"}))
     for open_run in (EnsembleAB.load, run_config):
-        with pytest.raises(RunError, match=r"format truestrength-ensemble/2.*retrain"):
+        with pytest.raises(RunError, match=r"format truestrength-ensemble/3.*retrain"):
             open_run(run)
     # Model B's booster is read as XGBoost JSON; a damaged one is a RunError, not a crash
     (run / "ensemble.json").write_text(json.dumps(meta))

@@ -301,6 +301,28 @@ class ModelBSection(_Section):
     nthread: int = Field(2, ge=1)
 
 
+BlendInput = Literal["model_a", "model_b", "elo"]
+
+
+class BlendSection(_Section):
+    """The published blend (``models.stacker``): a logistic regression of game results on
+    the inputs' home-minus-road differences, fitted on out-of-fold games; an input alone is
+    published instead when the blend does not beat it forward-chained."""
+
+    inputs: list[BlendInput] = ["model_a", "model_b", "elo"]
+    # L2 penalty on the logistic (scikit-learn C = 1 / l2); 0 = none: a handful of weights
+    # against thousands of games needs no shrinkage.
+    l2: float = Field(0.0, ge=0)
+
+    @model_validator(mode="after")
+    def _inputs(self) -> BlendSection:
+        if not self.inputs:
+            raise ValueError("blend.inputs: at least one input")
+        if len(set(self.inputs)) != len(self.inputs):
+            raise ValueError(f"blend.inputs: an input is listed twice ({self.inputs})")
+        return self
+
+
 class PredictSection(_Section):
     # Seed of the expected schedule drawn for a season whose remaining games are unknown.
     schedule_seed: int = 0
@@ -476,6 +498,7 @@ class Config(_Section):
     roster: RosterSection = RosterSection()
     model_a: ModelASection = ModelASection()
     model_b: ModelBSection = ModelBSection()
+    blend: BlendSection = BlendSection()
     predict: PredictSection = PredictSection()
     availability: AvailabilitySection = AvailabilitySection()
     tune: TuneSection = TuneSection()

@@ -74,10 +74,17 @@ class Driver:
 
 @dataclass(frozen=True)
 class PredictionMeta:
+    # The published blend (models.stacker): its inputs and weights (log-odds per unit of
+    # each input: a within-date z-score, or 100 Elo points), its home edge in log-odds, and
+    # the out-of-fold games it was fitted on.
     stacker_models: tuple[str, ...]
     stacker_weights: tuple[float, ...]
-    stacker_alpha: float  # the ridge penalty RidgeCV chose
-    stacker_rows: int  # out-of-fold rows it was fitted on
+    stacker_home_advantage: float
+    stacker_games: int
+    # "blend", or the single input published because the blend did not beat it
+    stacker_choice: str
+    # each candidate's forward-chained log loss on the out-of-fold games that chose it
+    stacker_nested_log_loss: dict[str, float]
     models_kendall_tau: float  # agreement of Model A's and Model B's league orders
     n_sims: int
     sim_seconds: float
@@ -219,7 +226,10 @@ def make_predictions(ensemble: EnsembleAB, data: LeagueData, date: pd.Timestamp,
     meta = PredictionMeta(
         stacker_models=ensemble.fit_.stacker.models,
         stacker_weights=tuple(float(w) for w in ensemble.fit_.stacker.weights),
-        stacker_alpha=ensemble.fit_.stacker.alpha, stacker_rows=ensemble.fit_.stacker.n_rows,
+        stacker_home_advantage=ensemble.fit_.stacker.published.home_advantage,
+        stacker_games=ensemble.fit_.stacker.published.n_games,
+        stacker_choice=ensemble.fit_.stacker.choice,
+        stacker_nested_log_loss=dict(ensemble.fit_.stacker.nested_log_loss),
         models_kendall_tau=float(stats.kendalltau(model_a.to_numpy(),
                                                   model_b.reindex(model_a.index).to_numpy())
                                  .statistic),

@@ -1,17 +1,28 @@
-"""Ridge meta-learner over the out-of-fold scores of the base models.
+"""The blend of the input models, fitted on the game results it forecasts.
 
-Base scores live on different scales (ListMLE scores, XGBoost margins), and only their order
-on a date carries meaning, so each base score is standardised within its list before the
-blend. The list here is the whole league on one date, not one conference: standardising per
-conference would erase the gap between the conferences, which league ranks, title odds and
-every inter-conference game probability depend on.
+Each input gives one number per team and date. Model A's and Model B's scores live on
+arbitrary scales (ListMLE scores, XGBoost margins) and only their order on a date carries
+meaning, so each is standardised within its list (the whole league on one date; per
+conference would erase the gap between the conferences). Elo is already on a scale that
+means something (400 points = 10:1 odds), so it keeps its points, centred on the date's
+league mean and divided by ``POINT_SCALES["elo"]`` only to give its weight a size like the
+others'::
 
-    z_m = (s_m - mean_list(s_m)) / std_list(s_m)          (z_m = 0 if the list is constant)
-    blend = sum_m  w_m * z_m
+    x_m = (s_m - mean_list(s_m)) / std_list(s_m)       for model_a, model_b (0 if constant)
+    x_elo = (elo - mean_list(elo)) / 100
+    strength = sum_m  w_m * x_m
+    P(home wins) = sigmoid(h * (not neutral) + strength_home - strength_road)
 
-The weights w come from scikit-learn's RidgeCV (no intercept: everything is centred per
-list) fitted on out-of-fold scores against the list-standardised target. They are what
-prediction uses, they are printed, and they are saved with the run.
+``h`` and ``w`` are one logistic regression of the home side's win on ``[not neutral,
+x_m(home) - x_m(road) ...]`` over games whose inputs never saw their season (out of fold),
+so the weights are chosen for exactly the probabilities that are published, as
+FiveThirtyEight blended Elo with player ratings. One strength per team still orders the
+league and feeds the simulation.
+
+"Never worse than its best input": the blend and each input alone (its own logistic) are
+scored by forward chaining over half-seasons of the out-of-fold games: each half-season is
+forecast by a fit on the half-seasons before it only. If the blend's pooled log loss there
+is not strictly below the best single input's, that input alone is published.
 """
 
 from __future__ import annotations
@@ -20,12 +31,15 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sklearn.linear_model import RidgeCV
+from sklearn.linear_model import LogisticRegression
 
 from truestrength.base.errors import ModelError
+from truestrength.base.game_model import LogisticWinModel
 
 LIST_KEYS = ["season", "date"]
-ALPHAS = tuple(float(a) for a in np.logspace(-3, 3, 13))
+# Inputs read in their own points: centred within the list, then divided by this.
+POINT_SCALES = {"elo": 100.0}
+BLEND = "blend"
 
 
 def standardise_within_lists(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -37,47 +51,158 @@ def standardise_within_lists(frame: pd.DataFrame, column: str) -> pd.Series:
     return z.where(std > 1e-12, 0.0).astype(float)
 
 
-@dataclass
-class Stacker:
-    models: tuple[str, ...]
-    weights: np.ndarray  # one per model
-    alpha: float
-    n_rows: int
+def input_values(frame: pd.DataFrame, column: str) -> pd.Series:
+    """The blend's input ``x`` of ``column`` (module docstring) for every row of ``frame``."""
+    if column in POINT_SCALES:
+        centred = frame[column] - frame.groupby(LIST_KEYS, sort=False)[column].transform("mean")
+        return (centred / POINT_SCALES[column]).astype(float)
+    return standardise_within_lists(frame, column)
+
+
+@dataclass(frozen=True)
+class BlendFit:
+    """P(home wins) = sigmoid(home_advantage * (not neutral) + weights · (x_home - x_road))."""
+
+    inputs: tuple[str, ...]
+    weights: np.ndarray
+    home_advantage: float
+    n_games: int
+
+    def logit(self, diffs: np.ndarray, neutral: np.ndarray) -> np.ndarray:
+        return self.home_advantage * ~np.asarray(neutral, bool) + diffs @ self.weights
+
+    def to_dict(self) -> dict:
+        return {"inputs": list(self.inputs), "weights": self.weights.tolist(),
+                "home_advantage": self.home_advantage, "n_games": self.n_games}
 
     @classmethod
-    def fit(cls, oof: pd.DataFrame, models: list[str], target: str = "target") -> Stacker:
-        """``oof``: one row per (season, date, team) with a column per model's
-        out-of-fold score and the ``target`` (higher = better)."""
-        missing = [c for c in [*LIST_KEYS, *models, target] if c not in oof.columns]
+    def from_dict(cls, d: dict) -> BlendFit:
+        return cls(tuple(d["inputs"]), np.asarray(d["weights"], float),
+                   float(d["home_advantage"]), int(d["n_games"]))
+
+
+def fit_blend(diffs: np.ndarray, home_won: np.ndarray, neutral: np.ndarray,
+              inputs: tuple[str, ...], l2: float = 0.0) -> BlendFit:
+    """Logistic regression of ``home_won`` on ``[not neutral, diffs]`` (``diffs``: one column
+    per input, home minus road), no intercept so neutral games carry no home edge; ``l2`` = 0
+    is plain maximum likelihood, else scikit-learn's C = 1 / l2."""
+    y = np.asarray(home_won).astype(np.int64)
+    if y.size == 0 or y.min() == y.max():
+        raise ModelError(f"blend of {list(inputs)}: {y.size} games, all won by the same side;"
+                         " the weights cannot be fitted")
+    x = np.column_stack([~np.asarray(neutral, bool), np.asarray(diffs, float)])
+    model = LogisticRegression(C=np.inf if l2 == 0 else 1.0 / l2, fit_intercept=False,
+                               max_iter=1000).fit(x, y)
+    coef = model.coef_.ravel()
+    return BlendFit(tuple(inputs), coef[1:].astype(float), float(coef[0]), int(y.size))
+
+
+def log_loss(logit: np.ndarray, home_won: np.ndarray) -> float:
+    """Mean log loss of P = sigmoid(logit), computed stably from the logit."""
+    sign = np.where(np.asarray(home_won, bool), 1.0, -1.0)
+    return float(np.mean(np.logaddexp(0.0, -sign * logit)))
+
+
+def half_season_blocks(season: pd.Series, date: pd.Series) -> np.ndarray:
+    """Block number per game: each season split at its median game date, in time order."""
+    frame = pd.DataFrame({"season": season.to_numpy(), "date": date.to_numpy()})
+    median = frame.groupby("season")["date"].transform("median")
+    key = list(zip(frame["season"], frame["date"] > median, strict=True))
+    order = {k: i for i, k in enumerate(sorted(set(key)))}
+    return np.array([order[k] for k in key], dtype=np.int64)
+
+
+@dataclass
+class Stacker:
+    """The published blend, why it was chosen, and what it was chosen against."""
+
+    published: BlendFit
+    choice: str  # BLEND, or the name of the single input published instead
+    candidates: dict[str, BlendFit]  # each fitted on every out-of-fold game
+    nested_log_loss: dict[str, float]  # each candidate's pooled forward-chained log loss
+    nested_games: int  # games those log losses are over
+    l2: float = 0.0
+
+    @property
+    def models(self) -> tuple[str, ...]:
+        return self.published.inputs
+
+    @property
+    def weights(self) -> np.ndarray:
+        return self.published.weights
+
+    @classmethod
+    def fit(cls, games: pd.DataFrame, inputs: list[str], l2: float = 0.0) -> Stacker:
+        """``games``: one row per out-of-fold game with ``season, date, home_won,
+        neutral_site`` and, per input, the column ``<input>`` = x(home) - x(road)."""
+        inputs = tuple(inputs)
+        missing = [c for c in ["season", "date", "home_won", "neutral_site", *inputs]
+                   if c not in games.columns]
         if missing:
-            raise ValueError(f"stacker: out-of-fold frame lacks column(s) {missing}")
-        frame = oof.dropna(subset=[*models, target])
-        if len(frame) < 10:
-            raise ModelError(f"stacker: only {len(frame)} complete out-of-fold rows")
-        x = np.column_stack([standardise_within_lists(frame, m) for m in models])
-        y = standardise_within_lists(frame, target).to_numpy()
-        ridge = RidgeCV(alphas=ALPHAS, fit_intercept=False).fit(x, y)
-        return cls(tuple(models), np.asarray(ridge.coef_, dtype=float), float(ridge.alpha_),
-                   len(frame))
+            raise ValueError(f"stacker: games frame lacks column(s) {missing}")
+        games = games.dropna(subset=list(inputs))
+        won = games["home_won"].to_numpy(bool)
+        neutral = games["neutral_site"].to_numpy(bool)
+        names = [BLEND, *inputs] if len(inputs) > 1 else list(inputs)
+        cols = {BLEND: list(inputs), **{m: [m] for m in inputs}}
+        candidates = {n: fit_blend(games[cols[n]].to_numpy(float), won, neutral,
+                                   tuple(cols[n]), l2) for n in names}
+        block = half_season_blocks(games["season"], games["date"])
+        if block.max(initial=-1) < 1:
+            raise ModelError(f"stacker: the {len(games)} out-of-fold games fall in fewer than "
+                             "two half-seasons; the blend cannot be checked against its "
+                             "inputs")
+        scored = block >= 1
+        logits = {n: np.empty(int(scored.sum())) for n in names}
+        for k in range(1, int(block.max()) + 1):
+            before, now = block < k, block == k
+            at = now[scored]
+            for n in names:
+                fit = fit_blend(games.loc[before, cols[n]].to_numpy(float), won[before],
+                                neutral[before], tuple(cols[n]), l2)
+                logits[n][at] = fit.logit(games.loc[now, cols[n]].to_numpy(float),
+                                          neutral[now])
+        nested = {n: log_loss(logits[n], won[scored]) for n in names}
+        singles = [n for n in names if n != BLEND]
+        best_single = min(singles, key=nested.__getitem__)
+        choice = BLEND if BLEND in nested and nested[BLEND] < nested[best_single] \
+            else best_single
+        return cls(candidates[choice], choice, candidates, nested, int(scored.sum()), l2)
+
+    @property
+    def win_model(self) -> LogisticWinModel:
+        """The game model of :meth:`combine`'s strengths: the weights are already in them."""
+        return LogisticWinModel(self.published.home_advantage, 1.0, self.published.n_games)
 
     def combine(self, scores: pd.DataFrame) -> pd.Series:
-        """Blend: ``scores`` has the list keys and one column per model."""
+        """Strength per row: ``scores`` has the list keys and one column per published
+        input in its own scale."""
         missing = [m for m in self.models if m not in scores.columns]
         if missing:
             raise ValueError(f"stacker needs scores of {missing}")
-        z = np.column_stack([standardise_within_lists(scores, m) for m in self.models])
-        return pd.Series(z @ self.weights, index=scores.index, name="stacked")
+        x = np.column_stack([input_values(scores, m) for m in self.models])
+        return pd.Series(x @ self.weights, index=scores.index, name="stacked")
 
     def describe(self) -> str:
         parts = ", ".join(f"{m} {w:+.3f}" for m, w in zip(self.models, self.weights,
                                                             strict=True))
-        return f"ridge weights: {parts} (alpha {self.alpha:g}, {self.n_rows} rows)"
+        losses = ", ".join(f"{n} {v:.4f}" for n, v in self.nested_log_loss.items())
+        home = self.published.home_advantage
+        return (f"published {self.choice}: weights {parts}, home {home:+.3f} "
+                f"({self.published.n_games} games); forward-chained log loss over "
+                f"{self.nested_games} games: {losses}")
 
     def to_dict(self) -> dict:
-        return {"models": list(self.models), "weights": self.weights.tolist(),
-                "alpha": self.alpha, "n_rows": self.n_rows}
+        return {"choice": self.choice, "published": self.published.to_dict(),
+                "candidates": {n: c.to_dict() for n, c in self.candidates.items()},
+                "nested_log_loss": self.nested_log_loss, "nested_games": self.nested_games,
+                "l2": self.l2, "input_scales": {m: POINT_SCALES.get(m, "z within date")
+                                                for m in self.candidates.get(
+                                                    BLEND, self.published).inputs}}
 
     @classmethod
     def from_dict(cls, d: dict) -> Stacker:
-        return cls(tuple(d["models"]), np.asarray(d["weights"], float), float(d["alpha"]),
-                   int(d["n_rows"]))
+        return cls(BlendFit.from_dict(d["published"]), str(d["choice"]),
+                   {n: BlendFit.from_dict(c) for n, c in d["candidates"].items()},
+                   {n: float(v) for n, v in d["nested_log_loss"].items()},
+                   int(d["nested_games"]), float(d["l2"]))

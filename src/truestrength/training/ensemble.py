@@ -1,15 +1,18 @@
-"""A+B: Model A and Model B blended by the ridge stacker, as one predictor.
+"""A+B: Model A, Model B and Elo blended on game results (``models.stacker``), as one
+predictor.
 
 ``fit(history)``:
 1. out-of-fold scores of A and of B over the training seasons (forward-chaining folds: fold k
-   trains on seasons before k), plus each model's final fit on all training seasons;
-2. the stacker (RidgeCV) on the out-of-fold scores, standardised within each list, against
-   the training target;
-3. the game model: P(home wins) = sigmoid(a + b * (blend_home - blend_road)), fitted on the
-   out-of-fold blend of the training seasons' standings games (each game scored by models
-   that never saw its season).
-``predict`` blends the final models' scores at the date with the stacker's weights; the
-prediction carries each model's own scores and Model A's attention.
+   trains on seasons before k), plus each model's final fit on all training seasons; Elo's
+   rating of every team before each of those dates (Elo has nothing to fit: a rating at a
+   date is made from earlier games only);
+2. the blend: a logistic regression of the out-of-fold standings games' results on the
+   inputs' home-minus-road differences (``blend.inputs``), checked forward-chained against
+   each input alone; the better is published, with its weights, its home edge and the
+   log losses that chose it.
+``predict`` scores the final models and Elo at the date and combines them with the published
+weights; P(home wins) = sigmoid(home edge + strength_home - strength_road). The prediction
+carries each input's own scores and Model A's attention.
 """
 
 from __future__ import annotations
@@ -22,33 +25,34 @@ import pandas as pd
 from pydantic import ValidationError
 from rich.console import Console
 
+from truestrength.base import ratings
 from truestrength.base.availability import Availability
-from truestrength.base.config import Config, check_same_settings
+from truestrength.base.config import Config, EloSection, check_same_settings
 from truestrength.base.errors import ModelError, RunError, check_is_fitted
-from truestrength.base.game_model import LogisticWinModel, fit_game_model
+from truestrength.base.game_model import LogisticWinModel
 from truestrength.base.io import read_artifact, write_json
 from truestrength.base.league import LeagueData
 from truestrength.base.predictor import Prediction
-from truestrength.base.targets import team_targets
 from truestrength.models.model_a.predictor import FittedModelA, ModelA
 from truestrength.models.model_b import ModelB
-from truestrength.models.stacker import LIST_KEYS, Stacker
+from truestrength.models.stacker import LIST_KEYS, Stacker, input_values
 from truestrength.training.folds import out_of_fold, out_of_fold_model_b
 
 KEYS = [*LIST_KEYS, "conference", "team_id"]
-BASE_MODELS = ("model_a", "model_b")
+INPUTS = ("model_a", "model_b", "elo")
+# 4: the blend is a logistic on game results with Elo as an input (models.stacker); runs of
+# format 3 held a ridge on the final-rank target and are refused with "retrain".
 # 3: Model A's weights are opened weights-only (models.model_a.predictor.CHECKPOINT_FORMAT).
-# Runs of format 2 and before held a pickled Model A and are refused with "retrain".
-ENSEMBLE_FORMAT = "truestrength-ensemble/3"
+ENSEMBLE_FORMAT = "truestrength-ensemble/4"
 # What a trained run depends on; the other sections may change freely between train and use.
-TRAINING_SECTIONS = ("roster", "model_a", "model_b")
+TRAINING_SECTIONS = ("roster", "model_a", "model_b", "elo", "blend")
 
 
 @dataclass
 class EnsembleFit:
     stacker: Stacker
     win_model: LogisticWinModel
-    oof: pd.DataFrame  # keys, model_a, model_b, target, stacked
+    oof: pd.DataFrame  # keys, model_a, model_b, elo, stacked
 
 
 def oof_frame(history: LeagueData, config: Config, progress: bool = False,
@@ -64,23 +68,55 @@ def oof_frame(history: LeagueData, config: Config, progress: bool = False,
     say("stage 2/3: Model B, out of fold and a final fit", highlight=False)
     oof_b = out_of_fold_model_b(history, config.model_b)
     model_b = ModelB(config.model_b).fit(history)
-    say("stage 3/3: the stacker on the out-of-fold scores", highlight=False)
+    say("stage 3/3: the blend on the out-of-fold games", highlight=False)
     a = folds_a.scores.rename(columns={"score": "model_a"})[[*KEYS, "model_a"]]
     b = oof_b.rename(columns={"score": "model_b"})[[*KEYS, "model_b"]]
     oof = a.merge(b, on=KEYS, how="inner")
     if oof.empty:
         raise ModelError("A+B: models A and B have no out-of-fold (team, date) in common")
-    oof["target"] = team_targets(history, oof, config.model_a.target)
+    oof["elo"] = elo_before(history.games, oof, config.elo)
     return oof, model_a, model_b
 
 
-def fit_ensemble(oof: pd.DataFrame, history: LeagueData) -> EnsembleFit:
-    stacker = Stacker.fit(oof, list(BASE_MODELS))
-    oof = oof.assign(stacked=stacker.combine(oof))
-    by = oof.set_index(["date", "team_id"])["stacked"]
+def elo_before(games: pd.DataFrame, keys: pd.DataFrame, config: EloSection) -> pd.Series:
+    """Elo of each (season, date, team_id) row of ``keys`` from the games strictly before the
+    date (``ratings.elo_ratings_from_history``: the history is run once and read at each
+    date); a team with no earlier game has ``config.initial``, as the ``elo`` baseline."""
+    hist = ratings.elo_history(games, config)
+    out = pd.Series(float(config.initial), index=keys.index, name="elo")
+    for (season, date), rows in keys.groupby(["season", "date"], sort=False):
+        r = ratings.elo_ratings_from_history(hist, date, season, config)
+        out.loc[rows.index] = r.reindex(rows["team_id"]).fillna(config.initial).to_numpy()
+    return out
+
+
+def game_differences(oof: pd.DataFrame, games: pd.DataFrame, inputs: list[str]) -> pd.DataFrame:
+    """One row per game of ``games`` scored for both teams in ``oof``: season, date,
+    home_won, neutral_site and per input x(home) - x(road) (``stacker.input_values``)."""
+    x = pd.DataFrame({m: input_values(oof, m).to_numpy() for m in inputs},
+                     index=pd.MultiIndex.from_arrays([oof["date"], oof["team_id"]]))
+    home = x.reindex(pd.MultiIndex.from_arrays([games["game_date"], games["home_team_id"]]))
+    road = x.reindex(pd.MultiIndex.from_arrays([games["game_date"], games["road_team_id"]]))
+    out = pd.DataFrame({"season": games["season"].to_numpy(),
+                        "date": games["game_date"].to_numpy(),
+                        "home_won": (games["home_pts"] > games["road_pts"]).to_numpy(),
+                        "neutral_site": games["neutral_site"].to_numpy(bool)})
+    for m in inputs:
+        out[m] = home[m].to_numpy() - road[m].to_numpy()
+    return out.dropna(subset=inputs).reset_index(drop=True)
+
+
+def fit_ensemble(oof: pd.DataFrame, history: LeagueData, config: Config) -> EnsembleFit:
+    inputs = list(config.blend.inputs)
     g = history.standings_games()
     g = g[g["season"].isin(oof["season"].unique())]
-    return EnsembleFit(stacker, fit_game_model(by, g, "model_ab (out-of-fold blend)"), oof)
+    diffs = game_differences(oof, g, inputs)
+    if len(diffs) < 20:
+        raise ModelError(f"model_ab: only {len(diffs)} out-of-fold games have scores for "
+                         "both teams; cannot fit the blend")
+    stacker = Stacker.fit(diffs, inputs, config.blend.l2)
+    oof = oof.assign(stacked=stacker.combine(oof))
+    return EnsembleFit(stacker, stacker.win_model, oof)
 
 
 def run_config(run_dir: Path) -> Config:
@@ -98,9 +134,9 @@ def _read_run(run_dir: Path) -> dict:
     if isinstance(fmt, str) and fmt.startswith("truestrength-ensemble/") \
             and fmt != ENSEMBLE_FORMAT:
         raise RunError(f"{run_dir}: a run of format {fmt}, written by another version; this "
-                       f"version opens only {ENSEMBLE_FORMAT} (older runs stored Model A by "
-                       "pickling, which can run code when opened): retrain with "
-                       "`truestrength train`")
+                       f"version opens only {ENSEMBLE_FORMAT} (older runs blend A and B by a "
+                       "ridge on the final-rank target, or store Model A by pickling, which "
+                       "can run code when opened): retrain with `truestrength train`")
     return read_artifact(path, ENSEMBLE_FORMAT)
 
 
@@ -134,23 +170,27 @@ class EnsembleAB:
     def fit(self, history: LeagueData) -> EnsembleAB:
         oof, self.model_a, self.model_b = oof_frame(history, self.config, self.progress,
                                                          self.console)
-        self.fit_ = fit_ensemble(oof, history)
+        self.fit_ = fit_ensemble(oof, history, self.config)
         return self
 
     def predict(self, known: LeagueData, season: str, as_of: pd.Timestamp, *,
                 availability: Availability | None = None) -> Prediction:
         """The blend at ``as_of``. ``availability`` reaches Model A only: Model B reads team
-        context (results, box totals), where a player cannot be taken out."""
+        context (results, box totals) and Elo results, where a player cannot be taken out.
+        Elo reads only games strictly before ``as_of``, whatever ``known`` holds."""
         check_is_fitted(self, "fit_", "model_a", "model_b")
         pa = self.model_a.predict(known, season, as_of, availability=availability)
         pb = self.model_b.predict(known, season, as_of)
-        frame = pd.DataFrame({"model_a": pa.scores, "model_b": pb.scores.reindex(pa.scores.index)})
+        teams = pa.scores.index
+        elo = ratings.elo_ratings_before(known.games, as_of, season, self.config.elo)
+        frame = pd.DataFrame({"model_a": pa.scores, "model_b": pb.scores.reindex(teams),
+                              "elo": elo.reindex(teams).fillna(self.config.elo.initial)})
         if frame.isna().any().any():
             raise ModelError(f"model_ab: base models scored different teams at {as_of}")
         frame = frame.assign(season=season, date=pd.Timestamp(as_of))
         scores = self.fit_.stacker.combine(frame).rename("model_ab")
         return Prediction(scores, self.fit_.win_model.win_prob(scores),
-                          components={"model_a": pa.scores, "model_b": pb.scores},
+                          components={m: frame[m].rename(m) for m in INPUTS},
                           attention=pa.attention)
 
     # -- persistence: one folder per run ---------------------------------------------------
