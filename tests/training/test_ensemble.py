@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from truestrength.base import ratings
+from truestrength.base.availability import Availability, PlayerAvailability
 from truestrength.base.config import Config, ModelASection, ModelBSection
 from truestrength.base.errors import NotFittedError, RunError
 from truestrength.models.baselines import Elo
@@ -153,3 +154,22 @@ def test_predict_before_fit_is_a_bug_not_a_user_error(synth_league, as_of):
     season, date = as_of
     with pytest.raises(NotFittedError):
         EnsembleAB(FAST).predict(synth_league.before(date), season, date)
+
+
+def test_rescoring_another_availability_reuses_b_and_elo_and_changes_only_a(fitted,
+                                                                             synth_league,
+                                                                             as_of):
+    season, date = as_of
+    known = synth_league.before(date)
+    base = fitted.predict(known, season, date)
+    # the busiest player of the season so far is out
+    pl = known.player_logs[known.player_logs["season"] == season]
+    star = int(pl.groupby("player_id")["minutes"].sum().idxmax())
+    team = int(pl.loc[pl["player_id"] == star].sort_values("game_date")["team_id"].iloc[-1])
+    out = Availability((PlayerAvailability(star, "star", team, "out", "test", True),))
+    fresh = fitted.predict(known, season, date, availability=out)
+    reused = fitted.predict(known, season, date, availability=out, base=base)
+    pd.testing.assert_series_equal(reused.scores, fresh.scores)
+    for m in ("model_a", "model_b", "elo"):
+        pd.testing.assert_series_equal(reused.components[m], fresh.components[m])
+    assert fresh.components["model_a"][team] != base.components["model_a"][team]

@@ -326,7 +326,7 @@ def phased_win_probs(ensemble: EnsembleAB, known: LeagueData, season: str, date:
         phase = avail.back_by(day)
         key = phase.out_on(date)
         if key not in scored:
-            scored[key] = ensemble.predict(known, season, date, availability=phase)
+            scored[key] = ensemble.predict(known, season, date, availability=phase, base=pred)
         return scored[key]
 
     days = [date, *(r for r in avail.return_dates() if date < r <= last)]

@@ -174,16 +174,23 @@ class EnsembleAB:
         return self
 
     def predict(self, known: LeagueData, season: str, as_of: pd.Timestamp, *,
-                availability: Availability | None = None) -> Prediction:
+                availability: Availability | None = None,
+                base: Prediction | None = None) -> Prediction:
         """The blend at ``as_of``. ``availability`` reaches Model A only: Model B reads team
         context (results, box totals) and Elo results, where a player cannot be taken out.
-        Elo reads only games strictly before ``as_of``, whatever ``known`` holds."""
+        Elo reads only games strictly before ``as_of``, whatever ``known`` holds. ``base``: a
+        prediction of the same ``known``, season and date under another availability, whose
+        Model B and Elo scores are reused (they cannot differ), so that only Model A is scored
+        again — a prediction scores one availability per return date."""
         check_is_fitted(self, "fit_", "model_a", "model_b")
         pa = self.model_a.predict(known, season, as_of, availability=availability)
-        pb = self.model_b.predict(known, season, as_of)
         teams = pa.scores.index
-        elo = ratings.elo_ratings_before(known.games, as_of, season, self.config.elo)
-        frame = pd.DataFrame({"model_a": pa.scores, "model_b": pb.scores.reindex(teams),
+        if base is None:
+            pb = self.model_b.predict(known, season, as_of).scores
+            elo = ratings.elo_ratings_before(known.games, as_of, season, self.config.elo)
+        else:
+            pb, elo = base.components["model_b"], base.components["elo"]
+        frame = pd.DataFrame({"model_a": pa.scores, "model_b": pb.reindex(teams),
                               "elo": elo.reindex(teams).fillna(self.config.elo.initial)})
         if frame.isna().any().any():
             raise ModelError(f"model_ab: base models scored different teams at {as_of}")
