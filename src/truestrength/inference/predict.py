@@ -66,6 +66,7 @@ from truestrength.base.stats import scores_to_ranks
 from truestrength.base.targets import standings
 from truestrength.features.availability import resolve_availability
 from truestrength.features.player_rapm import fit_rapm, rapm_logs
+from truestrength.features.playoff_rotation import fit_playoff_power
 from truestrength.features.roster import build_snapshots
 from truestrength.inference.schedule import expected_schedule, games_left
 from truestrength.inference.simulate import SeasonState, simulate_season
@@ -100,6 +101,10 @@ class PredictionMeta:
     # The season's play-in as simulated (base.seasons.PostseasonFormat.play_in): "7-10",
     # "8-9" (2019-20) or "none" (before).
     postseason_play_in: str = "7-10"
+    # The playoff rotation's minutes power the postseason was scored with (issue 11), and
+    # whether it was learned from earlier playoffs; None: the recent rotation (off).
+    playoff_power: float | None = None
+    playoff_power_learned: bool | None = None
 
 
 @dataclass
@@ -197,6 +202,9 @@ def make_predictions(ensemble: EnsembleAB, data: LeagueData, date: pd.Timestamp,
     out["league_rank"] = scores_to_ranks(out["score"].to_numpy()).astype(int)
     out["conference_rank"] = out.groupby("conference")["score"].rank(
         ascending=False, method="first").astype(int)
+    # The same fit Model A makes for the postseason (deterministic), for the record in meta.
+    rotation = (fit_playoff_power(known, season, config.playoff_rotation)
+                if config.playoff_rotation.enabled else None)
     state = SeasonState.from_league(known, season, date, schedule=schedule)
     remaining_p, post_wp, n_phases = phased_win_probs(ensemble, known, season, date, avail,
                                                       pred, state.remaining, game_dates,
@@ -238,6 +246,8 @@ def make_predictions(ensemble: EnsembleAB, data: LeagueData, date: pd.Timestamp,
         data_cutoff=str(date.date()), players_out=len(avail.out_on(date)),
         players_moved=len(avail.moves), availability_phases=n_phases,
         postseason_play_in=sim.postseason.play_in,
+        playoff_power=None if rotation is None else rotation.power,
+        playoff_power_learned=None if rotation is None else rotation.learned,
     )
     return Predictions(season, date, out, drivers, meta, absences=list(avail.entries),
                        rosters=rosters)
