@@ -27,13 +27,19 @@ BENCH = {4: 20.0, 5: 18.0, 6: 16.0, 7: 12.0, 8: 10.0}
 END = pd.Timestamp("2022-01-01")
 
 
-def tanking_league():
+def tanking_league(absences: bool = False):
+    """With ``absences``: player 9 (34 minutes) is injured after team 1's 15th game, player 10
+    (30 minutes) rests for the last 3."""
     games = []
     day = pd.Timestamp("2021-10-20")
     for n in range(30):
         tank = n >= 20
         lines = [Line(p, 1, min=15.0 if tank else m) for p, m in STARS.items()]
         lines += [Line(p, 1, min=30.0 if tank else m) for p, m in BENCH.items()]
+        if absences and n < 15:
+            lines.append(Line(9, 1, min=34.0))
+        if absences and n < 27:
+            lines.append(Line(10, 1, min=30.0))
         lines += [Line(20 + k, 2, min=30.0) for k in range(5)]
         games.append(Game(f"{day + pd.Timedelta(days=2 * n):%Y-%m-%d}", 1, 2, tuple(lines)))
     return make_league(games).before(END)
@@ -156,3 +162,19 @@ def test_the_fit_at_a_season_uses_only_the_seasons_before_it():
     assert fit_playoff_power(more, "2023-24", PlayoffRotationSection()).power < a.power
     with pytest.raises(DataError, match="cannot be learned.*playoff_rotation.power"):
         fit_playoff_power(more, "2018-19", PlayoffRotationSection())
+
+
+def test_a_long_absence_is_an_injury_a_short_one_is_rest():
+    data = tanking_league(absences=True)
+    roster = RosterSection(max_players=10)
+    recent = build_snapshots(data, [S], roster, dates=[END])
+    assert 9 in recent.player_ids[team_row(recent, 1)]  # the recent roster keeps him
+    for missed, in_rotation in ((10, False), (15, True), (None, True)):
+        rot = PlayoffRotation(1.5, 42.0, learned=False, max_missed_games=missed)
+        po = build_snapshots(data, [S], roster, dates=[END], rotation=rot)
+        r = team_row(po, 1)
+        ids = po.player_ids[r][po.mask[r]].tolist()
+        assert 10 in ids  # 3 games of rest
+        assert (9 in ids) == in_rotation  # 15 games missed
+        assert po.minutes[r].sum() == pytest.approx(240.0, abs=1e-3)
+    assert PlayoffRotationSection().max_missed_games == 10

@@ -200,6 +200,11 @@ class PlayoffRotationSection(_Section):
     # No player is given more playoff minutes per game than this; the excess goes to the
     # others in proportion. 42: about the most any regular playoff starter averages.
     cap: float = Field(42.0, gt=0, le=48)
+    # A player whose team has played more than this many games since his last one is not in
+    # the playoff rotation: that is an injury, not rest (rested stars miss ones and twos).
+    # The availability still decides everyone else; in a backtest, which knows no injuries,
+    # this is the only health signal. 10 games: about three weeks. None: no such rule.
+    max_missed_games: int | None = Field(10, ge=0)
     # The fit's players: at least this many regular-season minutes per game played (a
     # deep-bench player's playoff minutes are garbage time, noise on a log scale) and this
     # many playoff games.

@@ -8,7 +8,10 @@ rotation of a team gives each player not out for the postseason his season minut
     playoff minutes  ∝  m ** power,   summed to 240 per team (5 x 48),   none above ``cap``
 
 (``playoff_minutes``; the excess above the cap goes to the others in proportion to their
-weight, repeatedly, until no one is above it). ``power`` is learned from history
+weight, repeatedly, until no one is above it). Healthy: not out at the postseason as the
+availability says, and not absent for more than ``max_missed_games`` of his team's games in
+a row (an injury the availability may not know of; a backtest knows no injuries at all).
+``power`` is learned from history
 (``fit_playoff_power``): over the playoff player rows of every season strictly before the
 season predicted, log(playoff minutes per playoff game played) regressed on log(regular-season
 minutes per game played) with one intercept per (season, team), i.e. least squares on log
@@ -45,6 +48,8 @@ class PlayoffRotation:
     power: float
     cap: float
     learned: bool  # True: fitted on ``seasons``; False: fixed by the configuration
+    # Not in the rotation after this many of his team's games missed in a row (None: no rule).
+    max_missed_games: int | None = None
     seasons: tuple[str, ...] = ()  # the earlier seasons whose playoffs it was fitted on
     n_players: int = 0  # (season, team, player) rows of the fit
 
@@ -117,7 +122,8 @@ def fit_playoff_power(data: LeagueData, season: str,
     power learned from the playoffs of the seasons of ``data`` strictly before ``season``
     (module docstring). Raises DataError when too few players are there to learn it."""
     if section.power is not None:
-        return PlayoffRotation(float(section.power), section.cap, learned=False)
+        return PlayoffRotation(float(section.power), section.cap, learned=False,
+                               max_missed_games=section.max_missed_games)
     start = season_start_year(season)
     games, logs = data.games, data.player_logs
     earlier = [s for s in games["season"].unique() if season_start_year(s) < start]
@@ -151,5 +157,6 @@ def fit_playoff_power(data: LeagueData, season: str,
                         "minutes rising with regular-season minutes; set "
                         "playoff_rotation.power to a number")
     return PlayoffRotation(power, section.cap, learned=True,
+                           max_missed_games=section.max_missed_games,
                            seasons=tuple(sorted(frame["season"].astype(str).unique())),
                            n_players=len(frame))
