@@ -191,11 +191,14 @@ class PlayoffRotationSection(_Section):
     end-of-season point); training snapshots never change.
     """
 
-    # Off by default: on validation season 2018-19 the difference was within what 16
-    # playoff teams can separate (BENCHMARKS.md "Playoff rotation (issue 11)").
+    # Off by default: on validation seasons 2017-18 and 2018-19 its gain on the bracket's
+    # probabilities was not separable from noise, and the 16-team ranking moved both ways
+    # (BENCHMARKS.md "Playoff rotation (issue 11)").
     enabled: bool = False
     # None: learned by least squares on log minutes within team from the playoff player rows
     # of every season before the one predicted (``fit_playoff_power``); a number fixes it.
+    # The shared NBA.com files hold no playoff player rows: there, enabling it needs a number
+    # (1.5-2 gave the best bracket probabilities on the validation seasons, not tuned).
     power: float | None = Field(None, gt=0, le=5)
     # No player is given more playoff minutes per game than this; the excess goes to the
     # others in proportion. 42: about the most any regular playoff starter averages.
