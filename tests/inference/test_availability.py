@@ -105,3 +105,23 @@ def test_a_return_after_the_season_changes_nothing_before_the_playoffs(setup, tm
     a, b = res[""], res[f"{after:%Y-%m-%d}"]
     pd.testing.assert_series_equal(a["mean_wins"], b["mean_wins"])
     assert b.at[team, "p_title"] > a.at[team, "p_title"]
+
+
+def test_the_playoff_rotation_changes_only_the_postseason(setup):
+    """With the playoff rotation on, the regular season is simulated exactly as before (same
+    random streams, same games); the postseason is played by other rosters, and the power
+    used is recorded."""
+    from truestrength.base.config import PlayoffRotationSection
+
+    data, season, date, ens, ability, days = setup
+    on_cfg = CONFIG.model_copy(update={"playoff_rotation": PlayoffRotationSection(
+        enabled=True, power=2.0)})
+    off = make_predictions(ens, data, date, CONFIG)
+    on = make_predictions(ens, data, date, on_cfg)
+    a, b = off.table.set_index("team_id"), on.table.set_index("team_id")
+    pd.testing.assert_series_equal(a["mean_wins"], b["mean_wins"])
+    pd.testing.assert_series_equal(a["score"], b["score"])  # the date's own ranking
+    assert (a["p_title"] - b["p_title"]).abs().max() > 0.01
+    assert b["p_title"].sum() == pytest.approx(1.0)
+    assert off.meta.playoff_power is None
+    assert on.meta.playoff_power == 2.0 and on.meta.playoff_power_learned is False

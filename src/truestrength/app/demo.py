@@ -123,7 +123,8 @@ def demo(out: Path, config: Config, *, on_step: Callable[[str], None] = lambda _
     on_step(f"5/5 backtesting {len(factories)} predictors on {test}...")
     result = backtest(data, factories, settings, config.simulation, progress=progress,
                       on_step=None if console is None else
-                      (lambda line: console.print(line, highlight=False)))
+                      (lambda line: console.print(line, highlight=False)),
+                      playoff_rotation=config.playoff_rotation)
     truth = agreement_with_truth(data, read_truth(league_dir), factories, [test])
     bt_dir = out / "backtest"
     write_backtest(result, bt_dir, config.backtest.reference)

@@ -27,7 +27,8 @@ def run_backtest(data: LeagueData, config: Config, seasons: str | None,
     names = ([n.strip() for n in predictors.split(",")] if predictors
              else list(settings.predictors))
     result = backtest(data, predictor_factories(names, config), settings, config.simulation,
-                      progress=progress, on_step=on_step)
+                      progress=progress, on_step=on_step,
+                      playoff_rotation=config.playoff_rotation)
     js, md = write_backtest(result, out, settings.reference)
     return result, js, md
 

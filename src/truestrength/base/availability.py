@@ -16,6 +16,11 @@ Which statuses keep a player off the floor is a setting (``AvailabilitySection``
 :class:`Availability` only answers "who is out on day d" (``out_on``) and "who moved where"
 (``moves``), which is all the roster snapshots need. Only the prediction path reads it:
 training never sees an availability, it learns from the games as they were played.
+
+The postseason (``for_postseason``): the players back by the day after the regular season,
+and, with ``playoff_rotation`` set, Model A scores each team's playoff rotation instead of
+its recent one (``features.playoff_rotation``). The flag rides on the availability because
+the availability is what every roster-reading predictor is handed at prediction time.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import pandas as pd
+
+from truestrength.base.config import PlayoffRotationSection
 
 __all__ = ["STATUSES", "Availability", "AvailabilityEdit", "PlayerAvailability", "Status"]
 
@@ -61,6 +68,9 @@ class PlayerAvailability:
 @dataclass(frozen=True)
 class Availability:
     entries: tuple[PlayerAvailability, ...] = field(default_factory=tuple)
+    # Set: score the playoff rotation with these settings (the postseason); None: the
+    # rotation of the recent games, as in the regular season.
+    playoff_rotation: PlayoffRotationSection | None = None
 
     def __post_init__(self) -> None:
         seen: set[tuple[int, bool]] = set()
@@ -96,6 +106,16 @@ class Availability:
         return Availability(tuple(
             e for e in self.entries
             if not (e.treated_out and e.return_date is not None and e.return_date <= day)))
+
+    def for_postseason(self, day: pd.Timestamp,
+                       playoff_rotation: PlayoffRotationSection | None) -> Availability:
+        """The postseason's availability: everybody back by ``day`` (the day after the last
+        regular-season game), played by the playoff rotation when ``playoff_rotation`` is
+        given and enabled."""
+        back = self.back_by(day)
+        on = playoff_rotation if playoff_rotation is not None and playoff_rotation.enabled \
+            else None
+        return Availability(back.entries, playoff_rotation=on)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ that silently does nothing is a silent failure). Each component takes its own se
 boosted trees, ``elo`` and ``baselines`` the rating predictors, ``rapm`` the plain player
 RAPM, ``simulation`` the Monte Carlo (predictions and the backtest's title odds),
 ``backtest``, ``verify``, ``predict``, ``availability`` (who is out at prediction time),
+``playoff_rotation`` (the roster Model A scores the postseason with),
 ``tune`` (the search over Model A's settings and its validation seasons), ``report`` (the
 HTML report), ``synth`` and ``fetch``. Defaults of the models were chosen on validation
 seasons before any test season (BENCHMARKS.md says where that rule was broken and how).
@@ -176,6 +177,45 @@ class RosterSection(_Section):
     # Snapshots of a (data, config, seasons) are cached here; None builds them every time.
     # Where the cache lives does not change a snapshot, so it is not part of the cache key.
     cache_dir: str | None = "cache/features"
+
+
+class PlayoffRotationSection(_Section):
+    """How Model A sees a team in the postseason (``features.playoff_rotation``, issue 11).
+
+    The roster of a regular-season date reads each player's minutes over his last
+    ``roster.recent_games`` games, which at season's end is a team resting its stars or
+    tanking. The playoff rotation is the players not out for the postseason, each with his
+    season minutes per game played m, concentrated as playoff coaches do: minutes in
+    proportion to m ** power, scaled to the team's 240 (5 x 48) and none above ``cap``.
+    Only the postseason is scored this way (``predict``'s postseason, the backtest's
+    end-of-season point); training snapshots never change.
+    """
+
+    # Off by default: on validation seasons 2017-18 and 2018-19 its gain on the bracket's
+    # probabilities was not separable from noise, and the 16-team ranking moved both ways
+    # (BENCHMARKS.md "Playoff rotation (issue 11)").
+    enabled: bool = False
+    # None: learned by least squares on log minutes within team from the playoff player rows
+    # of every season before the one predicted (``fit_playoff_power``); a number fixes it.
+    # The shared NBA.com files hold no playoff player rows: there, enabling it needs a number
+    # (1.5-2 gave the best bracket probabilities on the validation seasons, not tuned).
+    power: float | None = Field(None, gt=0, le=5)
+    # No player is given more playoff minutes per game than this; the excess goes to the
+    # others in proportion. 42: about the most any regular playoff starter averages.
+    cap: float = Field(42.0, gt=0, le=48)
+    # A player whose team has played more than this many games since his last one is not in
+    # the playoff rotation: that is an injury, not rest (rested stars miss ones and twos).
+    # The availability still decides everyone else; in a backtest, which knows no injuries,
+    # this is the only health signal. 10 games: about three weeks. None: no such rule.
+    max_missed_games: int | None = Field(10, ge=0)
+    # The fit's players: at least this many regular-season minutes per game played (a
+    # deep-bench player's playoff minutes are garbage time, noise on a log scale) and this
+    # many playoff games.
+    fit_min_minutes: float = Field(10.0, ge=0)
+    fit_min_games: int = Field(2, ge=1)
+    # Fewer usable players than this before the season: the power cannot be learned; the
+    # error says to fix ``power``.
+    fit_min_players: int = Field(30, ge=2)
 
 
 class ModelASection(_Section):
@@ -496,6 +536,7 @@ class Config(_Section):
     backtest: BacktestSection = BacktestSection()
     verify: VerifySection = VerifySection()
     roster: RosterSection = RosterSection()
+    playoff_rotation: PlayoffRotationSection = PlayoffRotationSection()
     model_a: ModelASection = ModelASection()
     model_b: ModelBSection = ModelBSection()
     blend: BlendSection = BlendSection()

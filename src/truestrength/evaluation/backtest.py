@@ -10,10 +10,16 @@ For each test season S:
    champion's predicted rank), and game log loss and Brier over every game of S, each game
    predicted from the games before its date.
 Targets are computed here from the full season, never handed to a predictor.
+
+With ``playoff_rotation`` enabled, the end-of-season point (its ranking and its playoff
+simulation) of every predictor that reads rosters (its ``predict`` takes ``availability``:
+Model A, A+B) is scored by each team's playoff rotation (``features.playoff_rotation``),
+as ``predict`` scores the postseason. The backtest knows no injuries: nobody is out.
 """
 
 from __future__ import annotations
 
+import inspect
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -23,7 +29,8 @@ import numpy as np
 import pandas as pd
 from rich.progress import Progress
 
-from truestrength.base.config import BacktestSection, SimulationSection
+from truestrength.base.availability import Availability
+from truestrength.base.config import BacktestSection, PlayoffRotationSection, SimulationSection
 from truestrength.base.errors import DataError, ModelError
 from truestrength.base.io import write_json
 from truestrength.base.league import LeagueData
@@ -64,11 +71,15 @@ class BacktestMeta:
     as_of_points: dict[str, dict[str, str]]  # season -> point label -> date
     uniform_title_log_loss: float = UNIFORM_TITLE_LOG_LOSS
     uniform_title_brier: float = UNIFORM_TITLE_BRIER
+    # The end-of-season point's playoff rotation (None or disabled: the recent rotation).
+    playoff_rotation: PlayoffRotationSection | None = None
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d["settings"] = self.settings.model_dump(mode="json")
         d["simulation"] = self.simulation.model_dump(mode="json")
+        d["playoff_rotation"] = (None if self.playoff_rotation is None
+                                 else self.playoff_rotation.model_dump(mode="json"))
         return d
 
 
@@ -320,11 +331,13 @@ def backtest(
     score_games: bool = True,
     progress: bool = True,
     on_step: Callable[[str], None] | None = None,
+    playoff_rotation: PlayoffRotationSection | None = None,
 ) -> BacktestResult:
     """Fit every predictor on the seasons before each test season, score it on that season
     (``settings.test_seasons``, or the last three complete seasons). ``progress``: a
     transient bar (for a terminal); ``on_step``: a line per (season, predictor) step, for
-    output that is not a terminal, where a bar shows nothing."""
+    output that is not a terminal, where a bar shows nothing. ``playoff_rotation``: the
+    end-of-season point's rosters (module docstring)."""
     settings = settings or BacktestSection()
     simulation = simulation or SimulationSection()
     test_seasons = settings.test_seasons or default_test_seasons(data)
@@ -351,7 +364,7 @@ def backtest(
                     on_step(f"backtest {step}/{n_steps}: {name} on {season}")
                 predictor = factory().fit(fold.train)
                 rows, teams, odds = _score_points(predictor, name, upto, season, points, settings,
-                                            simulation)
+                                                  simulation, playoff_rotation)
                 score_rows += rows
                 team_rows += teams
                 odds_rows += odds
@@ -369,6 +382,7 @@ def backtest(
         seconds=round(time.perf_counter() - started, 2),
         as_of_points={s: {p.label: str(p.date.date()) for p in as_of_points(
             data.restrict_seasons([s]), s)} for s in test_seasons},
+        playoff_rotation=playoff_rotation,
     )
     team_scores = pd.concat(team_rows, ignore_index=True) if team_rows else pd.DataFrame()
     odds = pd.concat(odds_rows, ignore_index=True) if odds_rows else pd.DataFrame()
@@ -398,12 +412,28 @@ def _row(season, predictor, point, metric, value, ci: m.Interval | None = None) 
             "high": float("nan") if ci is None else ci.high}
 
 
+def end_of_season_prediction(predictor, known: LeagueData, season: str, date: pd.Timestamp,
+                             playoff_rotation: PlayoffRotationSection | None):
+    """The prediction the end-of-season point is scored with: by the playoff rotation when it
+    is enabled and the predictor reads rosters (takes ``availability``), else its plain one."""
+    if (playoff_rotation is not None and playoff_rotation.enabled
+            and "availability" in inspect.signature(predictor.predict).parameters):
+        return predictor.predict(known, season, date,
+                                 availability=Availability(playoff_rotation=playoff_rotation))
+    return predictor.predict(known, season, date)
+
+
 def _score_points(predictor, name, data, season, points, settings: BacktestSection,
-                  simulation: SimulationSection):
+                  simulation: SimulationSection,
+                  playoff_rotation: PlayoffRotationSection | None = None):
     n_boot, seed = settings.n_boot, settings.seed
     rows, teams, odds = [], [], []
     for point in points:
-        pred = predictor.predict(data.before(point.date), season, point.date)
+        if point.label == "end":
+            pred = end_of_season_prediction(predictor, data.before(point.date), season,
+                                            point.date, playoff_rotation)
+        else:
+            pred = predictor.predict(data.before(point.date), season, point.date)
         if point.label == "end":
             truth = playoff_finish_rank(data, season)
             s = pred.scores.reindex(truth.index)

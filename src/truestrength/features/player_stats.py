@@ -76,6 +76,11 @@ class PlayerState:
         """Mean minutes over the last ``recent_games`` games (0 when none)."""
         return self.recent[:, C["min"]] / np.maximum(self.n_recent, 1)
 
+    @property
+    def season_minutes(self) -> np.ndarray:
+        """Mean minutes over the games he played in the season so far (0 when none)."""
+        return self.season[:, C["min"]] / np.maximum(self.n, 1)
+
 
 class SeasonIndex:
     """Sorted arrays and running sums of one season's player rows (see the module docstring)."""

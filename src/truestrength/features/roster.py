@@ -89,6 +89,15 @@ game. Training never passes an availability: it learns from games as they were p
 
 Team minutes of a game are its players' minutes, at least 240. ``minutes`` (the array, not a
 feature) is the raw mean minutes over the last ``recent_games`` games, the ordering key.
+
+Playoff rotation (``build_snapshots(..., rotation=...)``, the postseason of the prediction
+path only; ``features.playoff_rotation``): the ordering key is the player's season minutes
+per game played instead of his recent ones, so a star rested or benched over the last games
+keeps his place; a player whose team has played more than ``max_missed_games`` games since
+his last one is left out (injured, not resting); and after the players out are dropped
+``minutes`` is replaced by his playoff
+minutes (season minutes ** power, 240 per team, none above the cap). The player features are
+those of any snapshot at the date; only the roster's members and ``minutes`` change.
 """
 
 from __future__ import annotations
@@ -111,6 +120,7 @@ from truestrength.features.player_stats import (
     feature_names,
     regular_player_logs,
 )
+from truestrength.features.playoff_rotation import PlayoffRotation, playoff_minutes
 
 __all__ = [
     "FEATURE_NAMES",
@@ -207,6 +217,7 @@ def build_snapshots(
     *,
     availability: Availability | None = None,
     rapm: RapmSection = RapmSection(),
+    rotation: PlayoffRotation | None = None,
 ) -> RosterSnapshots:
     """Snapshots of every team of each season at each date (see the module docstring).
 
@@ -214,7 +225,9 @@ def build_snapshots(
     that date, so the next players by minutes fill the set; a traded player's rows go to
     his new team from the roster date on (see "Availability" in the module docstring).
     ``rapm``: the ridge settings of the RAPM features, read only with
-    ``config.rapm_feature``."""
+    ``config.rapm_feature``. ``rotation`` (the postseason of a prediction, never training):
+    the playoff rotation instead of the recent one ("Playoff rotation" in the module
+    docstring)."""
     resolved = resolve_seasons(data, seasons)
     by_season = snapshot_days(data, seasons, resolved, dates)
     # The previous-season fallback roster needs its own prior: two seasons back.
@@ -233,8 +246,14 @@ def build_snapshots(
             continue
         teams = team_seasons.loc[team_seasons["season"] == season, ["team_id", "conference"]]
         parts.append(_build_season(state, season, by_season[season], teams, availability,
-                                   values))
+                                   values, rotation=rotation))
     out = _concat(parts, config.max_players, feature_names(config))
+    if rotation is not None:
+        out = RosterSnapshots(
+            out.keys, out.x, out.player_ids,
+            playoff_minutes(out.minutes, out.mask, rotation.power, rotation.cap
+                            ).astype(np.float32),
+            out.mask, out.feature_names)
     check_finite(out, "built")
     return out
 
@@ -256,8 +275,11 @@ class _Rows:
                      self.feat_team[i])
 
 
-def _current_rows(idx: SeasonIndex, days: np.ndarray, recent_games: int) -> _Rows:
-    """Every player who has played in the season before each date, with his latest team."""
+def _current_rows(idx: SeasonIndex, days: np.ndarray, recent_games: int,
+                  rotation: PlayoffRotation | None = None) -> _Rows:
+    """Every player who has played in the season before each date, with his latest team;
+    ``minutes``: recent minutes per game, or with a playoff ``rotation`` the season's, and
+    then without the players absent longer than its ``max_missed_games``."""
     order = np.argsort(idx.first_day, kind="stable")
     first, players = idx.first_day[order], idx.players[order]
     m = np.searchsorted(first, days, side="left")  # players whose first game is before d
@@ -265,12 +287,22 @@ def _current_rows(idx: SeasonIndex, days: np.ndarray, recent_games: int) -> _Row
     pos = np.arange(int(m.sum())) - np.repeat(np.cumsum(m) - m, m)
     pid = players[pos]
     st = idx.player_state(pid, days[date_i], recent_games)
-    return _Rows(date_i, st.team, pid, st.recent_minutes, st.team)
+    if rotation is None:
+        return _Rows(date_i, st.team, pid, st.recent_minutes, st.team)
+    keep = np.ones(len(pid), bool)
+    if rotation.max_missed_games is not None:
+        g, _, _ = idx.team_games(st.team, days[date_i], 1)
+        keep = (g - st.last_team_game) <= rotation.max_missed_games
+    return _Rows(date_i[keep], st.team[keep], pid[keep], st.season_minutes[keep],
+                 st.team[keep])
 
 
 def _fallback_rows(prev: SeasonIndex, idx: SeasonIndex | None, days: np.ndarray,
-                   missing: np.ndarray, team_ids: np.ndarray, recent_games: int) -> _Rows:
-    """Previous-season rosters for the (date, team) pairs in ``missing`` (date_i * T + t)."""
+                   missing: np.ndarray, team_ids: np.ndarray, recent_games: int,
+                   by_season_minutes: bool = False) -> _Rows:
+    """Previous-season rosters for the (date, team) pairs in ``missing`` (date_i * T + t);
+    ``by_season_minutes``: ordered by season minutes (a playoff rotation, whose long-absence
+    rule does not apply: a previous season's players have no absence in this one)."""
     n_teams = len(team_ids)
     miss_dates = np.unique(missing // n_teams)
     date_i = np.repeat(miss_dates, len(prev.players))
@@ -282,8 +314,8 @@ def _fallback_rows(prev: SeasonIndex, idx: SeasonIndex | None, days: np.ndarray,
     keep &= np.isin(date_i * n_teams + t_code_c, missing)
     if idx is not None:  # he already plays this season (maybe elsewhere): not a fallback
         keep &= idx.first_day_of(pid) >= days[date_i]
-    return _Rows(date_i[keep], st.team[keep], pid[keep], st.recent_minutes[keep],
-                 st.team[keep])
+    minutes = st.season_minutes if by_season_minutes else st.recent_minutes
+    return _Rows(date_i[keep], st.team[keep], pid[keep], minutes[keep], st.team[keep])
 
 
 def _top(rows: _Rows, max_players: int) -> tuple[np.ndarray, np.ndarray]:
@@ -327,7 +359,8 @@ def _apply_availability(rows: _Rows, days: np.ndarray, availability: Availabilit
 
 def _build_season(state: LeagueState, season: str, days: np.ndarray,
                   teams: pd.DataFrame, availability: Availability | None = None,
-                  rapm_values: RapmValues | None = None
+                  rapm_values: RapmValues | None = None, *,
+                  rotation: PlayoffRotation | None = None
                   ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """One season's snapshots as (keys, x, player_ids, minutes, mask)."""
     cfg = state.config
@@ -340,7 +373,8 @@ def _build_season(state: LeagueState, season: str, days: np.ndarray,
 
     empty = _Rows(*(np.zeros(0, np.int64) for _ in range(3)), np.zeros(0),
                   np.zeros(0, np.int64))
-    cur = _current_rows(idx, days, cfg.recent_games) if idx is not None else empty
+    cur = (_current_rows(idx, days, cfg.recent_games, rotation) if idx is not None
+           else empty)
     cur = _apply_availability(cur, days, availability, team_ids)
     unknown = ~np.isin(cur.team, team_ids)
     if unknown.any():
@@ -348,7 +382,8 @@ def _build_season(state: LeagueState, season: str, days: np.ndarray,
                          "not in team_seasons for that season")
     covered = np.unique(cur.date_i * n_teams + np.searchsorted(team_ids, cur.team))
     missing = np.setdiff1d(np.arange(len(days) * n_teams), covered)
-    fb = (_fallback_rows(prev, idx, days, missing, team_ids, cfg.recent_games)
+    fb = (_fallback_rows(prev, idx, days, missing, team_ids, cfg.recent_games,
+                         rotation is not None)
           if prev is not None and len(missing) else empty)
     fb = _apply_availability(fb, days, availability, team_ids)
 

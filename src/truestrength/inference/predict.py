@@ -31,7 +31,10 @@ season is cut into phases: the prediction date and each return date before the e
 regular season. Each phase's availability is scored at the prediction date (no games after
 it are known), and each remaining game gets its P(home wins) from the phase of its date;
 the postseason is played with every player back whose return date is on or before the day
-after the last regular-season game. Remaining games of an expected schedule have no dates:
+after the last regular-season game, and with ``playoff_rotation.enabled`` by each team's
+playoff rotation (``features.playoff_rotation``: the healthy players, season minutes per game
+played concentrated on the best of them) instead of its recent one; ``availability_phases``
+then counts the postseason's scoring too. Remaining games of an expected schedule have no dates:
 they are spread evenly, in the schedule's order, over the days from the prediction date to
 the regular season's expected end (the previous season's last game date a year on, else
 ``availability.season_end_month_day``).
@@ -47,7 +50,13 @@ import pandas as pd
 from scipy import stats
 
 from truestrength.base.availability import Availability, AvailabilityEdit, PlayerAvailability
-from truestrength.base.config import AvailabilitySection, Config, PredictSection, RapmSection
+from truestrength.base.config import (
+    AvailabilitySection,
+    Config,
+    PlayoffRotationSection,
+    PredictSection,
+    RapmSection,
+)
 from truestrength.base.errors import DataError
 from truestrength.base.io import write_json
 from truestrength.base.league import LeagueData
@@ -57,6 +66,7 @@ from truestrength.base.stats import scores_to_ranks
 from truestrength.base.targets import standings
 from truestrength.features.availability import resolve_availability
 from truestrength.features.player_rapm import fit_rapm, rapm_logs
+from truestrength.features.playoff_rotation import fit_playoff_power
 from truestrength.features.roster import build_snapshots
 from truestrength.inference.schedule import expected_schedule, games_left
 from truestrength.inference.simulate import SeasonState, simulate_season
@@ -98,6 +108,10 @@ class PredictionMeta:
     # The season's play-in as simulated (base.seasons.PostseasonFormat.play_in): "7-10",
     # "8-9" (2019-20) or "none" (before).
     postseason_play_in: str = "7-10"
+    # The playoff rotation's minutes power the postseason was scored with (issue 11), and
+    # whether it was learned from earlier playoffs; None: the recent rotation (off).
+    playoff_power: float | None = None
+    playoff_power_learned: bool | None = None
 
 
 @dataclass
@@ -195,9 +209,13 @@ def make_predictions(ensemble: EnsembleAB, data: LeagueData, date: pd.Timestamp,
     out["league_rank"] = scores_to_ranks(out["score"].to_numpy()).astype(int)
     out["conference_rank"] = out.groupby("conference")["score"].rank(
         ascending=False, method="first").astype(int)
+    # The same fit Model A makes for the postseason (deterministic), for the record in meta.
+    rotation = (fit_playoff_power(known, season, config.playoff_rotation)
+                if config.playoff_rotation.enabled else None)
     state = SeasonState.from_league(known, season, date, schedule=schedule)
     remaining_p, post_wp, n_phases = phased_win_probs(ensemble, known, season, date, avail,
-                                                      pred, state.remaining, game_dates)
+                                                      pred, state.remaining, game_dates,
+                                                      config.playoff_rotation)
     sim = simulate_season(state, pred.win_prob, config.simulation, remaining_p=remaining_p,
                           postseason_win_prob=post_wp)
     odds = sim.table.set_index("team_id")
@@ -238,6 +256,8 @@ def make_predictions(ensemble: EnsembleAB, data: LeagueData, date: pd.Timestamp,
         data_cutoff=str(date.date()), players_out=len(avail.out_on(date)),
         players_moved=len(avail.moves), availability_phases=n_phases,
         postseason_play_in=sim.postseason.play_in,
+        playoff_power=None if rotation is None else rotation.power,
+        playoff_power_learned=None if rotation is None else rotation.learned,
     )
     return Predictions(season, date, out, drivers, meta, absences=list(avail.entries),
                        rosters=rosters)
@@ -312,14 +332,24 @@ def spread_dates(n: int, start: pd.Timestamp, end: pd.Timestamp) -> pd.DatetimeI
 
 def phased_win_probs(ensemble: EnsembleAB, known: LeagueData, season: str, date: pd.Timestamp,
                      avail: Availability, pred: Prediction, remaining: pd.DataFrame,
-                     game_dates: pd.DatetimeIndex) -> tuple[np.ndarray | None, object, int]:
+                     game_dates: pd.DatetimeIndex,
+                     playoff_rotation: PlayoffRotationSection | None = None
+                     ) -> tuple[np.ndarray | None, object, int]:
     """P(home wins) of each remaining game from its date's availability phase, the win model
     of the postseason, and the number of distinct phases scored (module docstring). With no
-    return date ahead: (None, None, 1), the simulator's default path."""
+    return date ahead: (None, None, 1), the simulator's default path, unless the playoff
+    rotation is on (``playoff_rotation.enabled``): then the postseason is always scored
+    apart, by each team's playoff rotation of the players back by then."""
     last = game_dates.max() if len(game_dates) else date - pd.Timedelta(days=1)
     post_day = last + pd.Timedelta(days=1)
+    rotation_on = playoff_rotation is not None and playoff_rotation.enabled
+    post_avail = avail.for_postseason(post_day, playoff_rotation)
+
+    def postseason() -> Prediction:
+        return ensemble.predict(known, season, date, availability=post_avail, base=pred)
+
     if not any(r > date for r in avail.return_dates()):
-        return None, None, 1
+        return (None, postseason().win_prob, 2) if rotation_on else (None, None, 1)
     scored = {avail.out_on(date): pred}
 
     def at(day: pd.Timestamp) -> Prediction:
@@ -338,6 +368,8 @@ def phased_win_probs(ensemble: EnsembleAB, known: LeagueData, season: str, date:
             p[sel] = at(day).win_prob(remaining["home_team_id"].to_numpy()[sel],
                                       remaining["road_team_id"].to_numpy()[sel],
                                       remaining["neutral_site"].to_numpy()[sel])
+    if rotation_on:  # another roster than any regular-season phase's, even with the same outs
+        return p, postseason().win_prob, len(scored) + 1
     post = at(post_day).win_prob
     return p, post, len(scored)
 

@@ -56,6 +56,7 @@ from truestrength.base.predictor import Prediction, RosterAttention
 from truestrength.base.targets import team_targets
 from truestrength.features.cache import snapshots as cached_snapshots
 from truestrength.features.game_rosters import GameRosters, build_game_rosters
+from truestrength.features.playoff_rotation import fit_playoff_power
 from truestrength.features.roster import RosterSnapshots, build_snapshots
 from truestrength.features.scaling import FeatureScaler
 from truestrength.models.model_a.game_loss import GameTensors
@@ -277,11 +278,14 @@ class ModelA:
     def predict(self, known: LeagueData, season: str, as_of: pd.Timestamp, *,
                 availability: Availability | None = None) -> Prediction:
         """Scores at ``as_of``; ``availability`` keeps out players off the rosters and moves
-        traded ones (``features.roster``)."""
+        traded ones (``features.roster``); one with ``playoff_rotation`` set (the postseason)
+        is scored with each team's playoff rotation (``features.playoff_rotation``)."""
         check_is_fitted(self, "fitted_")
         f = self.fitted_
+        po = availability.playoff_rotation if availability is not None else None
+        rotation = fit_playoff_power(known, season, po) if po is not None else None
         snaps = build_snapshots(known, [season], f.roster, dates=[pd.Timestamp(as_of)],
-                                availability=availability, rapm=f.rapm)
+                                availability=availability, rapm=f.rapm, rotation=rotation)
         teams = known.teams_of_season(season)
         raw, attn = f.score(snaps)
         team_ids = snaps.keys["team_id"].to_numpy()
