@@ -52,7 +52,9 @@ def predictions() -> Predictions:
     }).sort_values("strength", ascending=False).reset_index(drop=True)
     table["league_rank"] = np.arange(1, n + 1)
     meta = PredictionMeta(stacker_models=("model_a", "model_b"), stacker_weights=(0.7, 0.3),
-                          stacker_alpha=1.0, stacker_rows=600, models_kendall_tau=0.6,
+                          stacker_home_advantage=0.4, stacker_games=600,
+                          stacker_choice="blend", stacker_nested_log_loss={"blend": 0.62},
+                          models_kendall_tau=0.6,
                           n_sims=1000, sim_seconds=1.0, label_margin=3, games_remaining=600,
                           schedule="stored", data_cutoff="2023-01-15")
     return Predictions("2022-23", pd.Timestamp("2023-01-15"), table, {}, meta)
