@@ -10,6 +10,10 @@ at games does not pay for filtering a quarter of a million player rows at every 
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any
+
 import pandas as pd
 
 from truestrength.base.errors import DataError
@@ -59,6 +63,24 @@ class LeagueData:
         self.data_hash = data_hash
         self.cutoff = cutoff  # nothing on or after this date is visible
         self._cache: dict[str, pd.DataFrame] = {}
+        self._derived: OrderedDict[Hashable, Any] = OrderedDict()
+
+    # A view keeps this many derived states (``derived``), the most recently used.
+    DERIVED_MAX = 2
+
+    def derived(self, key: Hashable, build: Callable[[], Any]) -> Any:
+        """``build()``, computed once per view and ``key`` while it is among the
+        ``DERIVED_MAX`` most recently used: state derived from this view's tables, which
+        never change (e.g. the roster state that each availability phase of one prediction
+        reads). ``key`` must name everything ``build`` depends on besides the view."""
+        if key in self._derived:
+            self._derived.move_to_end(key)
+            return self._derived[key]
+        value = build()
+        self._derived[key] = value
+        while len(self._derived) > self.DERIVED_MAX:
+            self._derived.popitem(last=False)
+        return value
 
     def _table(self, name: str) -> pd.DataFrame:
         if name in self._cache:

@@ -234,9 +234,16 @@ def build_snapshots(
     needed = set(by_season) | {previous_season(s) for s in by_season} | {
         previous_season(previous_season(s)) for s in by_season}
     pl, games = data.player_logs, data.games
-    logs = regular_player_logs(pl[pl["season"].isin(needed)],
-                               games[games["season"].isin(needed)])
-    state = LeagueState(logs, config)
+
+    def league_state() -> LeagueState:
+        logs = regular_player_logs(pl[pl["season"].isin(needed)],
+                                   games[games["season"].isin(needed)])
+        return LeagueState(logs, config)
+
+    # One state per view, seasons and settings: a prediction builds one snapshot per
+    # availability phase of the same view, and the state does not depend on availability.
+    state = data.derived(("roster.LeagueState", tuple(sorted(needed)),
+                          config.model_dump_json()), league_state)
     # Every season of ``data`` before each refit date feeds the ridge, not only ``needed``.
     values = RapmValues(data, rapm) if config.rapm_feature else None
     team_seasons = data.team_seasons
