@@ -15,7 +15,7 @@ from rich.console import Console
 from truestrength.app.demo import TRUTH_NOTE, TRUTH_ROW, DemoOutcome
 from truestrength.base.config import DemoSection
 from truestrength.inference.predict import PredictionMeta, Predictions
-from truestrength.report.terminal import demo_tables, natural_width
+from truestrength.report.terminal import demo_tables, natural_width, prediction_table
 
 WIDTHS = (80, 160)
 PREDICTORS = ["win_pct", "point_diff", "srs", "elo", "elo_calibrated", "prev_rank", "model_a",
@@ -130,3 +130,20 @@ def test_the_demo_command_prints_the_fitted_tables(monkeypatch, tmp_path):
     expected = "".join(render(t, 160) for t in demo_tables(preds, metrics, 160, 10,
                                                           {TRUTH_ROW: TRUTH_NOTE}))
     assert expected.strip() in r.output
+
+
+def test_a_team_without_a_game_shows_no_standings_rank():
+    preds = predictions()
+    preds.table.loc[:, ["wins", "losses"]] = 0  # opening night: ranks are only tie-breaks
+    preds.table.loc[0, ["wins", "losses"]] = (1, 0)
+    text = render(prediction_table(preds, 160), 160)
+    rows = [line for line in text.splitlines() if re.search(r"\b(0-0|1-0)\b", line)]
+    assert len(rows) == 30
+    first = preds.table.loc[0]
+    for line in rows:
+        cells = [c.strip() for c in re.split(r"[│┃]", line) if c.strip()]
+        rank = str(first["standings_rank"])
+        if "1-0" in cells:
+            assert rank in cells
+        else:
+            assert "–" in cells

@@ -75,7 +75,8 @@ def prediction_columns(preds) -> dict[str, Column]:
         Column("proj W", lambda r: f"{r.mean_wins:.1f}"),
         Column("strength", lambda r: f"{r.strength:.1f}"),
         Column("conf #", lambda r: str(r.conference_rank)),
-        Column("stand #", lambda r: str(r.standings_rank)),
+        # before a team's first game its standings rank is only a tie-break: not shown
+        Column("stand #", lambda r: str(r.standings_rank) if r.wins + r.losses else "–"),
         Column("playoffs", lambda r: f"{r.p_playoffs:.0%}"),
         Column("finals", lambda r: f"{r.p_finals:.0%}"),
         Column("title", lambda r: f"{r.p_title:.1%}"),
