@@ -23,7 +23,9 @@ class RosterReader:
     def __init__(self) -> None:
         self.calls: list[Availability | None] = []
 
-    def predict(self, known, season, as_of, *, availability=None) -> Prediction:
+    def predict(self, known, season, as_of, *, availability=None, base=None) -> Prediction:
+        # ``base`` (the date's first prediction, whose team-context inputs are reused) does
+        # not change what a roster reader scores
         self.calls.append(availability)
         on = availability is not None and availability.playoff_rotation is not None
         scores = pd.Series([1.0 if on else 0.0, 0.0], index=[1, 2])
