@@ -357,23 +357,18 @@ def backtest_page(result: BacktestResult, reliability_png: Path | None,
                           "at the end of the regular season, pooled over the test seasons "
                           "(mean odds in brackets, n teams)", "{:.2f}")
         for outcome, did in (("title", "won the title"), ("finals", "reached the finals"))]
-    plots = []
-    if reliability_png is not None and Path(reliability_png).is_file():
-        plots.append(Plot("Reliability of game probabilities",
-                          "Observed home-win rate against the predicted probability, per "
-                          "predictor (bars: two standard errors). On the diagonal = "
-                          "calibrated; above it = the home team won more often than "
-                          "predicted.", png_data_uri(reliability_png)))
-    odds_plots = []
-    if title_reliability_png is not None and Path(title_reliability_png).is_file():
-        odds_plots.append(Plot("Reliability of title and finals odds",
-                               "Share of teams that won the title (left) or reached the "
-                               "finals (right) against their odds at the end of the regular "
-                               "season, per predictor, in the uneven bins of the tables below "
-                               "(bars: 95% Wilson intervals; square-root axes, since most "
-                               "teams get a few percent). On the diagonal = calibrated; above "
-                               "it = those teams did better than their odds said.",
-                               png_data_uri(title_reliability_png)))
+    plots = _plot_if_written(
+        reliability_png, "Reliability of game probabilities",
+        "Observed home-win rate against the predicted probability, per predictor (bars: two "
+        "standard errors). On the diagonal = calibrated; above it = the home team won more "
+        "often than predicted.")
+    odds_plots = _plot_if_written(
+        title_reliability_png, "Reliability of title and finals odds",
+        "Share of teams that won the title (left) or reached the finals (right) against their "
+        "odds at the end of the regular season, per predictor, in the uneven bins of the tables "
+        "below (bars: 95% Wilson intervals; square-root axes, since most teams get a few "
+        "percent). On the diagonal = calibrated; above it = those teams did better than their "
+        "odds said.")
     shown = {c for c, _ in headline.columns} | {c.partition("@")[0] for c, _ in
                                                 headline.columns}
     legend = [(code, name, meaning, code in LOWER_IS_BETTER)
@@ -381,6 +376,13 @@ def backtest_page(result: BacktestResult, reliability_png: Path | None,
     return BacktestPage(list(meta.test_seasons), meta.code_version, meta.data_hash,
                         meta.settings.seed, meta.seconds, headline, per_season, paired, plots,
                         rel_table, legend, odds_tables, odds_plots)
+
+
+def _plot_if_written(png: Path | None, title: str, caption: str) -> list[Plot]:
+    """The figure ``png`` as a page's plot, or none when it was not written."""
+    if png is None or not Path(png).is_file():
+        return []
+    return [Plot(title, caption, png_data_uri(png))]
 
 
 def _reliability_view(rel, title: str, fmt: str) -> TableView | None:
