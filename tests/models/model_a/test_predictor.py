@@ -14,6 +14,7 @@ import torch
 from truestrength.base.config import Config, ModelASection
 from truestrength.base.errors import NotFittedError, RunError
 from truestrength.features.roster import build_snapshots
+from truestrength.features.scaling import FeatureScaler
 from truestrength.models.model_a.predictor import (
     CHECKPOINT_FORMAT,
     FittedModelA,
@@ -180,6 +181,26 @@ def test_held_out_run_knows_only_the_players_of_the_seasons_before_it(fitted, sy
     share = f.history.holdout_unknown_share
     assert share == pytest.approx((idx[snaps.mask] == UNK_INDEX).mean())
     assert 0 < share < 0.5
+
+
+def test_held_out_run_scales_features_by_the_seasons_it_trains_on(fitted, synth_league):
+    """The held-out season's feature statistics must not reach the run it judges: with
+    refit_on_all off the model is that run, so its scaler is the first season's alone."""
+    train, holdout = synth_league.seasons[0], synth_league.seasons[1]
+    two = synth_league.restrict_seasons([train, holdout])
+    snaps = build_snapshots(two, [train, holdout])
+    first_only = FeatureScaler.fit(snaps.select((snaps.keys["season"] == train).to_numpy()),
+                                   on_constant="zero")
+    both = FeatureScaler.fit(snaps, on_constant="zero")
+    got = fitted.fitted_.scaler
+    assert got.n_fit == first_only.n_fit < both.n_fit
+    np.testing.assert_allclose(got.mean, first_only.mean)
+    assert not np.allclose(got.mean, both.mean)
+    # No player of the first season has a previous season: its prior block is the newcomer
+    # baseline for everyone, switched off rather than scaled by its near-zero spread.
+    prior = [n for n in got.feature_names if n.startswith("prior_")]
+    assert prior and set(prior) <= set(got.zeroed)
+    assert not set(prior) & set(both.zeroed)
 
 
 def test_a_model_with_the_rapm_feature_saves_its_rapm_settings(synth_league, tmp_path):

@@ -337,8 +337,7 @@ def fit_model_a(history: LeagueData, config: Config, *, progress: bool = False,
         raise ModelError("model_a needs at least one season with player rows")
     snaps = (snapshots if snapshots is not None
              else cached_snapshots(history, seasons, roster, rapm=rapm))
-    scaler = FeatureScaler.fit(snaps, on_constant="zero",
-                               off_prefixes=tuple(section.features_off))
+    scaler = _fit_scaler(snaps, section)
     notes = ([f"feature(s) constant over {', '.join(seasons)} are switched off: "
               f"{', '.join(scaler.zeroed)}"] if scaler.zeroed else [])
     # The final model knows every player of the training seasons.
@@ -347,10 +346,14 @@ def fit_model_a(history: LeagueData, config: Config, *, progress: bool = False,
     scaled = scaler.transform(snaps)
     # The game loss's rosters (who played each training game, pre-game features), scaled by
     # the same scaler; built only when the game loss is on. A few seconds a season: uncached.
-    games_played: GameRosters | None = None
+    raw_games: GameRosters | None = None
     if section.game_loss_weight > 0:
-        games_played = build_game_rosters(history, seasons, roster, rapm=rapm)
-        games_played = games_played.with_sides(scaler.transform(games_played.sides))
+        raw_games = build_game_rosters(history, seasons, roster, rapm=rapm)
+
+    def scale_games(by: FeatureScaler) -> GameRosters | None:
+        return None if raw_games is None else raw_games.with_sides(by.transform(raw_games.sides))
+
+    games_played = scale_games(scaler)
 
     def games(season: str) -> pd.DataFrame:
         return history.standings_games(season)
@@ -376,26 +379,32 @@ def fit_model_a(history: LeagueData, config: Config, *, progress: bool = False,
     # a new season does: the held-out season's newcomers map to the unknown-player embedding,
     # which unknown_player_rate trains, instead of rows of their own that no gradient reaches.
     holdout_vocab = PlayerVocab.fit(logs.loc[logs["season"] != holdout, "player_id"].to_numpy())
-    in_hold = (scaled.keys["season"] == holdout).to_numpy()
-    tr_snaps, tr_lists = _lists_for(scaled.select(~in_hold), history, section,
+    # Its feature scaling likewise comes from the seasons it trains on: statistics of the
+    # season that judges it (early stopping, the game model's slope) must not reach it.
+    in_hold = (snaps.keys["season"] == holdout).to_numpy()
+    hold_scaler = _fit_scaler(snaps.select(~in_hold), section)
+    hold_scaled = hold_scaler.transform(snaps)
+    hold_games = scale_games(hold_scaler)
+    tr_snaps, tr_lists = _lists_for(hold_scaled.select(~in_hold), history, section,
                                     section.date_stride)
-    va_snaps, va_lists = _lists_for(scaled.select(in_hold), history, section, 1)
+    va_snaps, va_lists = _lists_for(hold_scaled.select(in_hold), history, section, 1)
     tr = (TensorData.from_snapshots(tr_snaps, holdout_vocab), tr_lists)
     va = (TensorData.from_snapshots(va_snaps, holdout_vocab), va_lists)
-    g_hold = (None if games_played is None
-              else (games_played.games["season"] == holdout).to_numpy())
+    g_hold = (None if hold_games is None
+              else (hold_games.games["season"] == holdout).to_numpy())
     first: TrainResult = train_ranker(
         section, holdout_vocab, tr, va, console=console, progress=progress,
-        train_games=_game_tensors(games_played, None if g_hold is None else ~g_hold,
+        train_games=_game_tensors(hold_games, None if g_hold is None else ~g_hold,
                                   holdout_vocab),
-        val_games=_game_tensors(games_played, g_hold, holdout_vocab),
+        val_games=_game_tensors(hold_games, g_hold, holdout_vocab),
         label=f"model A (hold out {holdout})")
     held_scores = _scores_by_date(first.model, va_snaps, holdout_vocab)
     unknown_share = _unknown_share(va_snaps, holdout_vocab)
-    # Without a refit the held-out run is the model, with its own vocabulary; the refit on
-    # every season knows every training player (``vocab``).
+    # Without a refit the held-out run is the model, with its own vocabulary and scaling; the
+    # refit on every season knows every training player (``vocab``) and season (``scaler``).
     if not section.refit_on_all:
-        final, vocab = first, holdout_vocab
+        final, vocab, scaler = first, holdout_vocab, hold_scaler
+        refit_va = None
     else:
         all_snaps, all_lists = _lists_for(scaled, history, section, section.date_stride)
         final = train_ranker(section, vocab, (TensorData.from_snapshots(all_snaps, vocab),
@@ -403,14 +412,27 @@ def fit_model_a(history: LeagueData, config: Config, *, progress: bool = False,
                              train_games=_game_tensors(games_played, None, vocab),
                              console=console, progress=progress,
                              label=f"model A (all {len(seasons)} seasons)")
+        refit_va = _lists_for(scaled.select(in_hold), history, section, 1)[0]
     win_model = fit_game_model(
         held_scores, games(holdout), f"model_a ({holdout})",
-        refit_scores=(_scores_by_date(final.model, va_snaps, vocab) if final is not first
-                      else None),
+        refit_scores=(None if refit_va is None
+                      else _scores_by_date(final.model, refit_va, vocab)),
         min_games=section.game_model_min_games)
     return FittedModelA(final.model, scaler, vocab, roster, section, win_model, seasons,
                         history.data_hash, ModelAHistory(holdout, first.history, final.history,
                                                          unknown_share, notes), rapm)
+
+
+def _fit_scaler(snaps: RosterSnapshots, section: ModelASection) -> FeatureScaler:
+    off = tuple(section.features_off)
+    if "prior_newcomer" in snaps.feature_names:
+        newcomer = snaps.x[..., snaps.feature_names.index("prior_newcomer")][snaps.mask]
+        if (newcomer == 1).all():
+            # No training player has a previous season (the store's first season): the prior
+            # block is everyone's newcomer baseline of the date, league drift with no player
+            # in it, whose tiny spread would scale a later season's real priors to z of ±20.
+            off += ("prior_",)
+    return FeatureScaler.fit(snaps, on_constant="zero", off_prefixes=off)
 
 
 def _unknown_share(snaps: RosterSnapshots, vocab: PlayerVocab) -> float:
