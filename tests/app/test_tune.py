@@ -23,6 +23,7 @@ from truestrength.app.tune import (
     TuneSpec,
     _open_study,
     check_validation_seasons,
+    config_values,
     open_storage,
     plan_tune,
     run_tune,
@@ -164,7 +165,9 @@ def test_tune_end_to_end_on_sqlite(synth_league, tmp_path, monkeypatch):
         assert t.user_attrs["data_hash"] == synth_league.data_hash
         assert t.user_attrs["code_version"].startswith(truestrength.__version__)
         assert t.user_attrs["by_season"] == {"2016-17": pytest.approx(t.value)}
-    # two different settings were tried, and the best is the lowest
+    # the first trial is the configuration's own values; a second setting was tried too
+    assert complete[0].params == config_values(cfg) == {
+        p.key: getattr(getattr(cfg, p.section), p.name) for p in cfg.tune.params}
     assert complete[0].params != complete[1].params
     assert got.best.value == min(t.value for t in complete) == study.best_value
 

@@ -172,6 +172,13 @@ def pooled_regular_log_loss(result: BacktestResult) -> tuple[float, dict[str, fl
     return m.log_loss(g["p_home"].to_numpy(float), g["home_won"].to_numpy(float)), by_season
 
 
+def config_values(config: Config) -> dict[str, float]:
+    """The searched settings' values in ``config``, those inside the search space."""
+    values = {p.key: getattr(getattr(config, p.section), p.name) for p in config.tune.params}
+    return {p.key: values[p.key] for p in config.tune.params
+            if p.low <= values[p.key] <= p.high}
+
+
 def _suggest(trial: Any, p: TuneParam) -> float:
     if p.type == "int":
         return trial.suggest_int(p.key, int(p.low), int(p.high), log=p.log)
@@ -258,12 +265,14 @@ def _open_study(spec: TuneSpec, storage: Any, shown: str, data_hash: str) -> tup
     # propose the same points; what it proposes depends on the others' timing anyway.
     try:
         optuna.create_study(storage=storage, study_name=t.study_name, direction="minimize")
-        seed = t.seed
+        seed, created = t.seed, True
     except optuna.exceptions.DuplicatedStudyError:
-        seed = secrets.randbits(31)
+        seed, created = secrets.randbits(31), False
     sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=t.n_startup_trials,
                                          constant_liar=t.constant_liar)
     study = optuna.load_study(study_name=t.study_name, storage=storage, sampler=sampler)
+    if created and t.first_trial_from_config:
+        study.enqueue_trial(config_values(spec.config))
     if study.direction != optuna.study.StudyDirection.MINIMIZE:
         raise ConfigError(f"tune: study {t.study_name!r} in {shown} does not minimise")
     _check_same_objective(study, _fingerprint(spec, data_hash), shown)

@@ -487,6 +487,9 @@ class TuneSection(_Section):
     # Workers sharing a study see each other's running trials as if they had scored badly,
     # so they do not all probe the same point (Optuna's constant liar).
     constant_liar: bool = True
+    # The study's first trial scores the base configuration's own values (those inside the
+    # search space), so every study says how the current defaults fare on its objective.
+    first_trial_from_config: bool = True
     # Relative sqlite paths are relative to the working folder; postgresql://user:pw@host/db
     # lets many processes and machines share one study.
     storage: str = "sqlite:///runs/tune/optuna.db"
