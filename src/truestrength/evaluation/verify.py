@@ -32,7 +32,10 @@ from truestrength.features.roster import build_snapshots
 from truestrength.models.model_a.predictor import FittedModelA, fit_model_a
 from truestrength.models.model_a.trainer import EpochRecord
 
-# "Well below ln(L!)": the held-out loss must be at most this share of it.
+# "Well below ln(L!)": the held-out ListMLE, at the scores' best temperature, must be at most
+# this share of it. At their own scale the scores are spread by the game loss (λ = 300), and
+# the raw ratio then moves with how long training ran more than with the order (synthetic
+# league: 0.93 after 9 epochs and 0.78 after 30 at the same validation Spearman, 0.83).
 MAX_LOSS_RATIO = 0.9
 MIN_TRUTH_SPEARMAN = 0.5
 
@@ -65,11 +68,13 @@ def _training_check(name: str, fitted: FittedModelA, config: Config) -> Check:
     best = min(hist, key=held)  # the epoch early stopping keeps
     lnf = best.train_loss / best.train_loss_over_ln_lfact
     # Against ln(L!) goes the ListMLE part alone: with the game loss on, val_loss adds it.
-    loss = best.val_listmle if best.val_listmle is not None else held(best)
+    raw = best.val_listmle if best.val_listmle is not None else held(best)
+    loss = best.val_listmle_best_scale if best.val_listmle_best_scale is not None else raw
     figures = {
         "ln(L!)": lnf,
         "train loss (best epoch)": best.train_loss,
-        "held-out loss (best epoch)": loss,
+        "held-out loss (best epoch)": raw,
+        "held-out loss at best scale": loss,
         "held-out loss / ln(L!)": loss / lnf,
         "val Spearman first epoch": nan if first.val_spearman is None else first.val_spearman,
         "val Spearman best epoch": nan if best.val_spearman is None else best.val_spearman,
@@ -82,7 +87,7 @@ def _training_check(name: str, fitted: FittedModelA, config: Config) -> Check:
         figures["held-out game loss (best epoch)"] = best.val_game_loss
     reasons = []
     if not loss / lnf <= MAX_LOSS_RATIO:
-        reasons.append(f"held-out loss is {loss / lnf:.1%} of ln(L!), not below "
+        reasons.append(f"held-out loss at its best scale is {loss / lnf:.1%} of ln(L!), not below "
                        f"{MAX_LOSS_RATIO:.0%}: the model is not learning to rank")
     share = figures["attention entropy share"]
     if not low <= share <= high:

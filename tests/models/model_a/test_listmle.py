@@ -8,7 +8,12 @@ import math
 import pytest
 import torch
 
-from truestrength.models.model_a.listmle import listmle_loss, log_factorial, mean_log_factorial
+from truestrength.models.model_a.listmle import (
+    listmle_at_best_scale,
+    listmle_loss,
+    log_factorial,
+    mean_log_factorial,
+)
 
 torch.set_num_threads(1)
 
@@ -251,3 +256,22 @@ def test_bad_options_raise() -> None:
         listmle_loss(s, s, ties="average")  # type: ignore[arg-type]
     with pytest.raises(ValueError):
         log_factorial(-1)
+
+
+def test_best_scale_loss_ignores_the_scale_of_the_scores() -> None:
+    gen = torch.Generator().manual_seed(0)
+    rel = -torch.arange(15, dtype=torch.float64).repeat(40, 1)  # item 0 best in every list
+    mask = torch.ones_like(rel, dtype=torch.bool)
+    signal = -torch.arange(15, dtype=torch.float64) / 15  # the right order
+    scores = signal + torch.randn(40, 15, generator=gen, dtype=torch.float64) * 0.3
+    small, t_small = listmle_at_best_scale(scores * 1e-3, rel, mask)
+    large, t_large = listmle_at_best_scale(scores * 50.0, rel, mask)
+    assert small == pytest.approx(large, rel=1e-4)
+    assert t_small == pytest.approx(t_large * 5e4, rel=1e-2)
+    # it is the minimum over the scale: no multiple of the scores does better
+    for t in (0.5, 1.0, 2.0, 5.0):
+        assert small <= float(listmle_loss(scores * t, rel, mask)) + 1e-9
+    assert small < 0.9 * math.lgamma(16)
+    # scores in the wrong order are best switched off: t = 0, ln(L!) exactly
+    worst, t = listmle_at_best_scale(-scores, rel, mask)
+    assert t == 0.0 and worst == pytest.approx(math.lgamma(16))

@@ -23,7 +23,7 @@ from typing import Literal
 import torch
 from torch import Tensor
 
-__all__ = ["listmle_loss", "log_factorial", "mean_log_factorial"]
+__all__ = ["listmle_at_best_scale", "listmle_loss", "log_factorial", "mean_log_factorial"]
 
 Reduction = Literal["mean", "sum", "none"]
 Ties = Literal["random", "first"]
@@ -166,3 +166,33 @@ def listmle_loss(
     else:
         out = per_list
     return out.to(scores.dtype)
+
+
+def listmle_at_best_scale(scores: Tensor, relevance: Tensor, mask: Tensor, *,
+                          seed: int = 0) -> tuple[float, float]:
+    """``(min over t >= 0 of mean listmle_loss(t * scores), that t)``: how well
+    the scores order the lists whatever their scale. Another loss trained beside ListMLE
+    (the game loss) sets the scores' scale, so the raw loss mixes order with scale.
+
+    Each list's loss is a log-sum-exp of functions linear in t minus one, so the mean is
+    convex in t and a bounded scalar search finds its minimum; t = 0 gives ``ln(L!)``, so
+    the result never exceeds constant scores'. Ties are broken by the same draw (``seed``)
+    at every t.
+    """
+    from scipy.optimize import minimize_scalar
+
+    s = scores.detach().to(torch.float64)
+    spread = float(s[mask].std()) if int(mask.sum()) > 1 else 0.0
+    unit = 1.0 / spread if spread > 0 else 1.0  # search t relative to unit-spread scores
+
+    def loss(t: float) -> float:
+        gen = torch.Generator().manual_seed(seed)
+        return float(listmle_loss(s * (t * unit), relevance, mask, generator=gen))
+
+    # on log t, from 1e-4 to 3e3 times unit spread: past either end nothing changes
+    found = minimize_scalar(lambda u: loss(math.exp(u)), bounds=(-9.0, 8.0), method="bounded",
+                            options={"xatol": 1e-3})
+    at_zero = loss(0.0)
+    if not found.fun < at_zero:
+        return at_zero, 0.0
+    return float(found.fun), math.exp(float(found.x)) * unit

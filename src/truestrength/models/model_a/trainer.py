@@ -41,7 +41,11 @@ from truestrength.models.model_a.diagnostics import (
     null_spearman_se,
 )
 from truestrength.models.model_a.game_loss import GameTensors, game_margin_loss, score_games
-from truestrength.models.model_a.listmle import listmle_loss, mean_log_factorial
+from truestrength.models.model_a.listmle import (
+    listmle_at_best_scale,
+    listmle_loss,
+    mean_log_factorial,
+)
 from truestrength.models.model_a.lists import ListSet
 from truestrength.models.model_a.network import RosterModelConfig, RosterSetRanker, score_lists
 from truestrength.models.model_a.vocab import UNK_INDEX, PlayerVocab
@@ -99,6 +103,9 @@ class EpochRecord:
     train_game_loss: float | None = None
     val_game_loss: float | None = None
     val_listmle: float | None = None
+    # The held-out ListMLE at its best temperature (``listmle_at_best_scale``): the order
+    # alone, which the game loss's scale of the scores cannot hide.
+    val_listmle_best_scale: float | None = None
 
 
 @dataclass
@@ -123,7 +130,7 @@ def _list_spearman(scores: np.ndarray, rel: np.ndarray, mask: np.ndarray) -> flo
 
 def _evaluate(model, data: TensorData, lists: ListSet, batch: int, gen_seed: int):
     model.eval()
-    losses, scores, attn_rows = [], [], []
+    losses, scores, rels, lmasks, attn_rows = [], [], [], [], []
     gen = torch.Generator().manual_seed(gen_seed)
     with torch.no_grad():
         for lo in range(0, len(lists), batch):
@@ -132,13 +139,18 @@ def _evaluate(model, data: TensorData, lists: ListSet, batch: int, gen_seed: int
             out = score_lists(model, x, ids, mins, mask, lmask)
             losses.append(float(listmle_loss(out.score, rel, lmask, reduction="sum",
                                              generator=gen)))
-            scores.append(out.score.numpy())
+            scores.append(out.score)
+            rels.append(rel)
+            lmasks.append(lmask)
             attn_rows.append((out.attn[lmask], mask[lmask]))
     attn = torch.cat([a for a, _ in attn_rows])
     amask = torch.cat([m for _, m in attn_rows])
-    s = np.concatenate(scores)
+    st = torch.cat(scores)
+    s = st.numpy()
+    best_scale, _ = listmle_at_best_scale(st, torch.cat(rels), torch.cat(lmasks),
+                                          seed=gen_seed)
     return (sum(losses) / len(lists), _list_spearman(s, lists.relevance, lists.list_mask),
-            attention_stats(attn, amask), s)
+            attention_stats(attn, amask), s, best_scale)
 
 
 def _val_game_loss(model, games: GameTensors, section: ModelASection) -> float:
@@ -249,7 +261,8 @@ def train_ranker(
             if lam > 0:
                 row.train_game_loss = game_total / n_batches
             if val is not None:
-                vloss, vrho, astats, _ = _evaluate(model, *val, section.batch_lists, 0)
+                vloss, vrho, astats, _, row.val_listmle_best_scale = _evaluate(
+                    model, *val, section.batch_lists, 0)
                 row.val_loss, row.val_spearman = vloss, vrho
                 if lam > 0:
                     row.val_listmle = vloss
@@ -316,7 +329,7 @@ def _signal_check(section: ModelASection, model: RosterSetRanker,
         best = result.history[result.best_epoch - 1]
         loss, rho = float(best.val_loss), float(best.val_spearman)
     else:
-        loss, rho, _, _ = _evaluate(model, data, lists, section.batch_lists, 0)
+        loss, rho, _, _, _ = _evaluate(model, data, lists, section.batch_lists, 0)
     group = (lists.keys["season"].astype(str) + "|" + lists.keys["conference"].astype(str))
     se, n_groups = null_spearman_se(group.to_numpy(), lists.list_mask.sum(axis=1))
     lnf = mean_log_factorial(torch.from_numpy(lists.list_mask))
