@@ -5,7 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from truestrength.base.game_model import fit_logistic_win_model, fit_win_model_or_home_edge
+from truestrength.base.game_model import (
+    LogisticWinModel,
+    fit_logistic_win_model,
+    fit_win_model_or_home_edge,
+)
 
 
 def test_no_rating_spread_learns_only_the_home_edge():
@@ -23,3 +27,23 @@ def test_with_spread_it_is_the_logistic_fit():
     won = rng.uniform(size=400) < 1 / (1 + np.exp(-(0.3 + d)))
     neutral = np.zeros(400, bool)
     assert fit_win_model_or_home_edge(d, won, neutral) == fit_logistic_win_model(d, won, neutral)
+
+
+def test_the_back_to_back_term_is_fitted_and_applied():
+    rng = np.random.default_rng(0)
+    n = 40_000
+    diff = rng.normal(size=n)
+    b2b = rng.choice([-1, 0, 0, 1], n)
+    z = 0.3 + 0.8 * diff - 0.25 * b2b
+    won = rng.random(n) < 1 / (1 + np.exp(-z))
+    m = fit_logistic_win_model(diff, won, np.zeros(n, bool), b2b)
+    assert m.back_to_back == pytest.approx(-0.25, abs=0.04)
+    assert m.slope == pytest.approx(0.8, abs=0.04)
+    p_rested, p_tired = m.predict_proba([0.0, 0.0], [False, False], [0, 1])
+    assert p_tired < p_rested == pytest.approx(1 / (1 + np.exp(-m.home_advantage)))
+    # no back-to-back anywhere: the term is 0, not fitted on a constant column
+    assert fit_logistic_win_model(diff, won, None, np.zeros(n)).back_to_back == 0.0
+    # a model saved before the term existed loads without it
+    old = {"home_advantage": 0.3, "slope": 0.8, "n_games": 10}
+    assert LogisticWinModel.from_dict(old).back_to_back == 0.0
+    assert LogisticWinModel.from_dict(m.to_dict()) == m

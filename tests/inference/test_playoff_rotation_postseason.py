@@ -29,7 +29,7 @@ class RosterReader:
         self.calls.append(availability)
         on = availability is not None and availability.playoff_rotation is not None
         scores = pd.Series([1.0 if on else 0.0, 0.0], index=[1, 2])
-        return Prediction(scores, lambda h, r, n: np.where(np.asarray(h) == 1, 0.9 if on
+        return Prediction(scores, lambda h, r, n, b=None: np.where(np.asarray(h) == 1, 0.9 if on
                                                            else 0.5, 0.5))
 
 
@@ -40,7 +40,7 @@ class TeamReader:
 
 def _remaining():
     return (pd.DataFrame({"home_team_id": [1, 2], "road_team_id": [2, 1],
-                          "neutral_site": [False, False]}),
+                          "neutral_site": [False, False], "b2b": [0, 0]}),
             pd.DatetimeIndex([DATE, DATE + pd.Timedelta(days=5)]))
 
 

@@ -353,7 +353,7 @@ def test_ten_thousand_sims_from_the_season_start():
 
 
 def test_rejects_a_win_model_that_returns_invalid_probabilities():
-    def bad(h, r, n):
+    def bad(h, r, n, b2b=None):
         return np.full(np.shape(h), 1.5)
 
     with pytest.raises(ValueError, match=r"outside \[0, 1\]"):
@@ -402,7 +402,13 @@ def test_state_from_synthetic_league_mid_season(synth_league):
     g = g[(g["season"] == season) & g["counts_for_standings"]]
     assert len(state.remaining) == int((g["game_date"] >= as_of).sum()) > 0
     assert state.wins.sum() + state.losses.sum() == 2 * int((g["game_date"] < as_of).sum())
-    assert list(state.remaining.columns) == ["home_team_id", "road_team_id", "neutral_site"]
+    assert list(state.remaining.columns) == ["home_team_id", "road_team_id", "neutral_site",
+                                             "b2b"]
+    # back-to-backs from the schedule, the first remaining night included (its eve was played)
+    later = g[g["game_date"] >= as_of]
+    want = later["home_b2b"].astype(int) - later["road_b2b"].astype(int)
+    np.testing.assert_array_equal(state.remaining["b2b"].to_numpy(), want.to_numpy())
+    assert (want != 0).any()
 
     known = synth_league.before(as_of)
     with pytest.raises(ValueError, match="pass schedule="):

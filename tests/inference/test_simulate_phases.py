@@ -35,7 +35,7 @@ def test_remaining_p_decides_the_regular_season_and_the_other_model_the_postseas
     # the postseason model alone: a team that wins every postseason game wins every title
     best = TEAMS[4]
 
-    def post(home, road, neutral):
+    def post(home, road, neutral, b2b=None):
         return np.where(home == best, 1.0, np.where(road == best, 0.0, 0.5))
 
     got = simulate_outcomes(state, wp, CFG, postseason_win_prob=post)

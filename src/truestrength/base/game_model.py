@@ -1,16 +1,20 @@
 """The game-probability model: P(home wins) from a difference of team scores.
 
 Every predictor turns its scores into game probabilities the same way: a logistic model
-``P(home wins) = sigmoid(a * (not neutral) + b * (score_home - score_road))`` fitted on games
-it did not train on. Models refitted after selection score on another scale than the model
-the logistic was fitted on; :func:`fit_game_model` carries the slope over by the ratio of the
-two models' within-date score spreads on the same rows.
+``P(home wins) = sigmoid(a * (not neutral) + b * (score_home - score_road) + c * b2b)``
+fitted on games it did not train on, where ``b2b`` is +1 when only the home team plays the
+second night of a back-to-back, -1 when only the road team does, else 0 (known from the
+schedule before the game: ``base.league.back_to_backs``). Models refitted after selection
+score on another scale than the model the logistic was fitted on; :func:`fit_game_model`
+carries the slope over by the ratio of the two models' within-date score spreads on the same
+rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -20,31 +24,42 @@ from sklearn.linear_model import LogisticRegression
 from truestrength.base.errors import ModelError
 
 ArrayLike = npt.ArrayLike
-# P(home wins) for arrays of (home id, road id, neutral site).
-WinProb = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+
+
+class WinProb(Protocol):
+    """P(home wins) for arrays of (home id, road id, neutral site) and, per game, the
+    back-to-back difference (home minus road, -1/0/+1; None: no back-to-back anywhere)."""
+
+    def __call__(self, home: np.ndarray, road: np.ndarray, neutral: np.ndarray,
+                 b2b: np.ndarray | None = None) -> np.ndarray: ...
+
 
 # --------------------------------------------------------------------------------------------
 # logistic win model
 # --------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class LogisticWinModel:
-    """P(home wins) = sigmoid(a * (not neutral) + b * rating_diff).
+    """P(home wins) = sigmoid(a * (not neutral) + b * rating_diff + c * b2b).
 
     ``home_advantage`` is ``a`` (log-odds), ``slope`` is ``b`` (log-odds per rating unit),
-    ``rating_diff`` is home rating minus road rating in whatever unit it was fitted on.
+    ``rating_diff`` is home rating minus road rating in whatever unit it was fitted on,
+    ``back_to_back`` is ``c`` (log-odds per back-to-back of the home team's over the road's).
     """
 
     home_advantage: float
     slope: float
     n_games: int
+    back_to_back: float = 0.0
 
     def to_dict(self) -> dict[str, float]:
         return {"home_advantage": self.home_advantage, "slope": self.slope,
-                "n_games": self.n_games}
+                "n_games": self.n_games, "back_to_back": self.back_to_back}
 
     @classmethod
     def from_dict(cls, d: dict) -> LogisticWinModel:
-        return cls(float(d["home_advantage"]), float(d["slope"]), int(d["n_games"]))
+        # Runs written before the back-to-back term forecast without it, as they were fitted.
+        return cls(float(d["home_advantage"]), float(d["slope"]), int(d["n_games"]),
+                   float(d.get("back_to_back", 0.0)))
 
     def rescaled(self, factor: float) -> LogisticWinModel:
         """The same model for ratings on another scale: ``rating_new = rating / factor``
@@ -52,22 +67,27 @@ class LogisticWinModel:
         if not np.isfinite(factor) or factor <= 0:
             raise ModelError(f"game model: the refit model's scores have no spread (rescale "
                              f"factor {factor}); it does not order teams")
-        return LogisticWinModel(self.home_advantage, self.slope * factor, self.n_games)
+        return LogisticWinModel(self.home_advantage, self.slope * factor, self.n_games,
+                                self.back_to_back)
 
     def win_prob(self, scores: pd.Series) -> WinProb:
         """P(home wins) for games between teams scored by ``scores`` (index team_id)."""
 
-        def win_prob(home: np.ndarray, road: np.ndarray, neutral: np.ndarray) -> np.ndarray:
+        def win_prob(home: np.ndarray, road: np.ndarray, neutral: np.ndarray,
+                     b2b: np.ndarray | None = None) -> np.ndarray:
             return self.predict_proba(scores.reindex(home).to_numpy()
-                                      - scores.reindex(road).to_numpy(), neutral)
+                                      - scores.reindex(road).to_numpy(), neutral, b2b)
 
         return win_prob
 
-    def predict_proba(self, rating_diff: ArrayLike, neutral: ArrayLike = False) -> np.ndarray:
+    def predict_proba(self, rating_diff: ArrayLike, neutral: ArrayLike = False,
+                      b2b: ArrayLike | None = None) -> np.ndarray:
         """P(home wins) for each game, as a float64 array."""
         diff = np.asarray(rating_diff, dtype=np.float64)
         home = ~np.asarray(neutral, dtype=bool)
         z = self.home_advantage * home + self.slope * diff
+        if b2b is not None:
+            z = z + self.back_to_back * np.asarray(b2b, dtype=np.float64)
         return np.atleast_1d(1.0 / (1.0 + np.exp(-z)))
 
 
@@ -87,7 +107,18 @@ def fit_win_model_on_scores(scores: pd.Series, games: pd.DataFrame, what: str,
                          "cannot fit the game-probability model")
     return fit_logistic_win_model(home.to_numpy(float)[ok] - road.to_numpy(float)[ok],
                                   (games["home_pts"] > games["road_pts"]).to_numpy()[ok],
-                                  games["neutral_site"].to_numpy(bool)[ok])
+                                  games["neutral_site"].to_numpy(bool)[ok],
+                                  b2b_of(games)[ok])
+
+
+def b2b_of(games: pd.DataFrame) -> np.ndarray:
+    """The back-to-back difference of each game of a games frame (``LeagueData.games``
+    carries ``home_b2b`` and ``road_b2b``)."""
+    missing = [c for c in ("home_b2b", "road_b2b") if c not in games.columns]
+    if missing:
+        raise ValueError(f"games frame lacks {missing}: take games from a LeagueData, which "
+                         "marks back-to-backs (base.league.back_to_backs)")
+    return games["home_b2b"].to_numpy(np.float64) - games["road_b2b"].to_numpy(np.float64)
 
 
 def fit_game_model(scores: pd.Series, games: pd.DataFrame, what: str, *,
@@ -116,7 +147,8 @@ def score_spread(scores: ArrayLike, groups: ArrayLike) -> float:
 
 
 def fit_win_model_or_home_edge(rating_diff: ArrayLike, home_won: ArrayLike,
-                               neutral: ArrayLike) -> LogisticWinModel:
+                               neutral: ArrayLike,
+                               b2b: ArrayLike | None = None) -> LogisticWinModel:
     """:func:`fit_logistic_win_model`, except that ratings with no spread at all (e.g. no
     earlier season to rate teams from) teach only the home edge: the home-win rate's
     log-odds, slope 0."""
@@ -124,7 +156,7 @@ def fit_win_model_or_home_edge(rating_diff: ArrayLike, home_won: ArrayLike,
     w = np.asarray(home_won).ravel()
     n = np.asarray(neutral, dtype=bool).ravel()
     if np.std(d) > 0:
-        return fit_logistic_win_model(d, w, n)
+        return fit_logistic_win_model(d, w, n, b2b)
     rate = w[~n].mean() if (~n).any() else 0.5
     return LogisticWinModel(float(np.log(rate / (1 - rate))), 0.0, len(d))
 
@@ -133,9 +165,12 @@ def fit_logistic_win_model(
     rating_diff: ArrayLike | Sequence[float],
     home_won: ArrayLike | Sequence[bool],
     neutral: ArrayLike | Sequence[bool] | None = None,
+    b2b: ArrayLike | None = None,
 ) -> LogisticWinModel:
     """Fit :class:`LogisticWinModel` by unpenalised maximum likelihood (scikit-learn
-    ``LogisticRegression(C=inf, fit_intercept=False)`` on ``[not neutral, rating_diff]``).
+    ``LogisticRegression(C=inf, fit_intercept=False)`` on ``[not neutral, b2b,
+    rating_diff]``; without ``b2b``, or with no back-to-back difference in the games, the
+    back-to-back term is 0).
 
     The home term is a column rather than the intercept so that neutral games carry no home
     edge. ``rating_diff`` is standardised for the solver and the slope mapped back, because
@@ -167,14 +202,16 @@ def fit_logistic_win_model(
         raise ModelError("fit_logistic_win_model: the scores do not separate any two teams "
                          "(constant differences); the game model's slope is undefined")
 
-    fit_home = bool(home.any())
-    columns = [diff / scale]
-    if fit_home:
-        columns.insert(0, home.astype(np.float64))
-    x = np.column_stack(columns)
+    rest = np.zeros(n) if b2b is None else np.asarray(b2b, dtype=np.float64).ravel()
+    if rest.size != n or not np.isfinite(rest).all():
+        raise ValueError(f"fit_logistic_win_model: b2b must be {n} finite values")
+    fit_home, fit_rest = bool(home.any()), bool(rest.any())
+    columns = ([home.astype(np.float64)] if fit_home else []) + ([rest] if fit_rest else [])
+    x = np.column_stack([*columns, diff / scale])
     model = LogisticRegression(C=np.inf, fit_intercept=False, max_iter=1000)
     model.fit(x, y)
     coef = model.coef_.ravel()
     a = float(coef[0]) if fit_home else 0.0
+    c = float(coef[int(fit_home)]) if fit_rest else 0.0
     b = float(coef[-1]) / scale
-    return LogisticWinModel(home_advantage=a, slope=b, n_games=n)
+    return LogisticWinModel(home_advantage=a, slope=b, n_games=n, back_to_back=c)

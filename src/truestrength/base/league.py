@@ -14,6 +14,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from truestrength.base.errors import DataError
@@ -42,6 +43,34 @@ _OPTIONAL_COLUMNS = {
 }
 
 
+def back_to_backs(games: pd.DataFrame,
+                  earlier: pd.DataFrame | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(home, road): whether each game of ``games`` is its team's second night of a
+    back-to-back, i.e. the team also played the day before, in ``games`` or ``earlier``
+    (both frames with ``game_date, home_team_id, road_team_id``). Only dates are read, so a
+    schedule's future games are marked as well as played ones."""
+    parts = [games] if earlier is None else [games, earlier]
+    days = pd.concat([pd.DataFrame({"team": g[side].to_numpy(np.int64),
+                                    "date": pd.to_datetime(g["game_date"]).dt.normalize()
+                                    .to_numpy()})
+                      for g in parts for side in ("home_team_id", "road_team_id")],
+                     ignore_index=True).drop_duplicates().sort_values(["team", "date"])
+    second = (days.groupby("team")["date"].diff() == pd.Timedelta(days=1)).to_numpy()
+    flag = pd.Series(second, index=pd.MultiIndex.from_frame(days[["team", "date"]]))
+    date = pd.to_datetime(games["game_date"]).dt.normalize().to_numpy()
+
+    def side(column: str) -> np.ndarray:
+        key = pd.MultiIndex.from_arrays([games[column].to_numpy(np.int64), date])
+        return flag.reindex(key).to_numpy(bool)
+
+    return side("home_team_id"), side("road_team_id")
+
+
+def _with_back_to_backs(games: pd.DataFrame) -> pd.DataFrame:
+    home, road = back_to_backs(games)
+    return games.assign(home_b2b=home, road_b2b=road)
+
+
 def empty_table(name: str) -> pd.DataFrame:
     """An empty ``schedule`` or ``rosters`` frame with its columns and dtypes."""
     return pd.DataFrame({c: pd.Series(dtype=t) for c, t in _OPTIONAL_COLUMNS[name].items()})
@@ -59,6 +88,11 @@ class LeagueData:
         *,
         cutoff: pd.Timestamp | None = None,
     ) -> None:
+        games = frames.get("games")
+        if games is not None and "home_b2b" not in games.columns:
+            # Marked once on the whole table (views share it): a game's back-to-back is known
+            # from the schedule before it is played, so no view needs its own.
+            frames = {**frames, "games": _with_back_to_backs(games)}
         self._source = frames
         self.data_hash = data_hash
         self.cutoff = cutoff  # nothing on or after this date is visible

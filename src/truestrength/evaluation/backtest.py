@@ -32,6 +32,7 @@ from rich.progress import Progress
 from truestrength.base.availability import Availability
 from truestrength.base.config import BacktestSection, PlayoffRotationSection, SimulationSection
 from truestrength.base.errors import DataError, ModelError
+from truestrength.base.game_model import b2b_of
 from truestrength.base.io import write_json
 from truestrength.base.league import LeagueData
 from truestrength.base.manifest import code_version
@@ -507,7 +508,7 @@ def _score_games(predictor, name, data, season,
         if pred.win_prob is None:
             return pd.DataFrame(), []
         p = pred.win_prob(day["home_team_id"].to_numpy(), day["road_team_id"].to_numpy(),
-                          day["neutral_site"].to_numpy(dtype=bool))
+                          day["neutral_site"].to_numpy(dtype=bool), b2b_of(day))
         parts.append(pd.DataFrame({
             "season": season, "predictor": name, "game_id": day["game_id"].to_numpy(),
             "game_date": day["game_date"].to_numpy(), "kind": day["kind"].to_numpy(),

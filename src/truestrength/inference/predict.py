@@ -212,7 +212,11 @@ def make_predictions(ensemble: EnsembleAB, data: LeagueData, date: pd.Timestamp,
     # The same fit Model A makes for the postseason (deterministic), for the record in meta.
     rotation = (fit_playoff_power(known, season, config.playoff_rotation)
                 if config.playoff_rotation.enabled else None)
-    state = SeasonState.from_league(known, season, date, schedule=schedule)
+    # A stored schedule's dates mark its back-to-backs; an expected one's are spread evenly
+    # by us, so they mark none.
+    state = SeasonState.from_league(
+        known, season, date,
+        schedule=schedule.assign(game_date=game_dates) if schedule_kind == "stored" else schedule)
     remaining_p, post_wp, n_phases = phased_win_probs(ensemble, known, season, date, avail,
                                                       pred, state.remaining, game_dates,
                                                       config.playoff_rotation)
@@ -367,7 +371,8 @@ def phased_win_probs(ensemble: EnsembleAB, known: LeagueData, season: str, date:
         if sel.any():
             p[sel] = at(day).win_prob(remaining["home_team_id"].to_numpy()[sel],
                                       remaining["road_team_id"].to_numpy()[sel],
-                                      remaining["neutral_site"].to_numpy()[sel])
+                                      remaining["neutral_site"].to_numpy()[sel],
+                                      remaining["b2b"].to_numpy()[sel])
     if rotation_on:  # another roster than any regular-season phase's, even with the same outs
         return p, postseason().win_prob, len(scored) + 1
     post = at(post_day).win_prob

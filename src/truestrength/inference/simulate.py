@@ -58,7 +58,7 @@ from scipy.special import expit
 
 from truestrength.base.config import SimulationSection
 from truestrength.base.errors import DataError
-from truestrength.base.league import LeagueData
+from truestrength.base.league import LeagueData, back_to_backs
 from truestrength.base.predictor import WinProb
 from truestrength.base.seasons import PLAY_IN_7_10, PostseasonFormat, postseason_format
 from truestrength.data.teams import nba_team_seasons
@@ -103,7 +103,9 @@ class SeasonState:
 
     ``teams``, ``conference``, ``wins``, ``losses``, ``point_diff`` (total, for the
     tie-break) are aligned arrays, one entry per team. ``remaining`` has exactly the columns
-    ``home_team_id, road_team_id, neutral_site``; it is empty after the regular season.
+    ``home_team_id, road_team_id, neutral_site, b2b`` (the back-to-back difference, home
+    minus road, -1/0/+1; 0 where the frame given had none); it is empty after the regular
+    season.
     ``postseason``: the play-in/playoff format; None (the default) means
     :func:`league_postseason_format` of the season and teams.
     """
@@ -153,10 +155,14 @@ class SeasonState:
                    else pd.Series(False, index=rem.index))
         if neutral.isna().any():
             raise ValueError("remaining has missing neutral_site values")
+        b2b = (rem["b2b"] if "b2b" in rem.columns else pd.Series(0, index=rem.index))
+        if not b2b.isin([-1, 0, 1]).all():
+            raise ValueError("remaining's b2b must be -1, 0 or +1 (home minus road)")
         rem = pd.DataFrame({
             "home_team_id": rem["home_team_id"].to_numpy(np.int64),
             "road_team_id": rem["road_team_id"].to_numpy(np.int64),
             "neutral_site": neutral.to_numpy(bool),
+            "b2b": b2b.to_numpy(np.int64),
         })
         unknown = sorted((set(rem["home_team_id"]) | set(rem["road_team_id"])) - set(teams))
         if unknown:
@@ -236,11 +242,17 @@ class SeasonState:
             if "game_date" in fut.columns:
                 fut = fut[pd.to_datetime(fut["game_date"]) >= as_of]
         cols = [c for c in _SCHEDULE if c in fut.columns]
+        remaining = fut[cols].reset_index(drop=True)
+        if "game_date" in fut.columns and len(fut):
+            # Back-to-backs are in the schedule: a game the day after one played or scheduled.
+            before = data.before(as_of).games
+            home, road = back_to_backs(fut, before[before["season"] == season])
+            remaining["b2b"] = home.astype(np.int64) - road.astype(np.int64)
         return cls(season=season, as_of=as_of, teams=teams, conference=conf.to_numpy(str),
                    wins=np.rint(wins).astype(np.int64),
                    losses=(games - np.rint(wins)).astype(np.int64),
                    point_diff=np.rint(point_diff).astype(np.int64),
-                   remaining=fut[cols].reset_index(drop=True))
+                   remaining=remaining)
 
     def tie_break_order(self) -> np.ndarray:
         """Position of each team in the fixed tie-break (0 = wins ties): point differential
@@ -278,9 +290,10 @@ def _positions(teams: np.ndarray, ids: np.ndarray, what: str) -> np.ndarray:
     return found
 
 
-def logistic_win_prob(scores: pd.Series, home_advantage_logit: float, slope: float) -> WinProb:
+def logistic_win_prob(scores: pd.Series, home_advantage_logit: float, slope: float,
+                      back_to_back: float = 0.0) -> WinProb:
     """A win model from strengths: P(home wins) = sigmoid(slope * (s_home - s_road) +
-    home_advantage_logit * (not neutral)).
+    home_advantage_logit * (not neutral) + back_to_back * b2b).
 
     The same form as :class:`truestrength.base.ratings.LogisticWinModel`, so a fitted
     model's ``home_advantage`` and ``slope`` plug straight in. ``expit`` saturates to exactly
@@ -294,11 +307,13 @@ def logistic_win_prob(scores: pd.Series, home_advantage_logit: float, slope: flo
         raise ValueError("scores, home_advantage_logit and slope must be finite")
     teams = scores.index.to_numpy(np.int64)
 
-    def win_prob(home: np.ndarray, road: np.ndarray, neutral: np.ndarray) -> np.ndarray:
+    def win_prob(home: np.ndarray, road: np.ndarray, neutral: np.ndarray,
+                 b2b: np.ndarray | None = None) -> np.ndarray:
         h = _positions(teams, home, "win_prob")
         r = _positions(teams, road, "win_prob")
         at_home = ~np.broadcast_to(np.asarray(neutral, dtype=bool), h.shape)
-        return expit(slope * (vals[h] - vals[r]) + home_advantage_logit * at_home)
+        rest = 0.0 if b2b is None else back_to_back * np.asarray(b2b, dtype=np.float64)
+        return expit(slope * (vals[h] - vals[r]) + home_advantage_logit * at_home + rest)
 
     return win_prob
 
@@ -490,7 +505,8 @@ def simulate_outcomes(state: SeasonState, win_prob: WinProb,
     else:
         p_games = (_checked(win_prob(rem["home_team_id"].to_numpy(),
                                      rem["road_team_id"].to_numpy(),
-                                     rem["neutral_site"].to_numpy()), len(rem), "remaining games")
+                                     rem["neutral_site"].to_numpy(), rem["b2b"].to_numpy()),
+                            len(rem), "remaining games")
                    if len(rem) else np.empty(0))
     fmt = state.postseason
     home_win = _home_win_matrix(teams, postseason_win_prob or win_prob, neutral=fmt.neutral_site)

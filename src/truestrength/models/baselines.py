@@ -29,10 +29,11 @@ from truestrength.base.config import BaselinesSection, Config, EloSection
 from truestrength.base.errors import DataError, ModelError, check_is_fitted
 from truestrength.base.game_model import (
     LogisticWinModel,
+    b2b_of,
     fit_game_model,
     fit_win_model_or_home_edge,
 )
-from truestrength.base.league import LeagueData
+from truestrength.base.league import LeagueData, back_to_backs
 from truestrength.base.predictor import Prediction, Predictor
 from truestrength.base.targets import standings
 from truestrength.models.rapm import Rapm
@@ -66,7 +67,7 @@ class _RatingBaseline:
 
     def fit(self, history: LeagueData) -> _RatingBaseline:
         seasons = history.seasons[-self.fit_seasons:]
-        diffs, won, neutral = [], [], []
+        diffs, won, neutral, b2b = [], [], [], []
         for season in seasons:
             season_games = history.games[history.games["season"] == season]
             for date, day in season_games.groupby("game_date", sort=True):
@@ -75,11 +76,12 @@ class _RatingBaseline:
                              - r.reindex(day["road_team_id"]).to_numpy())
                 won.append((day["home_pts"] > day["road_pts"]).to_numpy())
                 neutral.append(day["neutral_site"].to_numpy(dtype=bool))
+                b2b.append(b2b_of(day))
         if not diffs:
             raise ModelError(f"{self.name}: no training games to fit the game model on")
         d, w, n = np.concatenate(diffs), np.concatenate(won), np.concatenate(neutral)
         # e.g. prev_rank with no earlier season: only the home edge can be learnt.
-        self.win_model = fit_win_model_or_home_edge(d, w, n)
+        self.win_model = fit_win_model_or_home_edge(d, w, n, np.concatenate(b2b))
         return self
 
     def predict(self, known: LeagueData, season: str, as_of: pd.Timestamp) -> Prediction:
@@ -158,7 +160,9 @@ class Elo:
         scores = self._ratings(known, season, as_of)
         config = self.config
 
-        def win_prob(home: np.ndarray, road: np.ndarray, neutral: np.ndarray) -> np.ndarray:
+        # 538's constants have no back-to-back term; ``elo_calibrated`` fits one.
+        def win_prob(home: np.ndarray, road: np.ndarray, neutral: np.ndarray,
+                     b2b: np.ndarray | None = None) -> np.ndarray:
             return np.asarray(ratings.elo_win_prob(scores.reindex(home).to_numpy(),
                                                    scores.reindex(road).to_numpy(),
                                                    np.asarray(neutral, bool), config),
@@ -178,6 +182,9 @@ def calibrate_elo(games: pd.DataFrame, seasons: list[str],
     the season being predicted; nothing here filters by date.
     """
     config = config or EloSection()
+    if "home_b2b" not in games.columns:  # a bare games frame rather than LeagueData.games
+        home, road = back_to_backs(games)
+        games = games.assign(home_b2b=home, road_b2b=road)
     hist = ratings.elo_history(games, config)
     hist = hist[hist["season"].isin(seasons)]
     if hist.empty:
@@ -196,9 +203,9 @@ def calibrate_elo(games: pd.DataFrame, seasons: list[str],
         date, team = scores.index[twice][0]
         raise DataError(f"elo_calibrated: team {team} plays twice on {pd.Timestamp(date).date()}"
                         " in the games table; its pre-game rating is ambiguous")
-    won = games.set_index("game_id").loc[hist["game_id"], ["home_pts", "road_pts"]]
-    fit_rows = hist.assign(home_pts=won["home_pts"].to_numpy(),
-                           road_pts=won["road_pts"].to_numpy())
+    won = games.set_index("game_id").loc[
+        hist["game_id"], ["home_pts", "road_pts", "home_b2b", "road_b2b"]]
+    fit_rows = hist.assign(**{c: won[c].to_numpy() for c in won.columns})
     return fit_game_model(scores, fit_rows, "elo_calibrated")
 
 

@@ -19,7 +19,11 @@ import pandas as pd
 
 from truestrength.base.config import BaselinesSection, RapmSection
 from truestrength.base.errors import DataError, ModelError, check_is_fitted
-from truestrength.base.game_model import LogisticWinModel, fit_win_model_or_home_edge
+from truestrength.base.game_model import (
+    LogisticWinModel,
+    b2b_of,
+    fit_win_model_or_home_edge,
+)
 from truestrength.base.league import LeagueData
 from truestrength.base.predictor import Prediction
 from truestrength.features.player_rapm import (
@@ -138,7 +142,7 @@ class Rapm:
         won = (games["home_pts"] > games["road_pts"]).to_numpy()
         neutral = games["neutral_site"].to_numpy(bool)
         # No player rows before the fit seasons' games: only the home edge is learnt.
-        self.win_model = fit_win_model_or_home_edge(diff, won, neutral)
+        self.win_model = fit_win_model_or_home_edge(diff, won, neutral, b2b_of(games))
         return self
 
     def ratings(self, known: LeagueData, as_of: pd.Timestamp) -> pd.Series:

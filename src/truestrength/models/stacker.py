@@ -11,10 +11,11 @@ others'::
     x_m = (s_m - mean_list(s_m)) / std_list(s_m)       for model_a, model_b (0 if constant)
     x_elo = (elo - mean_list(elo)) / 100
     strength = sum_m  w_m * x_m
-    P(home wins) = sigmoid(h * (not neutral) + strength_home - strength_road)
+    P(home wins) = sigmoid(h * (not neutral) + c * b2b + strength_home - strength_road)
 
-``h`` and ``w`` are one logistic regression of the home side's win on ``[not neutral,
-x_m(home) - x_m(road) ...]`` over games whose inputs never saw their season (out of fold),
+``h``, ``c`` and ``w`` are one logistic regression of the home side's win on ``[not neutral,
+b2b, x_m(home) - x_m(road) ...]`` (``b2b``: the back-to-back difference, home minus road)
+over games whose inputs never saw their season (out of fold),
 so the weights are chosen for exactly the probabilities that are published, as
 FiveThirtyEight blended Elo with player ratings. One strength per team still orders the
 league and feeds the simulation.
@@ -61,40 +62,47 @@ def input_values(frame: pd.DataFrame, column: str) -> pd.Series:
 
 @dataclass(frozen=True)
 class BlendFit:
-    """P(home wins) = sigmoid(home_advantage * (not neutral) + weights · (x_home - x_road))."""
+    """P(home wins) = sigmoid(home_advantage * (not neutral) + back_to_back * b2b
+    + weights · (x_home - x_road))."""
 
     inputs: tuple[str, ...]
     weights: np.ndarray
     home_advantage: float
     n_games: int
+    back_to_back: float = 0.0
 
-    def logit(self, diffs: np.ndarray, neutral: np.ndarray) -> np.ndarray:
-        return self.home_advantage * ~np.asarray(neutral, bool) + diffs @ self.weights
+    def logit(self, diffs: np.ndarray, neutral: np.ndarray, b2b: np.ndarray) -> np.ndarray:
+        return (self.home_advantage * ~np.asarray(neutral, bool)
+                + self.back_to_back * np.asarray(b2b, float) + diffs @ self.weights)
 
     def to_dict(self) -> dict:
         return {"inputs": list(self.inputs), "weights": self.weights.tolist(),
-                "home_advantage": self.home_advantage, "n_games": self.n_games}
+                "home_advantage": self.home_advantage, "n_games": self.n_games,
+                "back_to_back": self.back_to_back}
 
     @classmethod
     def from_dict(cls, d: dict) -> BlendFit:
         return cls(tuple(d["inputs"]), np.asarray(d["weights"], float),
-                   float(d["home_advantage"]), int(d["n_games"]))
+                   float(d["home_advantage"]), int(d["n_games"]),
+                   float(d.get("back_to_back", 0.0)))
 
 
-def fit_blend(diffs: np.ndarray, home_won: np.ndarray, neutral: np.ndarray,
+def fit_blend(diffs: np.ndarray, home_won: np.ndarray, neutral: np.ndarray, b2b: np.ndarray,
               inputs: tuple[str, ...], l2: float = 0.0) -> BlendFit:
-    """Logistic regression of ``home_won`` on ``[not neutral, diffs]`` (``diffs``: one column
-    per input, home minus road), no intercept so neutral games carry no home edge; ``l2`` = 0
-    is plain maximum likelihood, else scikit-learn's C = 1 / l2."""
+    """Logistic regression of ``home_won`` on ``[not neutral, b2b, diffs]`` (``diffs``: one
+    column per input, home minus road), no intercept so neutral games carry no home edge;
+    ``l2`` = 0 is plain maximum likelihood, else scikit-learn's C = 1 / l2."""
     y = np.asarray(home_won).astype(np.int64)
     if y.size == 0 or y.min() == y.max():
         raise ModelError(f"blend of {list(inputs)}: {y.size} games, all won by the same side;"
                          " the weights cannot be fitted")
-    x = np.column_stack([~np.asarray(neutral, bool), np.asarray(diffs, float)])
+    x = np.column_stack([~np.asarray(neutral, bool), np.asarray(b2b, float),
+                         np.asarray(diffs, float)])
     model = LogisticRegression(C=np.inf if l2 == 0 else 1.0 / l2, fit_intercept=False,
                                max_iter=1000).fit(x, y)
     coef = model.coef_.ravel()
-    return BlendFit(tuple(inputs), coef[1:].astype(float), float(coef[0]), int(y.size))
+    return BlendFit(tuple(inputs), coef[2:].astype(float), float(coef[0]), int(y.size),
+                    float(coef[1]))
 
 
 def log_loss(logit: np.ndarray, home_won: np.ndarray) -> float:
@@ -134,18 +142,19 @@ class Stacker:
     @classmethod
     def fit(cls, games: pd.DataFrame, inputs: list[str], l2: float = 0.0) -> Stacker:
         """``games``: one row per out-of-fold game with ``season, date, home_won,
-        neutral_site`` and, per input, the column ``<input>`` = x(home) - x(road)."""
+        neutral_site, b2b`` and, per input, the column ``<input>`` = x(home) - x(road)."""
         inputs = tuple(inputs)
-        missing = [c for c in ["season", "date", "home_won", "neutral_site", *inputs]
+        missing = [c for c in ["season", "date", "home_won", "neutral_site", "b2b", *inputs]
                    if c not in games.columns]
         if missing:
             raise ValueError(f"stacker: games frame lacks column(s) {missing}")
         games = games.dropna(subset=list(inputs))
         won = games["home_won"].to_numpy(bool)
         neutral = games["neutral_site"].to_numpy(bool)
+        b2b = games["b2b"].to_numpy(float)
         names = [BLEND, *inputs] if len(inputs) > 1 else list(inputs)
         cols = {BLEND: list(inputs), **{m: [m] for m in inputs}}
-        candidates = {n: fit_blend(games[cols[n]].to_numpy(float), won, neutral,
+        candidates = {n: fit_blend(games[cols[n]].to_numpy(float), won, neutral, b2b,
                                    tuple(cols[n]), l2) for n in names}
         block = half_season_blocks(games["season"], games["date"])
         if block.max(initial=-1) < 1:
@@ -159,9 +168,9 @@ class Stacker:
             at = now[scored]
             for n in names:
                 fit = fit_blend(games.loc[before, cols[n]].to_numpy(float), won[before],
-                                neutral[before], tuple(cols[n]), l2)
+                                neutral[before], b2b[before], tuple(cols[n]), l2)
                 logits[n][at] = fit.logit(games.loc[now, cols[n]].to_numpy(float),
-                                          neutral[now])
+                                          neutral[now], b2b[now])
         nested = {n: log_loss(logits[n], won[scored]) for n in names}
         singles = [n for n in names if n != BLEND]
         best_single = min(singles, key=nested.__getitem__)
@@ -172,7 +181,8 @@ class Stacker:
     @property
     def win_model(self) -> LogisticWinModel:
         """The game model of :meth:`combine`'s strengths: the weights are already in them."""
-        return LogisticWinModel(self.published.home_advantage, 1.0, self.published.n_games)
+        return LogisticWinModel(self.published.home_advantage, 1.0, self.published.n_games,
+                                self.published.back_to_back)
 
     def combine(self, scores: pd.DataFrame) -> pd.Series:
         """Strength per row: ``scores`` has the list keys and one column per published
@@ -187,8 +197,9 @@ class Stacker:
         parts = ", ".join(f"{m} {w:+.3f}" for m, w in zip(self.models, self.weights,
                                                             strict=True))
         losses = ", ".join(f"{n} {v:.4f}" for n, v in self.nested_log_loss.items())
-        home = self.published.home_advantage
-        return (f"published {self.choice}: weights {parts}, home {home:+.3f} "
+        home, b2b = self.published.home_advantage, self.published.back_to_back
+        return (f"published {self.choice}: weights {parts}, home {home:+.3f}, back-to-back "
+                f"{b2b:+.3f} "
                 f"({self.published.n_games} games); forward-chained log loss over "
                 f"{self.nested_games} games: {losses}")
 

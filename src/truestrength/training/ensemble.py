@@ -29,7 +29,7 @@ from truestrength.base import ratings
 from truestrength.base.availability import Availability
 from truestrength.base.config import Config, EloSection, check_same_settings
 from truestrength.base.errors import ModelError, RunError, check_is_fitted
-from truestrength.base.game_model import LogisticWinModel
+from truestrength.base.game_model import LogisticWinModel, b2b_of
 from truestrength.base.io import read_artifact, write_json
 from truestrength.base.league import LeagueData
 from truestrength.base.predictor import Prediction
@@ -92,7 +92,7 @@ def elo_before(games: pd.DataFrame, keys: pd.DataFrame, config: EloSection) -> p
 
 def game_differences(oof: pd.DataFrame, games: pd.DataFrame, inputs: list[str]) -> pd.DataFrame:
     """One row per game of ``games`` scored for both teams in ``oof``: season, date,
-    home_won, neutral_site and per input x(home) - x(road) (``stacker.input_values``)."""
+    home_won, neutral_site, b2b and per input x(home) - x(road) (``stacker.input_values``)."""
     x = pd.DataFrame({m: input_values(oof, m).to_numpy() for m in inputs},
                      index=pd.MultiIndex.from_arrays([oof["date"], oof["team_id"]]))
     home = x.reindex(pd.MultiIndex.from_arrays([games["game_date"], games["home_team_id"]]))
@@ -100,7 +100,8 @@ def game_differences(oof: pd.DataFrame, games: pd.DataFrame, inputs: list[str]) 
     out = pd.DataFrame({"season": games["season"].to_numpy(),
                         "date": games["game_date"].to_numpy(),
                         "home_won": (games["home_pts"] > games["road_pts"]).to_numpy(),
-                        "neutral_site": games["neutral_site"].to_numpy(bool)})
+                        "neutral_site": games["neutral_site"].to_numpy(bool),
+                        "b2b": b2b_of(games)})
     for m in inputs:
         out[m] = home[m].to_numpy() - road[m].to_numpy()
     return out.dropna(subset=inputs).reset_index(drop=True)
