@@ -89,7 +89,8 @@ class LeagueData:
         cutoff: pd.Timestamp | None = None,
     ) -> None:
         games = frames.get("games")
-        if games is not None and "home_b2b" not in games.columns:
+        if (games is not None and "home_b2b" not in games.columns
+                and {"home_team_id", "road_team_id"} <= set(games.columns)):
             # Marked once on the whole table (views share it): a game's back-to-back is known
             # from the schedule before it is played, so no view needs its own.
             frames = {**frames, "games": _with_back_to_backs(games)}
