@@ -20,6 +20,8 @@ ON = PlayoffRotationSection(enabled=True, power=1.5)
 class RosterReader:
     """Scores 1.0 for team 1 with the playoff rotation, 0.0 without; records its calls."""
 
+    reads_rosters = True
+
     def __init__(self) -> None:
         self.calls: list[Availability | None] = []
 
@@ -81,3 +83,14 @@ def test_the_backtest_end_point_uses_the_playoff_rotation_for_roster_readers_onl
     assert end_of_season_prediction(reader, None, "2021-22", DATE, None).scores[1] == 0.0
     # a predictor without rosters is scored as before
     assert end_of_season_prediction(TeamReader(), None, "2021-22", DATE, ON).scores[1] == 0.5
+
+
+def test_a_forecast_that_reads_no_roster_is_scored_once_whatever_the_availability():
+    rem, dates = _remaining()
+    fake = RosterReader()
+    fake.reads_rosters = False  # e.g. a blend that published Elo alone
+    pred = fake.predict(None, "2021-22", DATE)
+    soon = PlayerAvailability(7, "P7", 1, "out", "injuries file", True, DATE + pd.Timedelta(2))
+    assert phased_win_probs(fake, None, "2021-22", DATE, Availability((soon,)), pred, rem, dates,
+                            ON) == (None, None, 1)
+    assert len(fake.calls) == 1  # the date's own prediction, nothing more

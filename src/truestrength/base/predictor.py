@@ -55,6 +55,9 @@ class Prediction:
 
 
 class Predictor(Protocol):
+    """A predictor whose scores depend on who plays also has ``reads_rosters = True`` and
+    takes ``predict(..., availability=)``; any other is read as not reading rosters."""
+
     name: str
 
     def fit(self, history: LeagueData) -> Predictor: ...

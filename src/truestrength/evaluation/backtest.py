@@ -19,7 +19,6 @@ as ``predict`` scores the postseason. The backtest knows no injuries: nobody is 
 
 from __future__ import annotations
 
-import inspect
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -416,9 +415,9 @@ def _row(season, predictor, point, metric, value, ci: m.Interval | None = None) 
 def end_of_season_prediction(predictor, known: LeagueData, season: str, date: pd.Timestamp,
                              playoff_rotation: PlayoffRotationSection | None):
     """The prediction the end-of-season point is scored with: by the playoff rotation when it
-    is enabled and the predictor reads rosters (takes ``availability``), else its plain one."""
+    is enabled and the predictor reads rosters (``reads_rosters``), else its plain one."""
     if (playoff_rotation is not None and playoff_rotation.enabled
-            and "availability" in inspect.signature(predictor.predict).parameters):
+            and getattr(predictor, "reads_rosters", False)):
         return predictor.predict(known, season, date,
                                  availability=Availability(playoff_rotation=playoff_rotation))
     return predictor.predict(known, season, date)

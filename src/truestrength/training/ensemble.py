@@ -164,6 +164,12 @@ class EnsembleAB:
         self.fit_: EnsembleFit | None = None
 
     @property
+    def reads_rosters(self) -> bool:
+        """Whether the published forecast depends on who plays: Model A is among its inputs."""
+        check_is_fitted(self, "fit_")
+        return "model_a" in self.fit_.stacker.models
+
+    @property
     def train_seasons(self) -> list[str]:
         check_is_fitted(self, "model_a")
         return self.model_a.fitted_.train_seasons

@@ -256,6 +256,7 @@ class ModelA:
     """The predictor ``model_a``."""
 
     name = "model_a"
+    reads_rosters = True
 
     def __init__(self, config: Config | None = None, *, progress: bool = False,
                  console: Console | None = None) -> None:
