@@ -37,8 +37,14 @@ runner = CliRunner()
 
 # Tiny Model A: each trial is a walk-forward backtest of one validation season; its time goes
 # to scoring every game date, not to the two epochs.
-FAST_A = {"epochs": 2, "epochs_without_holdout": 2, "hidden_dim": 8, "n_heads": 2,
+FAST_A = {"epochs": 2, "epochs_without_holdout": 2, "hidden_dim": 8, "n_heads": 2, "lr": 3e-3,
           "threads": 1, "refit_on_all": False}
+
+
+# Where two epochs of the tiny model learn on the synthetic league (a slow setting would fail
+# its trials, which the end-to-end test does not look at).
+FAST_SPACE = [{"name": "lr", "low": 2e-3, "high": 1e-2, "log": True},
+              {"name": "dropout", "low": 0.0, "high": 0.5}]
 
 
 def fast_config(tmp_path: Path, **tune) -> Config:
@@ -49,7 +55,7 @@ def fast_config(tmp_path: Path, **tune) -> Config:
         "roster": {"cache_dir": str(tmp_path / "cache")},
         "tune": {"before_season": "2017-18", "validation_seasons": 1, "n_startup_trials": 2,
                  "storage": f"sqlite:///{tmp_path / 'study' / 'optuna.db'}",
-                 "out_dir": str(tmp_path / "out"), **tune},
+                 "out_dir": str(tmp_path / "out"), "params": FAST_SPACE, **tune},
     })
 
 
@@ -186,6 +192,23 @@ def test_tune_end_to_end_on_sqlite(synth_league, tmp_path, monkeypatch):
         assert getattr(getattr(best, section), name) == value
 
 
+def test_a_trial_is_the_mean_over_model_a_seeds(synth_league, tmp_path, monkeypatch):
+    seen, real_backtest = [], tune_mod.backtest
+
+    def spy(data, predictors, settings, *args, **kw):
+        result = real_backtest(data, predictors, settings, *args, **kw)
+        seen.append((predictors["model_a"]().config.model_a.seed,
+                     tune_mod.pooled_regular_log_loss(result)[0]))
+        return result
+
+    monkeypatch.setattr(tune_mod, "backtest", spy)
+    got = run_tune(synth_league, plan_tune(synth_league, fast_config(tmp_path, n_trials=1,
+                                                                      seeds=2)))
+    assert [s for s, _ in seen] == [0, 1]
+    assert seen[0][1] != seen[1][1]  # another seed, another network
+    assert got.best.value == pytest.approx((seen[0][1] + seen[1][1]) / 2)
+
+
 # --- two workers, one study, a real PostgreSQL server ------------------------------------
 
 @pytest.fixture(scope="session")  # session: resolved before the synthetic league is built
@@ -207,7 +230,8 @@ def test_two_workers_share_one_study_on_postgres(postgres_url, synth_dir, tmp_pa
     cfg = tmp_path / "fast.yaml"
     cfg.write_text(yaml.safe_dump({
         "model_a": FAST_A, "roster": {"cache_dir": None},
-        "tune": {"before_season": "2017-18", "validation_seasons": 1, "n_startup_trials": 2},
+        "tune": {"before_season": "2017-18", "validation_seasons": 1, "n_startup_trials": 2,
+                 "params": FAST_SPACE},
     }))
     src = str(Path(truestrength.__file__).resolve().parents[1])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])}

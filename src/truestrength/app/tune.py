@@ -34,7 +34,8 @@ from truestrength.base.seasons import season_start_year
 from truestrength.evaluation import metrics as m
 from truestrength.evaluation.backtest import BacktestResult, backtest
 
-OBJECTIVE = "pooled regular-season game log loss of model_a on the validation seasons"
+OBJECTIVE = ("pooled regular-season game log loss of model_a on the validation seasons, "
+             "mean over tune.seeds seeds")
 TUNE_FORMAT = "truestrength-tune/1"
 # Settings of the base configuration the objective depends on besides the searched ones: a
 # study joined under other values would mix trials of different objectives.
@@ -234,6 +235,7 @@ def _fingerprint(spec: TuneSpec, data_hash: str) -> dict[str, Any]:
     return {
         "objective": OBJECTIVE,
         "before_season": spec.config.tune.before_season,
+        "seeds": spec.config.tune.seeds,
         "validation": list(spec.validation),
         "data_hash": data_hash,
         "search_space": [p.model_dump(mode="json") for p in spec.config.tune.params],
@@ -310,9 +312,12 @@ def run_tune(data: LeagueData, spec: TuneSpec, out: Path | None = None,
             trial.set_user_attr(key, value)
         try:
             cfg = trial_config(spec.config, values)
-            result = backtest(view, predictor_factories(["model_a"], cfg), settings,
-                              cfg.simulation, progress=False)
-            pooled, by_season = pooled_regular_log_loss(result)
+            runs = [pooled_regular_log_loss(backtest(
+                view, predictor_factories(["model_a"], with_overrides(
+                    cfg, "model_a", seed=cfg.model_a.seed + k)), settings, cfg.simulation,
+                progress=False)) for k in range(t.seeds)]
+            pooled = sum(r[0] for r in runs) / t.seeds
+            by_season = {s: sum(r[1][s] for r in runs) / t.seeds for s in runs[0][1]}
             if not math.isfinite(pooled):
                 raise ModelError(f"the objective is not finite ({pooled})")
         except (ModelError, ConfigError) as exc:
