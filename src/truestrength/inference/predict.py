@@ -345,11 +345,11 @@ def phased_win_probs(ensemble: EnsembleAB, known: LeagueData, season: str, date:
     rotation is on (``playoff_rotation.enabled``): then the postseason is always scored
     apart, by each team's playoff rotation of the players back by then. A published forecast
     without Model A reads no roster: (None, None, 1) whatever the availability."""
-    last = game_dates.max() if len(game_dates) else date - pd.Timedelta(days=1)
-    post_day = last + pd.Timedelta(days=1)
     if not ensemble.reads_rosters:
         # The published forecast leaves Model A out: who is available changes nothing in it.
         return None, None, 1
+    last = game_dates.max() if len(game_dates) else date - pd.Timedelta(days=1)
+    post_day = last + pd.Timedelta(days=1)
     rotation_on = playoff_rotation is not None and playoff_rotation.enabled
     post_avail = avail.for_postseason(post_day, playoff_rotation)
 
