@@ -520,6 +520,31 @@ def test_truth_strength_correlates_with_win_pct(
         assert 0.75 <= corr < 0.99  # strong, but 82 games of noise keep it off 1
 
 
+def test_plus_minus_beyond_the_share_of_the_margin_follows_the_players_ability(
+    truth: tuple[pd.DataFrame, pd.DataFrame], logs: dict[str, pd.DataFrame],
+    games: dict[str, pd.DataFrame]
+) -> None:
+    """A player's plus-minus beyond his minutes' share of 5 x margin is his on-floor edge over
+    his teammates: summed over a season, per 48 minutes, it ranks the players by o + d
+    against their teammates'."""
+    _, players = truth
+    for season, p in logs.items():
+        sides = _team_sides(_regular(games[season]))
+        p = p.merge(sides[["game_id", "team_id", "margin"]].rename(
+            columns={"game_id": "GAME_ID", "team_id": "TEAM_ID"}), on=["GAME_ID", "TEAM_ID"])
+        team_min = p.groupby(["GAME_ID", "TEAM_ID"]).MIN.transform("sum")
+        p["beyond"] = p.PLUS_MINUS - 5 * p.MIN / team_min * p.margin
+        # A side's residuals sum to zero: plus-minus sums to 5 x the margin.
+        assert p.groupby(["GAME_ID", "TEAM_ID"]).beyond.sum().abs().max() < 1e-6
+        per48 = p.groupby("PLAYER_ID").agg(beyond=("beyond", "sum"), mins=("MIN", "sum"))
+        per48 = per48[per48.mins >= 1000]
+        ab = players[players.season == season].set_index("player_id")
+        net = (ab.offense + ab.defense).reindex(per48.index)
+        rho = pd.Series(48 * per48.beyond / per48.mins).corr(net, method="spearman")
+        # 0.77-0.81 on the two seasons; 0.00 before plus-minus carried the ability.
+        assert rho > 0.5, f"{season}: Spearman {rho:.3f}"
+
+
 # ---------------------------------------------------------------------------- determinism
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from truestrength.base.config import RosterSection
 from truestrength.base.errors import DataError
-from truestrength.features.game_rosters import REST_CAP, build_game_rosters
+from truestrength.features.game_rosters import build_game_rosters
 from truestrength.features.roster import build_snapshots
 
 from .league_factory import Game, Line, make_league
@@ -107,17 +107,40 @@ def test_traded_player_rookie_and_previous_season_features() -> None:
     assert tk.loc[j + 1, "margin"] == -tk.loc[j, "margin"]
 
 
-def test_margin_sign_and_rest_days() -> None:
+def test_margin_sign_and_back_to_backs() -> None:
     gr = build_game_rosters(make_league(_two_seasons()), [S1], CFG)
     g = gr.games.set_index("game_id")
     league = make_league(_two_seasons())
     sg = league.standings_games(S1).set_index("game_id")
     for gid, row in g.iterrows():
         assert row["margin"] == sg.loc[gid, "home_pts"] - sg.loc[gid, "road_pts"]
-    # 2021-10-24 (2 v 1): both teams last played 10-20 -> 4 days; 2021-10-25 (1 v 3): team 1
-    # played the night before (back-to-back), team 3 on 10-21 -> 4 days.
-    assert g["home_rest"].tolist() == [4.0, 1.0]
-    assert g["road_rest"].tolist() == [4.0, min(4.0, REST_CAP)]
+    # 2021-10-24 (2 v 1): both teams last played 10-20; 2021-10-25 (1 v 3): team 1 played
+    # the night before (back-to-back), team 3 on 10-21. The flags are LeagueData's own.
+    assert g["home_b2b"].tolist() == [False, True]
+    assert g["road_b2b"].tolist() == [False, False]
+    assert g["home_b2b"].tolist() == sg.loc[g.index, "home_b2b"].tolist()
+
+
+def test_on_court_is_plus_minus_beyond_the_share_of_the_margin() -> None:
+    # 2021-10-24, team 2 at home beats team 1 by 4 (2 lines a side: 10 + 10 v 10 + ... ):
+    # player 3 (30 of team 2's 55 minutes) is +14, player 4 (25) is +6: shares of 5 * 4 = 20
+    # are 10.909 and 9.091, so he is +3.091 beyond his share and player 4 -3.091.
+    g = [Game("2021-10-20", 1, 2, (Line(1, 1, min=30), Line(3, 2, min=30))),
+         Game("2021-10-24", 2, 1, (Line(1, 1, min=40, pts=16, pm=-12),
+                                   Line(2, 1, min=8, pts=0, pm=-8),
+                                   Line(3, 2, min=30, pts=10, pm=14),
+                                   Line(4, 2, min=25, pts=10, pm=6)))]
+    gr = build_game_rosters(make_league(g), [S1], CFG)
+    assert len(gr) == 1 and gr.games.loc[0, "margin"] == 4
+    home, road = gr.on_court[0], gr.on_court[1]
+    # Player 4 and player 2 have no game before: out of the sets, but their minutes still
+    # count in the side's total.
+    assert gr.sides.player_ids[0][gr.sides.mask[0]].tolist() == [3]
+    np.testing.assert_allclose(home[gr.sides.mask[0]], [14 - 20 * 30 / 55], rtol=1e-6)
+    np.testing.assert_allclose(road[gr.sides.mask[1]], [-12 + 20 * 40 / 48], rtol=1e-6)
+    assert not home[~gr.sides.mask[0]].any()
+    sub = gr.select(np.array([0]))
+    np.testing.assert_array_equal(sub.on_court, gr.on_court)
 
 
 def test_top_players_by_minutes_only() -> None:

@@ -296,6 +296,13 @@ class ModelASection(_Section):
     # Weight of ListMLE in the same sum: 1 keeps the ranking loss; 0 trains on games alone
     # (the ablation's "game loss only" arm; needs game_loss_weight > 0).
     listmle_weight: float = Field(1.0, ge=0)
+    # μ: the on-court loss's weight in the same sum (``game_loss.on_court_loss``: each player's
+    # plus-minus beyond his share of the margin must follow his value against his teammates').
+    # Needs the value head and a game loss; 0 = off.
+    on_court_weight: float = Field(0.0, ge=0)
+    # Training games weigh 0.5 ** (age / half-life) in the game and on-court losses, age from
+    # the last training game: what a player did years ago counts less. None = equal weights.
+    game_half_life_years: float | None = Field(None, gt=0)
     # Player features switched off by name prefix (always 0 after scaling), for ablations:
     # ["prior_"] hides the previous-season block. Empty = every feature is used.
     features_off: list[str] = Field(default_factory=list)
@@ -312,6 +319,9 @@ class ModelASection(_Section):
                              f"({self.n_heads})")
         if self.listmle_weight == 0 and self.game_loss_weight == 0:
             raise ValueError("listmle_weight and game_loss_weight are both 0: nothing to learn")
+        if self.on_court_weight > 0 and not (self.value_head and self.game_loss_weight > 0):
+            raise ValueError("on_court_weight > 0 needs value_head true and game_loss_weight > 0"
+                             " (it reads the value head's player values on the game batches)")
         return self
 
 

@@ -44,6 +44,9 @@ total-points shock and ``e`` independent noise (margin sd = sqrt(2) * ``team_noi
 Ties go to five-minute overtimes until broken. The team score is then split into free throws,
 threes and twos consistently, and every count (shots, rebounds, assists, ...) is shared among the
 players by minutes and playing style, so summing the player rows gives the team box exactly.
+A player's plus-minus is his minutes' share of five times the margin, plus what he adds against
+his teammates while on the floor, ``m/48 * ((o + d) - mean of the side's o + d by minutes)``,
+plus on-floor noise; a side's plus-minus sums to five times its margin, as NBA.com's does.
 
 What "strength" means
 ---------------------
@@ -739,8 +742,11 @@ def _simulate_games(
     share = m / m.sum(axis=1, keepdims=True)
     noise = rng.normal(0.0, 9.0, (s, r)) * np.sqrt(m / 48.0) * plays
     noise -= noise.sum(axis=1, keepdims=True) * share
+    # What he adds while on the floor against the teammates he replaces: sums to 0 a side.
+    net = (season.o + season.d)[safe]
+    on_floor = m / 48.0 * (net - (share * net).sum(axis=1, keepdims=True)) * plays
     stats["PLUS_MINUS"] = _round_preserving_sum(
-        5 * margin[:, None] * share + noise, 5 * margin, plays
+        5 * margin[:, None] * share + on_floor + noise, 5 * margin, plays
     )
     return _Games(home, road, day, pts, idx, plays, stats)
 

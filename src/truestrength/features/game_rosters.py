@@ -24,9 +24,15 @@ With ``roster.rapm_feature`` every row also carries the RAPM pair of ``roster.py
 game's date (the refit in force then: games strictly before its refit date, so never the
 game itself), the same values a snapshot on that date gives the player.
 
-Rest: ``home_rest``/``road_rest`` are the days since the team's previous game of the season
-in the games table (any kind; the first game of a season counts as ``REST_CAP`` days), capped
-at ``REST_CAP``; 1 means the second night of a back-to-back.
+``home_b2b``/``road_b2b`` are the back-to-back flags ``LeagueData`` marks on every game (the
+team also played the day before), the same flags every other game model reads.
+
+``on_court`` is each player's own evidence in the game, beyond his team's: his plus-minus minus
+his minutes' share of the side's margin, ``pm - 5 * minutes / team_minutes * margin``
+(``team_minutes`` over everybody who played for the side, so the residuals of a full side sum
+to 0). With no individual effect it is 0 on average; a player whose team does better while he
+is on the floor has it positive. It is the per-player plus-minus signal of Model A's value head
+(``models.model_a.game_loss.on_court_loss``).
 """
 
 from __future__ import annotations
@@ -49,14 +55,10 @@ from truestrength.features.player_stats import (
 )
 from truestrength.features.roster import RosterSnapshots, check_finite, resolve_seasons
 
-__all__ = ["GAME_COLUMNS", "REST_CAP", "GameRosters", "build_game_rosters"]
-
-# More than this many days off is "rested" whatever the number: a week and a month both mean
-# fresh legs, and an uncapped count would let the All-Star break dominate a linear rest term.
-REST_CAP = 4
+__all__ = ["GAME_COLUMNS", "GameRosters", "build_game_rosters"]
 
 GAME_COLUMNS = ("game_id", "season", "date", "home_id", "road_id", "neutral_site", "margin",
-                "home_rest", "road_rest")
+                "home_b2b", "road_b2b")
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,7 @@ class GameRosters:
 
     games: pd.DataFrame  # GAME_COLUMNS, one row per game; margin = home pts - road pts
     sides: RosterSnapshots  # 2 * len(games) rows; minutes = minutes played in the game
+    on_court: np.ndarray  # float32 [2 * len(games), P]: module docstring; 0 at padding
     dropped_games: int = 0  # games left out because a side had no player with features
 
     def __post_init__(self) -> None:
@@ -72,6 +75,8 @@ class GameRosters:
             raise ValueError(f"games columns {list(self.games.columns)} != {list(GAME_COLUMNS)}")
         if len(self.sides) != 2 * len(self.games):
             raise ValueError(f"{len(self.sides)} sides for {len(self.games)} games")
+        if self.on_court.shape != self.sides.mask.shape:
+            raise ValueError(f"on_court {self.on_court.shape} != sides {self.sides.mask.shape}")
 
     def __len__(self) -> int:
         return len(self.games)
@@ -83,39 +88,27 @@ class GameRosters:
             rows = np.flatnonzero(rows)
         side_rows = np.column_stack([2 * rows, 2 * rows + 1]).reshape(-1)
         return GameRosters(self.games.iloc[rows].reset_index(drop=True),
-                           self.sides.select(side_rows), self.dropped_games)
+                           self.sides.select(side_rows), self.on_court[side_rows],
+                           self.dropped_games)
 
     def with_sides(self, sides: RosterSnapshots) -> GameRosters:
         """The same games with other (e.g. scaled) side arrays."""
-        return GameRosters(self.games, sides, self.dropped_games)
+        return GameRosters(self.games, sides, self.on_court, self.dropped_games)
 
     def team_keys(self) -> pd.DataFrame:
         """One row per side: game_id, date, team_id, opponent, is_home, neutral_site, margin
-        (the side's points for minus against), rest — in ``sides`` order."""
+        (the side's points for minus against), b2b — in ``sides`` order."""
         g = self.games
         home = pd.DataFrame({"game_id": g["game_id"], "date": g["date"], "team_id": g["home_id"],
                              "opponent": g["road_id"], "is_home": True,
                              "neutral_site": g["neutral_site"], "margin": g["margin"],
-                             "rest": g["home_rest"]})
+                             "b2b": g["home_b2b"]})
         road = pd.DataFrame({"game_id": g["game_id"], "date": g["date"], "team_id": g["road_id"],
                              "opponent": g["home_id"], "is_home": False,
                              "neutral_site": g["neutral_site"], "margin": -g["margin"],
-                             "rest": g["road_rest"]})
+                             "b2b": g["road_b2b"]})
         both = pd.concat([home, road], keys=[0, 1], names=["side", "game"]).swaplevel()
         return both.sort_index().reset_index(drop=True)
-
-
-def _rest_days(data: LeagueData, seasons: list[str]) -> pd.DataFrame:
-    """Days since each team's previous game of the season, per (game_id, team_id)."""
-    g = data.games
-    g = g[g["season"].isin(seasons)]
-    tg = pd.concat([
-        pd.DataFrame({"game_id": g["game_id"], "season": g["season"], "day": to_days(
-            g["game_date"]), "team_id": g[side]}) for side in ("home_team_id", "road_team_id")])
-    tg = tg.sort_values(["season", "team_id", "day", "game_id"], kind="stable")
-    gap = tg.groupby(["season", "team_id"])["day"].diff()
-    tg["rest"] = np.minimum(gap.fillna(REST_CAP).to_numpy(), REST_CAP).astype(np.float32)
-    return tg[["game_id", "team_id", "rest"]]
 
 
 def build_game_rosters(data: LeagueData, seasons: list[str] | None = None,
@@ -133,7 +126,6 @@ def build_game_rosters(data: LeagueData, seasons: list[str] | None = None,
     state = LeagueState(logs, config)
     values = RapmValues(data, rapm) if config.rapm_feature else None
     names = feature_names(config)
-    rest = _rest_days(data, resolved)
     conf = data.team_seasons.set_index(["season", "team_id"])["conference"]
 
     game_parts, side_parts, dropped = [], [], 0
@@ -148,10 +140,6 @@ def build_game_rosters(data: LeagueData, seasons: list[str] | None = None,
         dropped += n_drop
         if g.empty:
             continue
-        g = g.merge(rest.rename(columns={"team_id": "home_id", "rest": "home_rest"}),
-                    on=["game_id", "home_id"], how="left", validate="one_to_one")
-        g = g.merge(rest.rename(columns={"team_id": "road_id", "rest": "road_rest"}),
-                    on=["game_id", "road_id"], how="left", validate="one_to_one")
         team = sides[0]["team_id"].to_numpy()
         sides[0]["conference"] = conf.reindex(
             pd.MultiIndex.from_arrays([[season] * len(team), team])).to_numpy()
@@ -167,7 +155,8 @@ def build_game_rosters(data: LeagueData, seasons: list[str] | None = None,
         mask=np.concatenate([p[4] for p in side_parts]),
         feature_names=names)
     check_finite(out_sides, "game roster")
-    return GameRosters(pd.concat(game_parts, ignore_index=True), out_sides, dropped)
+    return GameRosters(pd.concat(game_parts, ignore_index=True), out_sides,
+                       np.concatenate([p[5] for p in side_parts]), dropped)
 
 
 def _build_season(state: LeagueState, season: str, sg: pd.DataFrame, played: pd.DataFrame,
@@ -181,8 +170,9 @@ def _build_season(state: LeagueState, season: str, sg: pd.DataFrame, played: pd.
                       "side": 2 * np.arange(len(sg))}),
         pd.DataFrame({"game_id": sg["game_id"], "team_id": sg["road_team_id"],
                       "side": 2 * np.arange(len(sg)) + 1})])
-    rows = played[["game_id", "team_id", "player_id", "game_date", "minutes"]].merge(
-        side_of, on=["game_id", "team_id"], how="left", validate="many_to_one")
+    rows = played[["game_id", "team_id", "player_id", "game_date", "minutes",
+                   "plus_minus"]].merge(side_of, on=["game_id", "team_id"], how="left",
+                                        validate="many_to_one")
     if rows["side"].isna().any():
         bad = rows[rows["side"].isna()].iloc[0]
         raise DataError(f"{season}: player {int(bad['player_id'])} played game "
@@ -192,6 +182,12 @@ def _build_season(state: LeagueState, season: str, sg: pd.DataFrame, played: pd.
     pid = rows["player_id"].to_numpy(np.int64)
     day = to_days(rows["game_date"])
     mins = rows["minutes"].to_numpy(np.float64)
+    # Before anyone is left out: the side's minutes and margin are the whole team's.
+    team_minutes = np.bincount(side, weights=mins, minlength=2 * len(sg))
+    home_margin = (sg["home_pts"] - sg["road_pts"]).to_numpy(np.float64)
+    side_margin = np.column_stack([home_margin, -home_margin]).reshape(-1)
+    on_court = (rows["plus_minus"].to_numpy(np.float64)
+                - 5.0 * mins / team_minutes[side] * side_margin[side])
 
     feats = np.full((len(rows), len(names)), np.nan)
     nf = len(FEATURE_NAMES)
@@ -216,20 +212,24 @@ def _build_season(state: LeagueState, season: str, sg: pd.DataFrame, played: pd.
         extra = rapm_values.features(pid[has], day[has])
         feats[has, nf:] = np.column_stack([extra[n] for n in names[nf:]])
 
-    side, pid, mins, feats, from_prev = (a[has] for a in (side, pid, mins, feats, from_prev))
+    cols = (side, pid, mins, feats, from_prev, on_court)
+    side, pid, mins, feats, from_prev, on_court = (a[has] for a in cols)
     order = np.lexsort((pid, -mins, side))
-    side, pid, mins, feats, from_prev = (a[order] for a in (side, pid, mins, feats, from_prev))
+    cols = (side, pid, mins, feats, from_prev, on_court)
+    side, pid, mins, feats, from_prev, on_court = (a[order] for a in cols)
     start = np.searchsorted(side, side, side="left")
     rank = np.arange(len(side)) - start
     keep = rank < max_players
-    side, pid, mins, feats, from_prev, rank = (a[keep] for a in (side, pid, mins, feats,
-                                                                  from_prev, rank))
+    cols = (side, pid, mins, feats, from_prev, on_court, rank)
+    side, pid, mins, feats, from_prev, on_court, rank = (a[keep] for a in cols)
     n_side = 2 * len(sg)
     x = np.zeros((n_side, max_players, len(names)), np.float32)
     pids = np.zeros((n_side, max_players), np.int64)
     minutes = np.zeros((n_side, max_players), np.float32)
     mask = np.zeros((n_side, max_players), bool)
+    court = np.zeros((n_side, max_players), np.float32)
     x[side, rank], pids[side, rank], minutes[side, rank], mask[side, rank] = feats, pid, mins, True
+    court[side, rank] = on_court
     prev_side = np.zeros(n_side, bool)
     prev_side[side[from_prev]] = True
 
@@ -252,7 +252,8 @@ def _build_season(state: LeagueState, season: str, sg: pd.DataFrame, played: pd.
         "home_id": sg["home_team_id"].astype(np.int64),
         "road_id": sg["road_team_id"].astype(np.int64),
         "neutral_site": sg["neutral_site"].astype(bool),
-        "margin": (sg["home_pts"] - sg["road_pts"]).astype(np.float32),
+        "margin": home_margin.astype(np.float32),
+        "home_b2b": sg["home_b2b"].astype(bool), "road_b2b": sg["road_b2b"].astype(bool),
     })[ok_game].reset_index(drop=True)
-    arrays = (keys, x[ok_side], pids[ok_side], minutes[ok_side], mask[ok_side])
+    arrays = (keys, x[ok_side], pids[ok_side], minutes[ok_side], mask[ok_side], court[ok_side])
     return g, list(arrays), int((~ok_game).sum())

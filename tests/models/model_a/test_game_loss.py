@@ -10,7 +10,12 @@ import torch
 from truestrength.base.config import ModelASection
 from truestrength.base.errors import ModelError
 from truestrength.models.model_a.diagnostics import NotLearningError
-from truestrength.models.model_a.game_loss import GameTensors, game_margin_loss, score_games
+from truestrength.models.model_a.game_loss import (
+    GameTensors,
+    game_margin_loss,
+    on_court_loss,
+    score_games,
+)
 from truestrength.models.model_a.lists import ListSet
 from truestrength.models.model_a.trainer import TensorData, train_ranker
 from truestrength.models.model_a.vocab import PlayerVocab
@@ -247,3 +252,133 @@ def test_fit_model_a_with_a_game_loss_end_to_end(synth_league) -> None:
     as_of = pd.Timestamp(sorted(synth_league.standings_games(season)["game_date"])[300])
     pred = model.predict(synth_league.before(as_of), season, as_of)
     assert np.isfinite(pred.scores).all() and pred.scores.std() > 0
+
+
+def _court(n=200, players=6, seed=7):
+    """Sides with values v, minutes and on-court residuals made by b = 3 from v."""
+    rng = np.random.default_rng(seed)
+    v = rng.normal(size=(n, players))
+    mins = rng.uniform(5, 40, size=(n, players))
+    mask = rng.random((n, players)) < 0.85
+    mask[:, 0] = True
+    share = np.where(mask, mins, 0) / np.where(mask, mins, 0).sum(1, keepdims=True)
+    vbar = (share * np.where(mask, v, 0)).sum(1, keepdims=True)
+    r = np.where(mask, 3.0 * mins / 48 * (v - vbar), 0.0)
+    return v, mins, mask, r
+
+
+def _court_loss(v, mins, mask, r, scale=5.0):
+    return on_court_loss(T(v), T(mins), torch.from_numpy(mask), T(r), scale=scale)
+
+
+def test_on_court_values_that_explain_the_residuals_give_zero_loss() -> None:
+    v, mins, mask, r = _court()
+    assert float(_court_loss(v, mins, mask, r)) < 1e-6  # the tiny ridge only
+    # Padding is ignored whatever it holds.
+    junk = np.where(mask, v, 1e3)
+    assert float(_court_loss(junk, mins, mask, np.where(mask, r, 50.0))) < 1e-6
+
+
+def test_on_court_constant_values_score_the_residuals_own_spread() -> None:
+    v, mins, mask, r = _court(seed=8)
+    rng = np.random.default_rng(9)
+    r = np.where(mask, r + rng.normal(0, 4, r.shape), 0.0)
+    expected = 0.5 * np.mean((r[mask] / 5.0) ** 2)
+    out = _court_loss(np.full_like(v, 2.0), mins, mask, r)
+    assert float(out) == pytest.approx(expected, rel=1e-6)
+    # A value that is the same for a whole side is no evidence either: only differences
+    # within a side explain a player's margin beyond his team's.
+    per_side = np.repeat(rng.normal(size=(len(v), 1)), v.shape[1], axis=1)
+    assert float(_court_loss(per_side, mins, mask, r)) == pytest.approx(expected, rel=1e-6)
+
+
+def test_on_court_reversed_values_are_held_at_the_floor_and_pushed_to_turn() -> None:
+    v, mins, mask, r = _court(seed=10)
+    right = float(_court_loss(v, mins, mask, r))
+    wrong = T(-v, requires_grad=True)
+    loss = on_court_loss(wrong, T(mins), torch.from_numpy(mask), T(r), scale=5.0)
+    # Held at the floor, the reversed values explain almost nothing: about the constant's loss.
+    nothing = 0.5 * np.mean((r[mask] / 5.0) ** 2)
+    assert right < 1e-6 and float(loss) > 0.9 * nothing
+    loss.backward()
+    # The player with the largest positive residual must be pushed up.
+    i = np.unravel_index(np.argmax(np.where(mask, r, -np.inf)), r.shape)
+    assert wrong.grad.numpy()[i] < 0
+
+
+def test_on_court_bad_input_is_refused() -> None:
+    v, mins, mask, r = _court(n=5)
+    with pytest.raises(ValueError, match="on_court must be"):
+        _court_loss(v, mins, mask, r[:, :3])
+    with pytest.raises(ValueError, match="no players"):
+        _court_loss(v, mins, np.zeros_like(mask), r)
+
+
+def test_on_court_weight_needs_the_value_head_and_a_game_loss() -> None:
+    with pytest.raises(ValueError, match="value_head"):
+        section(game_loss_weight=1.0, on_court_weight=1.0)
+    with pytest.raises(ValueError, match="value_head"):
+        section(value_head=True, on_court_weight=1.0)
+
+
+def test_fit_model_a_with_an_on_court_loss_end_to_end(synth_league) -> None:
+    from truestrength.base.config import Config
+    from truestrength.models.model_a.predictor import ModelA
+
+    cfg = Config(model_a=ModelASection(epochs=2, threads=1, game_loss_weight=10.0,
+                                       value_head=True, on_court_weight=3.0))
+    model = ModelA(cfg).fit(synth_league.restrict_seasons(synth_league.seasons[:2]))
+    h = model.fitted_.history
+    for r in h.holdout_run:
+        assert 0 < r.val_on_court_loss < 1 and 0 < r.train_on_court_loss < 1
+        assert r.val_loss == pytest.approx(r.val_listmle + 10.0 * r.val_game_loss
+                                           + 3.0 * r.val_on_court_loss)
+
+
+def test_game_weights_equal_dropping_zero_weight_games_and_scale_free() -> None:
+    sh, sr, n, bh, br = _terms(300, seed=11)
+    rng = np.random.default_rng(12)
+    margin = 5.0 * (sh - sr) + 3.0 * (1 - n) + rng.normal(0, 12, size=300)
+    keep = rng.random(300) < 0.6
+    w = T(keep.astype(float))
+    full = [T(v, dtype=torch.float64) for v in (sh, sr, margin, n, bh, br)]
+    weighted = game_margin_loss(*full, scale=12.0, weight=w)
+    kept = _loss(*(v[keep] for v in (sh, sr, margin, n, bh, br)))
+    np.testing.assert_allclose(weighted.coef.numpy(), kept.coef.numpy(), rtol=1e-3)
+    # The mean is over all games, so zero-weight games dilute it by the kept share.
+    np.testing.assert_allclose(float(weighted.loss), float(kept.loss), rtol=1e-3)
+    same = game_margin_loss(*full, scale=12.0, weight=T(np.full(300, 7.0)))
+    plain = game_margin_loss(*full, scale=12.0)
+    np.testing.assert_allclose(float(same.loss), float(plain.loss), rtol=1e-9)
+
+
+def test_on_court_side_weights_equal_dropping_zero_weight_sides() -> None:
+    v, mins, mask, r = _court(seed=13)
+    rng = np.random.default_rng(14)
+    r = np.where(mask, r + rng.normal(0, 2, r.shape), 0.0)
+    keep = rng.random(len(v)) < 0.5
+    weighted = on_court_loss(T(v * 0.5), T(mins), torch.from_numpy(mask), T(r), scale=5.0,
+                             weight=T(keep.astype(float)))
+    kept = _court_loss(v[keep] * 0.5, mins[keep], mask[keep], r[keep])
+    np.testing.assert_allclose(float(weighted), float(kept), rtol=1e-3)
+
+
+def test_half_life_weights_halve_a_game_per_half_life() -> None:
+    from truestrength.features.game_rosters import GameRosters
+    from truestrength.features.roster import RosterSnapshots
+
+    dates = pd.to_datetime(["2020-01-01", "2021-01-01", "2022-01-01"])
+    games = pd.DataFrame({"game_id": ["a", "b", "c"], "season": "x", "date": dates,
+                          "home_id": 1, "road_id": 2, "neutral_site": False,
+                          "margin": np.float32(1.0), "home_b2b": False, "road_b2b": False})
+    keys = pd.DataFrame({"season": "x", "date": dates.repeat(2), "team_id": [1, 2] * 3,
+                         "conference": "E", "n_players": 1, "from_previous_season": False})
+    sides = RosterSnapshots(keys=keys, x=np.zeros((6, 1, 2), np.float32),
+                            player_ids=np.ones((6, 1), np.int64),
+                            minutes=np.ones((6, 1), np.float32), mask=np.ones((6, 1), bool),
+                            feature_names=("f0", "f1"))
+    gr = GameRosters(games, sides, np.zeros((6, 1), np.float32))
+    t = GameTensors.from_game_rosters(gr, PlayerVocab([1]), half_life_years=1.0)
+    age = np.array([731, 365, 0]) / 365.25
+    np.testing.assert_allclose(t.weight.numpy(), 0.5 ** age, rtol=1e-9)
+    assert GameTensors.from_game_rosters(gr, PlayerVocab([1])).weight is None

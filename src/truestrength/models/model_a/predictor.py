@@ -322,16 +322,18 @@ def _scores_by_date(model: RosterSetRanker, snaps: RosterSnapshots,
 
 
 def _game_tensors(games: GameRosters | None, keep: np.ndarray | None,
-                  vocab: PlayerVocab) -> GameTensors | None:
+                  vocab: PlayerVocab, half_life_years: float | None = None) -> GameTensors | None:
     if games is None:
         return None
-    return GameTensors.from_game_rosters(games if keep is None else games.select(keep), vocab)
+    return GameTensors.from_game_rosters(games if keep is None else games.select(keep), vocab,
+                                         half_life_years)
 
 
 def fit_model_a(history: LeagueData, config: Config, *, progress: bool = False,
                 console: Console | None = None,
                 snapshots: RosterSnapshots | None = None) -> FittedModelA:
     section, roster, rapm = config.model_a, config.roster, config.rapm
+    half_life = section.game_half_life_years
     torch.set_num_threads(section.threads)
     seasons = history.seasons_with_players
     if not seasons:
@@ -365,7 +367,7 @@ def fit_model_a(history: LeagueData, config: Config, *, progress: bool = False,
         all_snaps, all_lists = _lists_for(scaled, history, section, section.date_stride)
         final = train_ranker(section, vocab, (TensorData.from_snapshots(all_snaps, vocab),
                                               all_lists), None,
-                             train_games=_game_tensors(games_played, None, vocab),
+                             train_games=_game_tensors(games_played, None, vocab, half_life),
                              epochs=section.epochs_without_holdout, console=console,
                              progress=progress, label=f"model A ({seasons[0]})")
         every = _lists_for(scaled, history, section, 1)[0]
@@ -396,7 +398,7 @@ def fit_model_a(history: LeagueData, config: Config, *, progress: bool = False,
     first: TrainResult = train_ranker(
         section, holdout_vocab, tr, va, console=console, progress=progress,
         train_games=_game_tensors(hold_games, None if g_hold is None else ~g_hold,
-                                  holdout_vocab),
+                                  holdout_vocab, half_life),
         val_games=_game_tensors(hold_games, g_hold, holdout_vocab),
         label=f"model A (hold out {holdout})")
     held_scores = _scores_by_date(first.model, va_snaps, holdout_vocab)
@@ -410,7 +412,7 @@ def fit_model_a(history: LeagueData, config: Config, *, progress: bool = False,
         all_snaps, all_lists = _lists_for(scaled, history, section, section.date_stride)
         final = train_ranker(section, vocab, (TensorData.from_snapshots(all_snaps, vocab),
                                               all_lists), None, epochs=max(first.best_epoch, 1),
-                             train_games=_game_tensors(games_played, None, vocab),
+                             train_games=_game_tensors(games_played, None, vocab, half_life),
                              console=console, progress=progress,
                              label=f"model A (all {len(seasons)} seasons)")
         refit_va = _lists_for(scaled.select(in_hold), history, section, 1)[0]

@@ -102,6 +102,9 @@ class EpochRecord:
     # season; val_loss is then val_listmle + λ * val_game_loss, what early stopping watches.
     train_game_loss: float | None = None
     val_game_loss: float | None = None
+    # With an on-court loss (μ > 0): the same, for it; val_loss then adds μ * val_on_court_loss.
+    train_on_court_loss: float | None = None
+    val_on_court_loss: float | None = None
     val_listmle: float | None = None
     # The held-out ListMLE at its best temperature (``listmle_at_best_scale``): the order
     # alone, which the game loss's scale of the scores cannot hide.
@@ -153,12 +156,15 @@ def _evaluate(model, data: TensorData, lists: ListSet, batch: int, gen_seed: int
             attention_stats(attn, amask), s, best_scale)
 
 
-def _val_game_loss(model, games: GameTensors, section: ModelASection) -> float:
-    """The game loss over the whole held-out season (one profiled fit, no dropout)."""
+def _val_game_loss(model, games: GameTensors, section: ModelASection,
+                   on_court_scale: float | None = None) -> tuple[float, float | None]:
+    """The game loss (and with ``on_court_scale`` the on-court loss) over the whole held-out
+    season (one profiled fit, no dropout)."""
     model.eval()
     with torch.no_grad():
-        return float(score_games(model, games, np.arange(len(games)),
-                                 scale=section.game_margin_scale).loss)
+        out = score_games(model, games, np.arange(len(games)),
+                          scale=section.game_margin_scale, on_court_scale=on_court_scale)
+    return float(out.loss), None if out.on_court is None else float(out.on_court)
 
 
 def train_ranker(
@@ -181,12 +187,15 @@ def train_ranker(
     ``train_games`` (the epoch's games split evenly over its list batches) and the step
     minimises ListMLE + λ * game loss; early stopping then watches the same sum on the
     held-out season (``val_games``). ``train_loss`` stays ListMLE alone, the quantity the
-    not-learning guard's ln(L!) reference is about."""
-    lam, w_rank = section.game_loss_weight, section.listmle_weight
+    not-learning guard's ln(L!) reference is about. With ``section.on_court_weight`` μ > 0 the
+    same game batches add μ * on-court loss, scaled by the training games' on-court spread."""
+    lam, w_rank, mu = (section.game_loss_weight, section.listmle_weight,
+                       section.on_court_weight)
     if lam > 0 and (train_games is None or len(train_games) == 0):
         raise ModelError(f"{label}: game_loss_weight {lam} > 0 needs training games")
     if lam > 0 and val is not None and (val_games is None or len(val_games) == 0):
         raise ModelError(f"{label}: game_loss_weight {lam} > 0 needs held-out games")
+    court_scale = train_games.on_court_scale() if mu > 0 else None
     started = time.perf_counter()
     torch.manual_seed(section.seed)
     console = console or Console(quiet=not progress)
@@ -217,7 +226,7 @@ def train_ranker(
                 # Drawn only with a game loss, so λ = 0 trains exactly as before.
                 game_chunks = np.array_split(rng.permutation(len(train_games)),
                                              -(-len(order) // section.batch_lists))
-                game_total = 0.0
+                game_total = court_total = 0.0
             for lo in range(0, len(order), section.batch_lists):
                 rows = order[lo: lo + section.batch_lists]
                 x, ids, mins, mask, rel, lmask = tdata.gather(tlists, rows)
@@ -231,12 +240,15 @@ def train_ranker(
                 loss = listmle_loss(out.score, rel, lmask, generator=tie_gen)
                 step_loss = w_rank * loss
                 if lam > 0:
-                    gloss = score_games(model, train_games, game_chunks[n_batches],
-                                        scale=section.game_margin_scale,
-                                        unknown_rate=section.unknown_player_rate,
-                                        generator=tie_gen).loss
-                    step_loss = step_loss + lam * gloss
-                    game_total += float(gloss.detach())
+                    gout = score_games(model, train_games, game_chunks[n_batches],
+                                       scale=section.game_margin_scale,
+                                       unknown_rate=section.unknown_player_rate,
+                                       generator=tie_gen, on_court_scale=court_scale)
+                    step_loss = step_loss + lam * gout.loss
+                    game_total += float(gout.loss.detach())
+                    if gout.on_court is not None:
+                        step_loss = step_loss + mu * gout.on_court
+                        court_total += float(gout.on_court.detach())
                 if not torch.isfinite(step_loss):
                     raise NotLearningError(
                         diagnose(model, x, ids, mins, mask, rel, lmask, optimizer=opt),
@@ -260,14 +272,19 @@ def train_ranker(
                               **{f"grad_norm_{g}": v / n_batches for g, v in grad_sums.items()})
             if lam > 0:
                 row.train_game_loss = game_total / n_batches
+            if mu > 0:
+                row.train_on_court_loss = court_total / n_batches
             if val is not None:
                 vloss, vrho, astats, _, row.val_listmle_best_scale = _evaluate(
                     model, *val, section.batch_lists, 0)
                 row.val_loss, row.val_spearman = vloss, vrho
                 if lam > 0:
                     row.val_listmle = vloss
-                    row.val_game_loss = _val_game_loss(model, val_games, section)
+                    row.val_game_loss, row.val_on_court_loss = _val_game_loss(
+                        model, val_games, section, court_scale)
                     row.val_loss = w_rank * vloss + lam * row.val_game_loss
+                    if mu > 0:
+                        row.val_loss += mu * row.val_on_court_loss
                 if section.attention_debug:
                     for k, v in astats.items():
                         setattr(row, k, v)
@@ -279,6 +296,10 @@ def train_ranker(
                 info += f"  game {row.train_game_loss:.4f}"
                 if val is not None:
                     info += f" (val {row.val_game_loss:.4f})"
+            if mu > 0:
+                info += f"  on-court {row.train_on_court_loss:.4f}"
+                if val is not None:
+                    info += f" (val {row.val_on_court_loss:.4f})"
             bar.update(task, advance=1, info=info)
             console.print(f"{label} epoch {epoch:3d}  {info}", highlight=False)
             if val is not None:
@@ -294,7 +315,8 @@ def train_ranker(
                     break
             # The guard watches what the step minimises: with a game loss, ListMLE alone may
             # rest while the games are still being learnt (and with listmle_weight 0, it must).
-            objective = w_rank * train_loss + (lam * row.train_game_loss if lam > 0 else 0.0)
+            objective = (w_rank * train_loss + (lam * row.train_game_loss if lam > 0 else 0.0)
+                         + (mu * row.train_on_court_loss if mu > 0 else 0.0))
             plateau = guard.update(objective)
             # A plateau of the train loss is no reason to stop while validation still improves.
             if plateau and val is not None and epoch - result.best_epoch < section.guard_window \
@@ -336,7 +358,7 @@ def _signal_check(section: ModelASection, model: RosterSetRanker,
     threshold = max(section.guard_min_spearman, section.guard_null_z * se)
     game_loss = game_null = None
     if section.game_loss_weight > 0 and games is not None and len(games):
-        game_loss = _val_game_loss(model, games, section)
+        game_loss, _ = _val_game_loss(model, games, section)
         rows = np.arange(len(games))
         _, _, _, _, margin, neutral, b2b_h, b2b_r = games.gather(rows)
         zero = torch.zeros(len(rows))
