@@ -150,15 +150,9 @@ def fit_win_model_or_home_edge(rating_diff: ArrayLike, home_won: ArrayLike,
                                neutral: ArrayLike,
                                b2b: ArrayLike | None = None) -> LogisticWinModel:
     """:func:`fit_logistic_win_model`, except that ratings with no spread at all (e.g. no
-    earlier season to rate teams from) teach only the home edge: the home-win rate's
-    log-odds, slope 0."""
+    earlier season to rate teams from) teach only home court and back-to-backs: slope 0."""
     d = np.asarray(rating_diff, dtype=np.float64).ravel()
-    w = np.asarray(home_won).ravel()
-    n = np.asarray(neutral, dtype=bool).ravel()
-    if np.std(d) > 0:
-        return fit_logistic_win_model(d, w, n, b2b)
-    rate = w[~n].mean() if (~n).any() else 0.5
-    return LogisticWinModel(float(np.log(rate / (1 - rate))), 0.0, len(d))
+    return fit_logistic_win_model(d, home_won, neutral, b2b, with_rating=bool(np.std(d) > 0))
 
 
 def fit_logistic_win_model(
@@ -166,6 +160,8 @@ def fit_logistic_win_model(
     home_won: ArrayLike | Sequence[bool],
     neutral: ArrayLike | Sequence[bool] | None = None,
     b2b: ArrayLike | None = None,
+    *,
+    with_rating: bool = True,
 ) -> LogisticWinModel:
     """Fit :class:`LogisticWinModel` by unpenalised maximum likelihood (scikit-learn
     ``LogisticRegression(C=inf, fit_intercept=False)`` on ``[not neutral, b2b,
@@ -176,7 +172,8 @@ def fit_logistic_win_model(
     edge. ``rating_diff`` is standardised for the solver and the slope mapped back, because
     Elo-sized differences (hundreds) make L-BFGS stop early. If every game is neutral the home
     term cannot be estimated and is 0. Perfectly separable data has no finite MLE; scikit-learn
-    then warns that it did not converge.
+    then warns that it did not converge. ``with_rating=False`` fits home court and
+    back-to-backs alone (slope 0), for ratings that cannot separate any two teams.
     """
     diff = np.asarray(rating_diff, dtype=np.float64).ravel()
     won = np.asarray(home_won).ravel()
@@ -198,7 +195,7 @@ def fit_logistic_win_model(
         raise ModelError("fit_logistic_win_model: every game has the same winner side; the "
                          "game model cannot be fitted")
     scale = float(diff.std())
-    if scale == 0.0:
+    if with_rating and scale == 0.0:
         raise ModelError("fit_logistic_win_model: the scores do not separate any two teams "
                          "(constant differences); the game model's slope is undefined")
 
@@ -206,12 +203,14 @@ def fit_logistic_win_model(
     if rest.size != n or not np.isfinite(rest).all():
         raise ValueError(f"fit_logistic_win_model: b2b must be {n} finite values")
     fit_home, fit_rest = bool(home.any()), bool(rest.any())
-    columns = ([home.astype(np.float64)] if fit_home else []) + ([rest] if fit_rest else [])
-    x = np.column_stack([*columns, diff / scale])
+    columns = (([home.astype(np.float64)] if fit_home else []) + ([rest] if fit_rest else [])
+               + ([diff / scale] if with_rating else []))
+    if not columns:  # every game neutral, no back-to-back and no rating: a coin flip
+        return LogisticWinModel(home_advantage=0.0, slope=0.0, n_games=n)
     model = LogisticRegression(C=np.inf, fit_intercept=False, max_iter=1000)
-    model.fit(x, y)
+    model.fit(np.column_stack(columns), y)
     coef = model.coef_.ravel()
     a = float(coef[0]) if fit_home else 0.0
     c = float(coef[int(fit_home)]) if fit_rest else 0.0
-    b = float(coef[-1]) / scale
+    b = float(coef[-1]) / scale if with_rating else 0.0
     return LogisticWinModel(home_advantage=a, slope=b, n_games=n, back_to_back=c)

@@ -201,6 +201,9 @@ def test_held_out_run_scales_features_by_the_seasons_it_trains_on(fitted, synth_
     prior = [n for n in got.feature_names if n.startswith("prior_")]
     assert prior and set(prior) <= set(got.zeroed)
     assert not set(prior) & set(both.zeroed)
+    # ... and the run says so in its notes.
+    said = [n for n in fitted.fitted_.history.notes if n.startswith("the held-out run's")]
+    assert len(said) == 1 and all(p in said[0] for p in prior)
 
 
 def test_a_model_with_the_rapm_feature_saves_its_rapm_settings(synth_league, tmp_path):

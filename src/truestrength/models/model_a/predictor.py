@@ -386,6 +386,9 @@ def fit_model_a(history: LeagueData, config: Config, *, progress: bool = False,
     # season that judges it (early stopping, the game model's slope) must not reach it.
     in_hold = (snaps.keys["season"] == holdout).to_numpy()
     hold_scaler = _fit_scaler(snaps.select(~in_hold), section)
+    if hold_scaler.zeroed != scaler.zeroed:
+        notes.append(f"the held-out run's scaling ({', '.join(seasons[:-1])}) switches off: "
+                     f"{', '.join(hold_scaler.zeroed) or 'nothing'}")
     hold_scaled = hold_scaler.transform(snaps)
     hold_games = scale_games(hold_scaler)
     tr_snaps, tr_lists = _lists_for(hold_scaled.select(~in_hold), history, section,
