@@ -88,6 +88,9 @@ def test_baseline_backtest_writes_reports(real_league, tmp_path):
     payload = json.loads(js.read_text())
     assert payload["meta"]["data_hash"] == real_league.data_hash
     assert payload["meta"]["test_seasons"] == ["2022-23"]
+    spent = payload["meta"]["seconds_by_predictor"]
+    assert list(spent) == ["win_pct", "elo"] and all(v > 0 for v in spent.values())
+    assert sum(spent.values()) <= payload["meta"]["seconds"]
     table = result.table()
     assert list(table.index) == ["win_pct", "elo"]
     # 2022-23 as in the full backtest of BENCHMARKS.md (same views: every earlier season to

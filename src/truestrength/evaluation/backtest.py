@@ -69,6 +69,9 @@ class BacktestMeta:
     simulation: SimulationSection
     seconds: float
     as_of_points: dict[str, dict[str, str]]  # season -> point label -> date
+    # Wall seconds per predictor (fits and scoring), summed over the test seasons: where a
+    # backtest's time goes.
+    seconds_by_predictor: dict[str, float] = field(default_factory=dict)
     uniform_title_log_loss: float = UNIFORM_TITLE_LOG_LOSS
     uniform_title_brier: float = UNIFORM_TITLE_BRIER
     # The end-of-season point's playoff rotation (None or disabled: the recent rotation).
@@ -240,6 +243,10 @@ class BacktestResult:
             f"seed {self.meta.settings.seed}. Each predictor fitted only on seasons before each "
             "test season; predictions use games strictly before each as-of date.",
             "",
+            f"{self.meta.seconds:.0f} s wall; by predictor (fits and scoring, all seasons): "
+            + ", ".join(f"{k} {v:.0f} s" for k, v in self.meta.seconds_by_predictor.items())
+            + ".",
+            "",
             "Mean over test seasons (ros = rest-of-season win%, po = playoff-finish rank at "
             "the end of the regular season; lower is better for rank MAE, champion rank, log "
             "loss and Brier).",
@@ -350,6 +357,7 @@ def backtest(
     game_rows: list[pd.DataFrame] = []
     team_rows: list[pd.DataFrame] = []
     odds_rows: list[pd.DataFrame] = []
+    spent = dict.fromkeys(predictors, 0.0)
     with Progress(disable=not progress, transient=True) as bar:
         n_steps = len(test_seasons) * len(predictors)
         task = bar.add_task("backtest", total=n_steps)
@@ -362,6 +370,7 @@ def backtest(
                 step += 1
                 if on_step is not None:
                     on_step(f"backtest {step}/{n_steps}: {name} on {season}")
+                t0 = time.perf_counter()
                 predictor = factory().fit(fold.train)
                 rows, teams, odds = _score_points(predictor, name, upto, season, points, settings,
                                                   simulation, playoff_rotation)
@@ -372,6 +381,7 @@ def backtest(
                     games, rows = _score_games(predictor, name, upto, season, settings)
                     game_rows.append(games)
                     score_rows += rows
+                spent[name] += time.perf_counter() - t0
                 bar.advance(task)
     scores = pd.DataFrame(score_rows)
     games = pd.concat(game_rows, ignore_index=True) if game_rows else pd.DataFrame()
@@ -383,6 +393,7 @@ def backtest(
         as_of_points={s: {p.label: str(p.date.date()) for p in as_of_points(
             data.restrict_seasons([s]), s)} for s in test_seasons},
         playoff_rotation=playoff_rotation,
+        seconds_by_predictor={k: round(v, 2) for k, v in spent.items()},
     )
     team_scores = pd.concat(team_rows, ignore_index=True) if team_rows else pd.DataFrame()
     odds = pd.concat(odds_rows, ignore_index=True) if odds_rows else pd.DataFrame()
