@@ -299,7 +299,7 @@ def test_on_court_reversed_values_are_held_at_the_floor_and_pushed_to_turn() -> 
     loss = on_court_loss(wrong, T(mins), torch.from_numpy(mask), T(r), scale=5.0)
     # Held at the floor, the reversed values explain almost nothing: about the constant's loss.
     nothing = 0.5 * np.mean((r[mask] / 5.0) ** 2)
-    assert right < 1e-6 and float(loss) > 0.9 * nothing
+    assert right < 1e-6 and float(loss.detach()) > 0.9 * nothing
     loss.backward()
     # The player with the largest positive residual must be pushed up.
     i = np.unravel_index(np.argmax(np.where(mask, r, -np.inf)), r.shape)

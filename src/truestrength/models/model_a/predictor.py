@@ -30,6 +30,7 @@ from __future__ import annotations
 import hashlib
 import json
 import pickle
+from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -329,17 +330,53 @@ def _game_tensors(games: GameRosters | None, keep: np.ndarray | None,
                                          half_life_years)
 
 
+# Fits kept for the life of the process. A walk-forward backtest fits the same Model A many
+# times: A+B's out-of-fold fold for season s is the same for every later test season, and
+# A+B's final fit is the ``model_a`` predictor's. A fit is a deterministic function of its key
+# (the data view, the settings it reads, the snapshots), so a repeat is a lookup.
+_FITS: OrderedDict[tuple, FittedModelA] = OrderedDict()
+_FITS_KEPT = 32  # a few MB each; more than the distinct fits of a nine-season backtest
+
+
+def _fit_key(history: LeagueData, config: Config, snaps: RosterSnapshots) -> tuple:
+    def digest(frame: pd.DataFrame) -> int:
+        return int(pd.util.hash_pandas_object(frame, index=False).sum())
+
+    return (history.data_hash, tuple(history.seasons_with_players),
+            digest(history.games), digest(history.player_logs),
+            digest(history.team_seasons),
+            config.model_a.model_dump_json(), config.roster.model_dump_json(),
+            config.rapm.model_dump_json(), snaps.x.shape, digest(snaps.keys),
+            float(snaps.x.sum(dtype=np.float64)), float(snaps.minutes.sum(dtype=np.float64)))
+
+
 def fit_model_a(history: LeagueData, config: Config, *, progress: bool = False,
                 console: Console | None = None,
                 snapshots: RosterSnapshots | None = None) -> FittedModelA:
-    section, roster, rapm = config.model_a, config.roster, config.rapm
-    half_life = section.game_half_life_years
-    torch.set_num_threads(section.threads)
+    """Model A fitted on ``history`` (every season with player rows). A repeat of a fit this
+    process has made returns it (``_FITS``)."""
     seasons = history.seasons_with_players
     if not seasons:
         raise ModelError("model_a needs at least one season with player rows")
     snaps = (snapshots if snapshots is not None
-             else cached_snapshots(history, seasons, roster, rapm=rapm))
+             else cached_snapshots(history, seasons, config.roster, rapm=config.rapm))
+    key = _fit_key(history, config, snaps)
+    if key in _FITS:
+        _FITS.move_to_end(key)
+        return _FITS[key]
+    fitted = _fit(history, config, snaps, progress=progress, console=console)
+    _FITS[key] = fitted
+    while len(_FITS) > _FITS_KEPT:
+        _FITS.popitem(last=False)
+    return fitted
+
+
+def _fit(history: LeagueData, config: Config, snaps: RosterSnapshots, *, progress: bool,
+         console: Console | None) -> FittedModelA:
+    section, roster, rapm = config.model_a, config.roster, config.rapm
+    half_life = section.game_half_life_years
+    torch.set_num_threads(section.threads)
+    seasons = history.seasons_with_players
     scaler = _fit_scaler(snaps, section)
     notes = ([f"feature(s) constant over {', '.join(seasons)} are switched off: "
               f"{', '.join(scaler.zeroed)}"] if scaler.zeroed else [])
