@@ -35,6 +35,7 @@ from truestrength.base.game_model import b2b_of
 from truestrength.base.io import write_json
 from truestrength.base.league import LeagueData
 from truestrength.base.manifest import code_version
+from truestrength.base.memo import reusing_fits
 from truestrength.base.predictor import Predictor
 from truestrength.base.targets import as_of_points, playoff_finish_rank, rest_of_season_win_pct
 from truestrength.base.walkforward import walk_forward
@@ -358,7 +359,7 @@ def backtest(
     team_rows: list[pd.DataFrame] = []
     odds_rows: list[pd.DataFrame] = []
     spent = dict.fromkeys(predictors, 0.0)
-    with Progress(disable=not progress, transient=True) as bar:
+    with reusing_fits(), Progress(disable=not progress, transient=True) as bar:
         n_steps = len(test_seasons) * len(predictors)
         task = bar.add_task("backtest", total=n_steps)
         step = 0

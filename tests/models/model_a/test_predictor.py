@@ -14,6 +14,7 @@ import torch
 from truestrength.base.config import Config, ModelASection
 from truestrength.base.errors import NotFittedError, RunError
 from truestrength.base.league import LeagueData
+from truestrength.base.memo import reusing_fits
 from truestrength.features.roster import build_snapshots
 from truestrength.features.scaling import FeatureScaler
 from truestrength.models.model_a.predictor import (
@@ -230,18 +231,24 @@ def test_a_model_with_the_rapm_feature_saves_its_rapm_settings(synth_league, tmp
         FittedModelA.load(path, expect=other)
 
 
-def test_a_repeated_fit_is_the_same_fit_and_any_change_refits(fitted, synth_league):
-    """A backtest fits the same Model A many times (A+B's folds, A's final): a repeat is a
-    lookup, while other settings or other data fit anew."""
+def test_a_repeated_fit_is_reused_only_inside_a_scope_and_any_change_refits(fitted,
+                                                                           synth_league):
+    """A backtest fits the same Model A many times (A+B's folds, A's final): inside
+    ``reusing_fits`` a repeat is a lookup, while other settings or other data fit anew;
+    outside, every fit trains."""
     train = synth_league.restrict_seasons(synth_league.seasons[:2])
-    assert ModelA(FAST).fit(train).fitted_ is fitted.fitted_
-    other_seed = FAST.model_copy(update={"model_a": FAST.model_a.model_copy(
-        update={"seed": FAST.model_a.seed + 1})})
-    assert ModelA(other_seed).fit(train).fitted_ is not fitted.fitted_
-    g = train.games.copy()
-    first = g.index[g["counts_for_standings"]][0]
-    g.loc[first, ["home_pts", "road_pts"]] = g.loc[first, ["road_pts", "home_pts"]].to_numpy()
-    tables = ("team_games", "player_logs", "team_seasons", "playoff_series")
-    flipped = LeagueData({"games": g, **{t: getattr(train, t) for t in tables}},
-                         train.data_hash)
-    assert ModelA(FAST).fit(flipped).fitted_ is not fitted.fitted_
+    assert ModelA(FAST).fit(train).fitted_ is not fitted.fitted_  # no scope: trains again
+    with reusing_fits():
+        first = ModelA(FAST).fit(train).fitted_
+        assert ModelA(FAST).fit(train).fitted_ is first
+        other_seed = FAST.model_copy(update={"model_a": FAST.model_a.model_copy(
+            update={"seed": FAST.model_a.seed + 1})})
+        assert ModelA(other_seed).fit(train).fitted_ is not first
+        g = train.games.copy()
+        row = g.index[g["counts_for_standings"]][0]
+        g.loc[row, ["home_pts", "road_pts"]] = g.loc[row, ["road_pts", "home_pts"]].to_numpy()
+        tables = ("team_games", "player_logs", "team_seasons", "playoff_series")
+        flipped = LeagueData({"games": g, **{t: getattr(train, t) for t in tables}},
+                             train.data_hash)
+        assert ModelA(FAST).fit(flipped).fitted_ is not first
+    assert ModelA(FAST).fit(train).fitted_ is not first  # the scope is gone

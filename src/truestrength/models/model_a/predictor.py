@@ -30,7 +30,6 @@ from __future__ import annotations
 import hashlib
 import json
 import pickle
-from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -40,6 +39,7 @@ import torch
 from pydantic import ValidationError
 from rich.console import Console
 
+from truestrength.base import memo
 from truestrength.base.availability import Availability
 from truestrength.base.config import (
     Config,
@@ -330,14 +330,6 @@ def _game_tensors(games: GameRosters | None, keep: np.ndarray | None,
                                          half_life_years)
 
 
-# Fits kept for the life of the process. A walk-forward backtest fits the same Model A many
-# times: A+B's out-of-fold fold for season s is the same for every later test season, and
-# A+B's final fit is the ``model_a`` predictor's. A fit is a deterministic function of its key
-# (the data view, the settings it reads, the snapshots), so a repeat is a lookup.
-_FITS: OrderedDict[tuple, FittedModelA] = OrderedDict()
-_FITS_KEPT = 32  # a few MB each; more than the distinct fits of a nine-season backtest
-
-
 def _fit_key(history: LeagueData, config: Config, snaps: RosterSnapshots) -> tuple:
     def digest(frame: pd.DataFrame) -> int:
         return int(pd.util.hash_pandas_object(frame, index=False).sum())
@@ -353,21 +345,19 @@ def _fit_key(history: LeagueData, config: Config, snaps: RosterSnapshots) -> tup
 def fit_model_a(history: LeagueData, config: Config, *, progress: bool = False,
                 console: Console | None = None,
                 snapshots: RosterSnapshots | None = None) -> FittedModelA:
-    """Model A fitted on ``history`` (every season with player rows). A repeat of a fit this
-    process has made returns it (``_FITS``)."""
+    """Model A fitted on ``history`` (every season with player rows). Inside
+    ``base.memo.reusing_fits`` (a backtest) a repeat of a fit made there is returned, not
+    refitted: a fit is a deterministic function of ``_fit_key``."""
     seasons = history.seasons_with_players
     if not seasons:
         raise ModelError("model_a needs at least one season with player rows")
     snaps = (snapshots if snapshots is not None
              else cached_snapshots(history, seasons, config.roster, rapm=config.rapm))
-    key = _fit_key(history, config, snaps)
-    if key in _FITS:
-        _FITS.move_to_end(key)
-        return _FITS[key]
-    fitted = _fit(history, config, snaps, progress=progress, console=console)
-    _FITS[key] = fitted
-    while len(_FITS) > _FITS_KEPT:
-        _FITS.popitem(last=False)
+    key = ("model_a", *_fit_key(history, config, snaps))
+    fitted = memo.recall(key)
+    if fitted is None:
+        fitted = _fit(history, config, snaps, progress=progress, console=console)
+        memo.remember(key, fitted)
     return fitted
 
 
