@@ -2,20 +2,23 @@
 
 A walk-forward backtest fits the same model many times (A+B's out-of-fold fold for a season
 is the same for every later test season; A+B's final Model A is the ``model_a`` predictor's).
-Inside ``with reusing_fits():`` a fitter may ``recall`` a fit it made before under the same
-key and ``remember`` a new one; outside any scope both do nothing, so a command or a test that
-fits twice trains twice. The scope holds at most ``KEPT`` fits, the most recently used.
+Inside ``with reusing_fits():`` ``reuse(key, fit)`` returns the fit made before under the same
+key, or makes and keeps it; outside any scope it just fits (the key, which may be costly to
+compute, is not even asked for), so a command or a test that fits twice trains twice. The
+scope holds at most ``KEPT`` fits, the most recently used.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, TypeVar
 
-__all__ = ["KEPT", "recall", "remember", "reusing_fits"]
+__all__ = ["KEPT", "reuse", "reusing_fits"]
+
+T = TypeVar("T")
 
 KEPT = 32
 _SCOPE: ContextVar[OrderedDict[Hashable, Any] | None] = ContextVar("fit_memo", default=None)
@@ -32,19 +35,16 @@ def reusing_fits() -> Iterator[None]:
             _SCOPE.reset(token)
 
 
-def recall(key: Hashable) -> Any | None:
-    """The fit remembered under ``key`` in the current scope, or None."""
-    scope = _SCOPE.get()
-    if scope is None or key not in scope:
-        return None
-    scope.move_to_end(key)
-    return scope[key]
-
-
-def remember(key: Hashable, value: Any) -> None:
+def reuse(key: Callable[[], Hashable], fit: Callable[[], T]) -> T:
+    """``fit()``, or inside a scope the fit kept under ``key()`` if there is one."""
     scope = _SCOPE.get()
     if scope is None:
-        return
-    scope[key] = value
+        return fit()
+    k = key()
+    if k in scope:
+        scope.move_to_end(k)
+        return scope[k]
+    value = scope[k] = fit()
     while len(scope) > KEPT:
         scope.popitem(last=False)
+    return value

@@ -353,12 +353,8 @@ def fit_model_a(history: LeagueData, config: Config, *, progress: bool = False,
         raise ModelError("model_a needs at least one season with player rows")
     snaps = (snapshots if snapshots is not None
              else cached_snapshots(history, seasons, config.roster, rapm=config.rapm))
-    key = ("model_a", *_fit_key(history, config, snaps))
-    fitted = memo.recall(key)
-    if fitted is None:
-        fitted = _fit(history, config, snaps, progress=progress, console=console)
-        memo.remember(key, fitted)
-    return fitted
+    return memo.reuse(lambda: ("model_a", *_fit_key(history, config, snaps)),
+                      lambda: _fit(history, config, snaps, progress=progress, console=console))
 
 
 def _fit(history: LeagueData, config: Config, snaps: RosterSnapshots, *, progress: bool,
