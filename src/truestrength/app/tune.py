@@ -246,11 +246,12 @@ def _fingerprint(spec: TuneSpec, data_hash: str) -> dict[str, Any]:
 
 def _check_same_objective(study: Any, want: dict[str, Any], shown: str) -> None:
     have = study.user_attrs
-    if not have:  # a study created a moment ago by a worker that has not written them yet
-        for k, v in want.items():
+    # A key not there yet belongs to a study another worker created a moment ago and is still
+    # describing, one attribute at a time: write it; compare only what is written.
+    for k, v in want.items():
+        if k not in have:
             study.set_user_attr(k, v)
-        return
-    diff = sorted(k for k in want if have.get(k) != want[k])
+    diff = sorted(k for k in want if k in have and have[k] != want[k])
     if diff:
         raise ConfigError(f"tune: study {study.study_name!r} in {shown} was created for a "
                           f"different objective ({', '.join(diff)} differ); use the same "
