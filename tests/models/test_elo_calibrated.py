@@ -137,3 +137,20 @@ def test_predictor_scores_are_elos_and_probabilities_the_refit_logistic(synth_le
 def test_it_is_a_default_baseline_of_the_backtest():
     assert "elo_calibrated" in BASELINES
     assert "elo_calibrated" in BacktestSection().predictors
+
+
+@pytest.mark.parametrize("name", ["elo", "elo_calibrated"])
+def test_every_date_at_once_is_each_dates_prediction_from_the_games_before_it(synth_league,
+                                                                              name):
+    season = synth_league.seasons[2]
+    elo = make_baseline(name, Config()).fit(synth_league.restrict_seasons(
+        synth_league.seasons[:2]))
+    g = synth_league.games[synth_league.games["season"] == season]
+    dates = [pd.Timestamp(d) for d in sorted(g["game_date"].unique())[::15]]
+    for date, got in zip(dates, elo.predict_dates(synth_league, season, dates), strict=True):
+        want = elo.predict(synth_league.before(date), season, date)
+        pd.testing.assert_series_equal(got.scores, want.scores, check_exact=True)
+        day = g[g["game_date"] == date]
+        args = (day["home_team_id"].to_numpy(), day["road_team_id"].to_numpy(),
+                day["neutral_site"].to_numpy(bool))
+        np.testing.assert_array_equal(got.win_prob(*args), want.win_prob(*args))

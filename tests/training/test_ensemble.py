@@ -173,3 +173,31 @@ def test_rescoring_another_availability_reuses_b_and_elo_and_changes_only_a(fitt
     for m in ("model_a", "model_b", "elo"):
         pd.testing.assert_series_equal(reused.components[m], fresh.components[m])
     assert fresh.components["model_a"][team] != base.components["model_a"][team]
+
+
+def test_every_date_at_once_is_each_dates_prediction_from_the_games_before_it(fitted,
+                                                                              synth_league):
+    # The backtest predicts a season's dates in one call; each must be the prediction made
+    # from the games before its date only (season three is the data's last: after each date
+    # lie that season's remaining games and playoffs, which must not reach it).
+    season = synth_league.seasons[2]
+    g = synth_league.games[synth_league.games["season"] == season]
+    days = sorted(g["game_date"].unique())
+    dates = [pd.Timestamp(d) for d in [*days[:2], *days[10::25], days[-1]]]
+    batch = fitted.predict_dates(synth_league, season, dates)
+    assert len(batch) == len(dates)
+    for date, got in zip(dates, batch, strict=True):
+        want = fitted.predict(synth_league.before(date), season, date)
+        pd.testing.assert_series_equal(got.scores, want.scores, atol=1e-6, rtol=0)
+        for name, part in want.components.items():
+            # Model A scores float32 snapshots in batches of another size: the last bits move
+            tol = 1e-6 if name == "model_a" else 0.0
+            pd.testing.assert_series_equal(got.components[name], part, atol=tol, rtol=0)
+        day = g[g["game_date"] == date]
+        args = (day["home_team_id"].to_numpy(), day["road_team_id"].to_numpy(),
+                day["neutral_site"].to_numpy(bool))
+        np.testing.assert_allclose(got.win_prob(*args), want.win_prob(*args), atol=1e-6)
+        np.testing.assert_array_equal(got.attention.player_ids, want.attention.player_ids)
+        np.testing.assert_allclose(got.attention.weights, want.attention.weights, atol=1e-6)
+    # a season's later games do move its later predictions: the dates differ from each other
+    assert not batch[0].scores.equals(batch[-1].scores)

@@ -18,7 +18,7 @@ import pandas as pd
 from truestrength.base.game_model import WinProb
 from truestrength.base.league import LeagueData
 
-__all__ = ["Prediction", "Predictor", "RosterAttention", "WinProb"]
+__all__ = ["Prediction", "Predictor", "RosterAttention", "WinProb", "predict_dates"]
 
 
 @dataclass(frozen=True)
@@ -63,3 +63,18 @@ class Predictor(Protocol):
     def fit(self, history: LeagueData) -> Predictor: ...
 
     def predict(self, known: LeagueData, season: str, as_of: pd.Timestamp) -> Prediction: ...
+
+
+def predict_dates(predictor: Predictor, data: LeagueData, season: str,
+                  dates: list[pd.Timestamp]) -> list[Prediction]:
+    """``predictor.predict(data.before(d), season, d)`` at each of ``dates``, in order.
+
+    A predictor whose features are built for many dates at once (Model A's snapshots, Model
+    B's context, Elo's history) has its own ``predict_dates``, which gives those same
+    predictions from ``data`` whole: there the guard against the future is its feature
+    builders' reading only games before each date, not ``before``; tests hold each one to the
+    date-by-date predictions."""
+    own = getattr(predictor, "predict_dates", None)
+    if own is not None:
+        return own(data, season, list(dates))
+    return [predictor.predict(data.before(d), season, pd.Timestamp(d)) for d in dates]

@@ -36,7 +36,7 @@ from truestrength.base.io import write_json
 from truestrength.base.league import LeagueData
 from truestrength.base.manifest import code_version
 from truestrength.base.memo import reusing_fits
-from truestrength.base.predictor import Predictor
+from truestrength.base.predictor import Predictor, predict_dates
 from truestrength.base.targets import as_of_points, playoff_finish_rank, rest_of_season_win_pct
 from truestrength.base.walkforward import walk_forward
 from truestrength.evaluation import metrics as m
@@ -514,8 +514,9 @@ def _score_games(predictor, name, data, season,
                  settings: BacktestSection) -> tuple[pd.DataFrame, list[dict]]:
     g = data.games[data.games["season"] == season]
     parts = []
-    for date, day in g.groupby("game_date", sort=True):
-        pred = predictor.predict(data.before(date), season, pd.Timestamp(date))
+    days = dict(list(g.groupby("game_date", sort=True)))
+    preds = predict_dates(predictor, data, season, [pd.Timestamp(d) for d in days])
+    for day, pred in zip(days.values(), preds, strict=True):
         if pred.win_prob is None:
             return pd.DataFrame(), []
         p = pred.win_prob(day["home_team_id"].to_numpy(), day["road_team_id"].to_numpy(),

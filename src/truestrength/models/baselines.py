@@ -152,12 +152,23 @@ class Elo:
         # Elo has no fitted parameters: its K, home edge and carry-over are fixed constants.
         return self
 
-    def _ratings(self, known: LeagueData, season: str, as_of: pd.Timestamp) -> pd.Series:
-        r = ratings.elo_ratings_before(known.games, as_of, season, self.config)
-        return r.reindex(known.teams_of_season(season)).fillna(self.config.initial).astype(float)
-
     def predict(self, known: LeagueData, season: str, as_of: pd.Timestamp) -> Prediction:
-        scores = self._ratings(known, season, as_of)
+        return self.predict_dates(known, season, [as_of])[0]
+
+    def predict_dates(self, data: LeagueData, season: str,
+                      dates: list[pd.Timestamp]) -> list[Prediction]:
+        """``predict(data.before(d), season, d)`` at each of ``dates``: Elo is run once, over
+        the games before the last date, and read before each date."""
+        dates = [pd.Timestamp(d).normalize() for d in dates]
+        games = data.games
+        hist = ratings.elo_history(games[games["game_date"] < max(dates)], self.config)
+        teams = data.teams_of_season(season)
+        return [self._prediction(
+            ratings.elo_ratings_from_history(hist, d, season, self.config)
+            .reindex(teams).fillna(self.config.initial).astype(float).rename(self.name))
+            for d in dates]
+
+    def _prediction(self, scores: pd.Series) -> Prediction:
         config = self.config
 
         # 538's constants have no back-to-back term; ``elo_calibrated`` fits one.
@@ -168,7 +179,7 @@ class Elo:
                                                    np.asarray(neutral, bool), config),
                               dtype=float)
 
-        return Prediction(scores.rename("elo").astype(float), win_prob)
+        return Prediction(scores, win_prob)
 
 
 def calibrate_elo(games: pd.DataFrame, seasons: list[str],
@@ -227,9 +238,12 @@ class EloCalibrated(Elo):
                                        self.config)
         return self
 
-    def predict(self, known: LeagueData, season: str, as_of: pd.Timestamp) -> Prediction:
+    def predict_dates(self, data: LeagueData, season: str,
+                      dates: list[pd.Timestamp]) -> list[Prediction]:
         check_is_fitted(self, "win_model")
-        scores = self._ratings(known, season, as_of).rename(self.name)
+        return super().predict_dates(data, season, dates)
+
+    def _prediction(self, scores: pd.Series) -> Prediction:
         return Prediction(scores, self.win_model.win_prob(scores))
 
 

@@ -353,16 +353,28 @@ class ModelB:
         return self.booster.predict(dm).astype(np.float64)
 
     def predict(self, known: LeagueData, season: str, as_of: pd.Timestamp) -> Prediction:
+        return self.predict_dates(known, season, [as_of])[0]
+
+    def predict_dates(self, data: LeagueData, season: str,
+                      dates: list[pd.Timestamp]) -> list[Prediction]:
+        """``predict(data.before(d), season, d)`` at each of ``dates``, from one context build:
+        a context row reads only games before its date."""
         check_is_fitted(self, "booster", "win_model")
-        as_of = pd.Timestamp(as_of).normalize()
-        ctx = build_team_context(known, [season], dates=[as_of])
-        teams = known.teams_of_season(season)
-        scores = pd.Series(self.score_context(ctx), index=ctx.keys["team_id"].to_numpy())
-        missing = sorted(set(teams) - set(scores.index))
-        if missing:
-            raise ModelError(f"model_b: no features for team(s) {missing} in {season}")
-        scores = scores.reindex(teams).rename("model_b")
-        return Prediction(scores, self.win_model.win_prob(scores))
+        dates = [pd.Timestamp(d).normalize() for d in dates]
+        ctx = build_team_context(data, [season], dates=dates)
+        teams = data.teams_of_season(season)
+        scores = self.score_context(ctx)
+        day, team_ids = ctx.keys["date"].to_numpy(), ctx.keys["team_id"].to_numpy()
+        out = []
+        for date in dates:
+            rows = np.flatnonzero(day == date.to_datetime64())
+            s = pd.Series(scores[rows], index=team_ids[rows])
+            missing = sorted(set(teams) - set(s.index))
+            if missing:
+                raise ModelError(f"model_b: no features for team(s) {missing} in {season}")
+            s = s.reindex(teams).rename("model_b")
+            out.append(Prediction(s, self.win_model.win_prob(s)))
+        return out
 
     def feature_importance(self, importance_type: str = "gain") -> pd.Series:
         """Per-feature importance of the final booster (0 for features never split on)."""

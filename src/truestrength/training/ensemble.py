@@ -33,6 +33,7 @@ from truestrength.base.game_model import LogisticWinModel, b2b_of
 from truestrength.base.io import read_artifact, write_json
 from truestrength.base.league import LeagueData
 from truestrength.base.predictor import Prediction
+from truestrength.models.baselines import Elo
 from truestrength.models.model_a.predictor import FittedModelA, ModelA
 from truestrength.models.model_b import ModelB
 from truestrength.models.stacker import LIST_KEYS, Stacker, input_values
@@ -191,12 +192,27 @@ class EnsembleAB:
         again — a prediction scores one availability per return date."""
         check_is_fitted(self, "fit_", "model_a", "model_b")
         pa = self.model_a.predict(known, season, as_of, availability=availability)
-        teams = pa.scores.index
         if base is None:
             pb = self.model_b.predict(known, season, as_of).scores
             elo = ratings.elo_ratings_before(known.games, as_of, season, self.config.elo)
         else:
             pb, elo = base.components["model_b"], base.components["elo"]
+        return self._blend(pa, pb, elo, season, as_of)
+
+    def predict_dates(self, data: LeagueData, season: str,
+                      dates: list[pd.Timestamp]) -> list[Prediction]:
+        """``predict(data.before(d), season, d)`` at each of ``dates``, nobody out: each input
+        predicts every date at once (their features read only games before the date)."""
+        check_is_fitted(self, "fit_", "model_a", "model_b")
+        pa = self.model_a.predict_dates(data, season, dates)
+        pb = self.model_b.predict_dates(data, season, dates)
+        elo = Elo(self.config.elo).predict_dates(data, season, dates)
+        return [self._blend(a, b.scores, e.scores, season, d)
+                for a, b, e, d in zip(pa, pb, elo, dates, strict=True)]
+
+    def _blend(self, pa: Prediction, pb: pd.Series, elo: pd.Series, season: str,
+               as_of: pd.Timestamp) -> Prediction:
+        teams = pa.scores.index
         frame = pd.DataFrame({"model_a": pa.scores, "model_b": pb.reindex(teams),
                               "elo": elo.reindex(teams).fillna(self.config.elo.initial)})
         if frame.isna().any().any():

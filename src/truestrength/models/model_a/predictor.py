@@ -286,19 +286,40 @@ class ModelA:
         f = self.fitted_
         po = availability.playoff_rotation if availability is not None else None
         rotation = fit_playoff_power(known, season, po) if po is not None else None
-        snaps = build_snapshots(known, [season], f.roster, dates=[pd.Timestamp(as_of)],
+        as_of = pd.Timestamp(as_of)
+        snaps = build_snapshots(known, [season], f.roster, dates=[as_of],
                                 availability=availability, rapm=f.rapm, rotation=rotation)
-        teams = known.teams_of_season(season)
+        return self._predictions(snaps, known.teams_of_season(season), season, [as_of])[0]
+
+    def predict_dates(self, data: LeagueData, season: str,
+                      dates: list[pd.Timestamp]) -> list[Prediction]:
+        """``predict(data.before(d), season, d)`` at each of ``dates``, nobody out, from one
+        snapshot build: the snapshots read only games before their date."""
+        check_is_fitted(self, "fitted_")
+        f = self.fitted_
+        dates = [pd.Timestamp(d) for d in dates]
+        snaps = build_snapshots(data, [season], f.roster, dates=dates, rapm=f.rapm)
+        return self._predictions(snaps, data.teams_of_season(season), season, dates)
+
+    def _predictions(self, snaps: RosterSnapshots, teams: list[int], season: str,
+                     dates: list[pd.Timestamp]) -> list[Prediction]:
+        f = self.fitted_
         raw, attn = f.score(snaps)
-        team_ids = snaps.keys["team_id"].to_numpy()
-        missing = sorted(set(teams) - set(team_ids))
-        if missing:
-            raise ModelError(f"model_a: no roster for team(s) {missing} in {season} at "
-                             f"{pd.Timestamp(as_of):%Y-%m-%d} (no player rows this season or "
-                             "last)")
-        scores = pd.Series(raw, index=team_ids).reindex(teams).rename("model_a")
-        attention = RosterAttention(team_ids, snaps.player_ids, attn.mean(axis=1), snaps.mask)
-        return Prediction(scores, f.win_model.win_prob(scores), attention=attention)
+        attn = attn.mean(axis=1)
+        day = snaps.keys["date"].to_numpy()
+        out = []
+        for date in dates:
+            rows = np.flatnonzero(day == date.normalize().to_datetime64())
+            team_ids = snaps.keys["team_id"].to_numpy()[rows]
+            missing = sorted(set(teams) - set(team_ids))
+            if missing:
+                raise ModelError(f"model_a: no roster for team(s) {missing} in {season} at "
+                                 f"{date:%Y-%m-%d} (no player rows this season or last)")
+            scores = pd.Series(raw[rows], index=team_ids).reindex(teams).rename("model_a")
+            attention = RosterAttention(team_ids, snaps.player_ids[rows], attn[rows],
+                                        snaps.mask[rows])
+            out.append(Prediction(scores, f.win_model.win_prob(scores), attention=attention))
+        return out
 
 
 def _lists_for(snaps: RosterSnapshots, data: LeagueData, section: ModelASection,
