@@ -280,6 +280,9 @@ class ModelASection(_Section):
     # dates give near-identical lists; a stride buys epochs, not information.
     date_stride: int = Field(5, ge=1)
     refit_on_all: bool = True
+    # Networks trained alike from seeds seed, seed + 1, ...; Model A's scores are their mean
+    # (``network.SeedEnsemble``). Each member has its own held-out run and refit.
+    members: int = Field(1, ge=1)
     # Share of known players shown to the model as "unknown" in each training batch, so the
     # unknown-player embedding is learnt rather than left at its initial value.
     unknown_player_rate: float = Field(0.1, ge=0, lt=1)

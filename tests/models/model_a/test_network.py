@@ -13,6 +13,7 @@ from truestrength.models.model_a.network import (
     RosterModelConfig,
     RosterOutput,
     RosterSetRanker,
+    SeedEnsemble,
     score_lists,
 )
 
@@ -305,3 +306,21 @@ def test_score_lists_carries_player_values() -> None:
     assert out.player_value.shape == (2, 3, x.shape[1])
     assert torch.allclose(out.player_value.view(6, -1), model(x, idx, minutes, mask).player_value,
                           atol=1e-6)
+
+
+def test_seed_ensemble_is_the_members_mean_and_checks_batches_as_they_do() -> None:
+    nets = [make_model(seed, value_head=True) for seed in (0, 1, 2)]
+    ens = SeedEnsemble.of(nets)
+    x, idx, minutes, mask = make_batch()
+    outs = [n(x, idx, minutes, mask) for n in nets]
+    got = ens(x, idx, minutes, mask)
+    for field in RosterOutput._fields:
+        want = torch.stack([getattr(o, field) for o in outs]).mean(0)
+        assert torch.allclose(getattr(got, field), want, atol=1e-6), field
+    assert not torch.allclose(outs[0].score, outs[1].score)  # the members differ
+    bad = x.clone()
+    bad[0, 0, 0] = float("nan")
+    with pytest.raises(ValueError, match="batch row 0"):
+        ens(bad, idx, minutes, mask)
+    with pytest.raises(ValueError, match="at least 2 members"):
+        SeedEnsemble(nets[0].config, 1)

@@ -252,3 +252,30 @@ def test_a_repeated_fit_is_reused_only_inside_a_scope_and_any_change_refits(fitt
                              train.data_hash)
         assert ModelA(FAST).fit(flipped).fitted_ is not first
     assert ModelA(FAST).fit(train).fitted_ is not first  # the scope is gone
+
+
+def test_members_are_the_single_fits_of_their_seeds_and_score_as_their_mean(fitted,
+                                                                          synth_league,
+                                                                          tmp_path):
+    """``model_a.members`` 2: member k is exactly the network one fit with seed + k trains,
+    the published score is the members' mean, and the checkpoint round-trips."""
+    train = synth_league.restrict_seasons(synth_league.seasons[:2])
+    two = FAST.model_copy(update={"model_a": FAST.model_a.model_copy(update={"members": 2})})
+    ens = ModelA(two).fit(train).fitted_
+    seed1 = FAST.model_copy(update={"model_a": FAST.model_a.model_copy(update={"seed": 1})})
+    singles = [fitted.fitted_, ModelA(seed1).fit(train).fitted_]
+    for member, single in zip(ens.model.members, singles, strict=True):
+        for (k, a), (_, b) in zip(member.state_dict().items(),
+                                  single.model.state_dict().items(), strict=True):
+            torch.testing.assert_close(a, b, rtol=0, atol=0, msg=k)
+    snaps = build_snapshots(synth_league, [synth_league.seasons[2]])
+    got, attn = ens.score(snaps)
+    parts = [s.score(snaps) for s in singles]
+    np.testing.assert_allclose(got, np.mean([p[0] for p in parts], axis=0), atol=1e-6)
+    np.testing.assert_allclose(attn, np.mean([p[1] for p in parts], axis=0), atol=1e-6)
+    assert any("2 members" in n for n in ens.history.notes)
+    path = ens.save(tmp_path / "model_a.pt")
+    assert json.loads(meta_path(path).read_text())["members"] == 2
+    np.testing.assert_array_equal(FittedModelA.load(path, expect=two).score(snaps)[0], got)
+    with pytest.raises(RunError, match="model_a.members: trained 2 vs config 1"):
+        FittedModelA.load(path, expect=FAST)

@@ -37,6 +37,7 @@ __all__ = [
     "RosterModelConfig",
     "RosterOutput",
     "RosterSetRanker",
+    "SeedEnsemble",
     "score_lists",
     "validate_roster_batch",
 ]
@@ -349,6 +350,42 @@ class RosterSetRanker(nn.Module):
         part = share * value
         return RosterOutput(score=score + part.sum(-1), z=z, attn=attn.mean(dim=1),
                             player_value=value, player_part=part)
+
+
+
+class SeedEnsemble(nn.Module):
+    """Networks of one configuration trained alike from different seeds; a roster's score,
+    pooled ``z``, attention and player values are the members' means. One network's held-out
+    log loss moves by ~0.005 from one seed to the next: the mean keeps what the seeds agree
+    on. Scores and checks batches as a :class:`RosterSetRanker` does."""
+
+    def __init__(self, config: RosterModelConfig, members: int) -> None:
+        super().__init__()
+        if members < 2:
+            raise ValueError(f"a seed ensemble needs at least 2 members, got {members}")
+        self.config = config
+        self.members = nn.ModuleList(RosterSetRanker(config) for _ in range(members))
+
+    @classmethod
+    def of(cls, nets: list[RosterSetRanker]) -> SeedEnsemble:
+        """The ensemble of trained ``nets`` (same configuration), their weights copied."""
+        out = cls(nets[0].config, len(nets))
+        for member, net in zip(out.members, nets, strict=True):
+            member.load_state_dict(net.state_dict())
+        return out.eval()
+
+    def validate(self, x: Tensor, player_idx: Tensor, minutes: Tensor, mask: Tensor,
+                 row_label: RowLabel | None = None) -> None:
+        self.members[0].validate(x, player_idx, minutes, mask, row_label)
+
+    def forward(self, x: Tensor, player_idx: Tensor, minutes: Tensor, mask: Tensor) -> RosterOutput:
+        outs = [m(x, player_idx, minutes, mask) for m in self.members]
+
+        def mean(field: str) -> Tensor | None:
+            parts = [getattr(o, field) for o in outs]
+            return None if parts[0] is None else torch.stack(parts).mean(0)
+
+        return RosterOutput(*(mean(f) for f in RosterOutput._fields))
 
 
 def score_lists(

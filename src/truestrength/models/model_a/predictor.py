@@ -62,7 +62,11 @@ from truestrength.features.roster import RosterSnapshots, build_snapshots
 from truestrength.features.scaling import FeatureScaler
 from truestrength.models.model_a.game_loss import GameTensors
 from truestrength.models.model_a.lists import ListSet, build_lists
-from truestrength.models.model_a.network import RosterModelConfig, RosterSetRanker
+from truestrength.models.model_a.network import (
+    RosterModelConfig,
+    RosterSetRanker,
+    SeedEnsemble,
+)
 from truestrength.models.model_a.trainer import (
     EpochRecord,
     TensorData,
@@ -110,7 +114,7 @@ class ModelAHistory:
 class FittedModelA:
     """Everything needed to use trained weights: the checkpoint's content."""
 
-    model: RosterSetRanker
+    model: RosterSetRanker | SeedEnsemble
     scaler: FeatureScaler
     vocab: PlayerVocab
     roster: RosterSection
@@ -143,6 +147,7 @@ class FittedModelA:
             "weights": path.name,
             "weights_sha256": _sha256(path),
             "model_config": self.model.config.to_dict(),
+            "members": len(self.model.members) if isinstance(self.model, SeedEnsemble) else 1,
             "scaler": self.scaler.to_dict(),
             "vocab": self.vocab.to_dict(),
             "roster_config": self.roster.model_dump(mode="json"),
@@ -183,7 +188,10 @@ class FittedModelA:
             if roster.rapm_feature:
                 check_same_settings(path, "rapm", rapm, expect.rapm)
         try:
-            model = RosterSetRanker(RosterModelConfig.from_dict(ck["model_config"]))
+            net_config = RosterModelConfig.from_dict(ck["model_config"])
+            members = int(ck.get("members", 1))
+            model = (RosterSetRanker(net_config) if members == 1
+                     else SeedEnsemble(net_config, members))
             model.load_state_dict(state, strict=True)
             fitted = cls(model, FeatureScaler.from_dict(ck["scaler"]),
                          PlayerVocab.from_dict(ck["vocab"]), roster, section,
@@ -336,7 +344,7 @@ def _lists_for(snaps: RosterSnapshots, data: LeagueData, section: ModelASection,
     return sub, build_lists(sub, rel, max_teams=15)
 
 
-def _scores_by_date(model: RosterSetRanker, snaps: RosterSnapshots,
+def _scores_by_date(model: RosterSetRanker | SeedEnsemble, snaps: RosterSnapshots,
                     vocab: PlayerVocab) -> pd.Series:
     """Scores of (scaled) snapshots, indexed by (date, team_id)."""
     scores, _ = score_snapshots(model, TensorData.from_snapshots(snaps, vocab))
@@ -405,22 +413,30 @@ def _fit(history: LeagueData, config: Config, snaps: RosterSnapshots, *, progres
     def games(season: str) -> pd.DataFrame:
         return history.standings_games(season)
 
+    seeds = [section.seed + i for i in range(section.members)]
+
+    def train(seed: int, *args, label: str, **kwargs) -> TrainResult:
+        if len(seeds) > 1:
+            label += f", seed {seed}"
+        return train_ranker(section.model_copy(update={"seed": seed}), *args, label=label,
+                            console=console, progress=progress, **kwargs)
+
     if len(seasons) == 1:
         # Nothing to hold out: a fixed number of epochs, and the game model is fitted in
         # sample (recorded as holdout None).
         all_snaps, all_lists = _lists_for(scaled, history, section, section.date_stride)
-        final = train_ranker(section, vocab, (TensorData.from_snapshots(all_snaps, vocab),
-                                              all_lists), None,
-                             train_games=_game_tensors(games_played, None, vocab, half_life),
-                             epochs=section.epochs_without_holdout, console=console,
-                             progress=progress, label=f"model A ({seasons[0]})")
+        finals = [train(seed, vocab, (TensorData.from_snapshots(all_snaps, vocab), all_lists),
+                        None, train_games=_game_tensors(games_played, None, vocab, half_life),
+                        epochs=section.epochs_without_holdout,
+                        label=f"model A ({seasons[0]})") for seed in seeds]
+        model = _combined(finals)
         every = _lists_for(scaled, history, section, 1)[0]
-        win_model = fit_game_model(_scores_by_date(final.model, every, vocab),
+        win_model = fit_game_model(_scores_by_date(model, every, vocab),
                                    games(seasons[0]), f"model_a ({seasons[0]})",
                                    min_games=section.game_model_min_games)
-        return FittedModelA(final.model, scaler, vocab, roster, section, win_model, seasons,
-                            history.data_hash, ModelAHistory(None, [], final.history,
-                                                                   notes=notes), rapm)
+        return FittedModelA(model, scaler, vocab, roster, section, win_model, seasons,
+                            history.data_hash, ModelAHistory(None, [], finals[0].history,
+                                                             notes=notes), rapm)
     holdout = seasons[-1]
     # The held-out run knows only the players of the seasons it trains on, as a model used on
     # a new season does: the held-out season's newcomers map to the unknown-player embedding,
@@ -442,35 +458,47 @@ def _fit(history: LeagueData, config: Config, snaps: RosterSnapshots, *, progres
     va = (TensorData.from_snapshots(va_snaps, holdout_vocab), va_lists)
     g_hold = (None if hold_games is None
               else (hold_games.games["season"] == holdout).to_numpy())
-    first: TrainResult = train_ranker(
-        section, holdout_vocab, tr, va, console=console, progress=progress,
-        train_games=_game_tensors(hold_games, None if g_hold is None else ~g_hold,
-                                  holdout_vocab, half_life),
-        val_games=_game_tensors(hold_games, g_hold, holdout_vocab),
-        label=f"model A (hold out {holdout})")
-    held_scores = _scores_by_date(first.model, va_snaps, holdout_vocab)
+    firsts = [train(seed, holdout_vocab, tr, va,
+                    train_games=_game_tensors(hold_games, None if g_hold is None else ~g_hold,
+                                              holdout_vocab, half_life),
+                    val_games=_game_tensors(hold_games, g_hold, holdout_vocab),
+                    label=f"model A (hold out {holdout})") for seed in seeds]
+    # The game model's slope is fitted on the held-out scores of the same kind of model as
+    # the one published: with several members, on their mean.
+    first_model = _combined(firsts)
+    held_scores = _scores_by_date(first_model, va_snaps, holdout_vocab)
     unknown_share = _unknown_share(va_snaps, holdout_vocab)
     # Without a refit the held-out run is the model, with its own vocabulary and scaling; the
     # refit on every season knows every training player (``vocab``) and season (``scaler``).
     if not section.refit_on_all:
-        final, vocab, scaler = first, holdout_vocab, hold_scaler
-        refit_va = None
+        model, vocab, scaler = first_model, holdout_vocab, hold_scaler
+        finals, refit_va = firsts, None
     else:
         all_snaps, all_lists = _lists_for(scaled, history, section, section.date_stride)
-        final = train_ranker(section, vocab, (TensorData.from_snapshots(all_snaps, vocab),
-                                              all_lists), None, epochs=max(first.best_epoch, 1),
-                             train_games=_game_tensors(games_played, None, vocab, half_life),
-                             console=console, progress=progress,
-                             label=f"model A (all {len(seasons)} seasons)")
+        all_data = (TensorData.from_snapshots(all_snaps, vocab), all_lists)
+        finals = [train(seed, vocab, all_data, None, epochs=max(first.best_epoch, 1),
+                        train_games=_game_tensors(games_played, None, vocab, half_life),
+                        label=f"model A (all {len(seasons)} seasons)")
+                  for seed, first in zip(seeds, firsts, strict=True)]
+        model = _combined(finals)
         refit_va = _lists_for(scaled.select(in_hold), history, section, 1)[0]
     win_model = fit_game_model(
         held_scores, games(holdout), f"model_a ({holdout})",
         refit_scores=(None if refit_va is None
-                      else _scores_by_date(final.model, refit_va, vocab)),
+                      else _scores_by_date(model, refit_va, vocab)),
         min_games=section.game_model_min_games)
-    return FittedModelA(final.model, scaler, vocab, roster, section, win_model, seasons,
-                        history.data_hash, ModelAHistory(holdout, first.history, final.history,
-                                                         unknown_share, notes), rapm)
+    if len(seeds) > 1:
+        notes.append(f"{len(seeds)} members (seeds {seeds[0]}-{seeds[-1]}), scores averaged; "
+                     "the epoch records are the first member's")
+    return FittedModelA(model, scaler, vocab, roster, section, win_model, seasons,
+                        history.data_hash, ModelAHistory(holdout, firsts[0].history,
+                                                         finals[0].history, unknown_share,
+                                                         notes), rapm)
+
+
+def _combined(runs: list[TrainResult]) -> RosterSetRanker | SeedEnsemble:
+    """One run's network, or the seed ensemble of several."""
+    return runs[0].model if len(runs) == 1 else SeedEnsemble.of([r.model for r in runs])
 
 
 def _fit_scaler(snaps: RosterSnapshots, section: ModelASection) -> FeatureScaler:
