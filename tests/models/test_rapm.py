@@ -82,6 +82,21 @@ def test_the_forecast_at_a_date_uses_only_games_before_it():
     assert not np.allclose(moved.scores.to_numpy(), base.scores.to_numpy())
 
 
+def test_every_date_at_once_is_each_dates_forecast_from_the_games_before_it():
+    data, _ = league(noise=6.0)
+    model = _fitted(data)
+    days = sorted(data.games.loc[data.games["season"] == SEASONS[2], "game_date"].unique())
+    # the season's first day (rotations from last season), two in one refit week, the last
+    dates = [pd.Timestamp(d) for d in (days[0], days[9], days[10], days[-1])]
+    batched = model.predict_dates(data, SEASONS[2], dates)
+    for d, got in zip(dates, batched, strict=True):
+        want = model.predict(data.before(d), SEASONS[2], d)
+        pd.testing.assert_series_equal(got.scores, want.scores, rtol=0, atol=1e-12)
+    # The control: the next game day's forecast differs from this one's, so a batch that
+    # read a date's own games would fail the equality above.
+    assert not np.allclose(batched[1].scores.to_numpy(), batched[2].scores.to_numpy())
+
+
 def test_the_win_model_is_fitted_on_the_last_training_seasons_and_orders_teams():
     data, value = league(noise=6.0)
     model = _fitted(data)

@@ -154,7 +154,27 @@ class Rapm:
 
     def predict(self, known: LeagueData, season: str, as_of: pd.Timestamp) -> Prediction:
         check_is_fitted(self, "win_model")
-        r = self.ratings(known, as_of)
-        scores = (r.reindex(known.teams_of_season(season)).fillna(0.0).astype(float)
-                  .rename(self.name))
+        return self._prediction(self.ratings(known, as_of), known.teams_of_season(season))
+
+    def predict_dates(self, data: LeagueData, season: str,
+                      dates: list[pd.Timestamp]) -> list[Prediction]:
+        """``predict(data.before(d), season, d)`` at each of ``dates``: every team's rotation
+        after each of its games is computed once, and each date reads the state after the
+        team's last game strictly before it (the same last ``minutes_games`` games)."""
+        check_is_fitted(self, "win_model")
+        dates = [pd.Timestamp(x).normalize() for x in dates]
+        states, shares = rotation_states(rapm_logs(data), self.section.minutes_games)
+        grid = pd.MultiIndex.from_product([dates, states["team_id"].unique()],
+                                          names=["date", "team_id"]).to_frame(index=False)
+        at = pd.merge_asof(grid.sort_values("date"), states.sort_values("state_date"),
+                           left_on="date", right_on="state_date", by="team_id",
+                           allow_exact_matches=False).dropna(subset=["state"])
+        rows = at.astype({"state": int}).merge(shares, on=["team_id", "state"])
+        by_date = dict(list(rows.groupby("date")))
+        empty = shares.iloc[:0]
+        return [self._prediction(self._fit_at(data, d).team_ratings(by_date.get(d, empty)),
+                                 data.before(d).teams_of_season(season)) for d in dates]
+
+    def _prediction(self, ratings: pd.Series, teams: list[int]) -> Prediction:
+        scores = ratings.reindex(teams).fillna(0.0).astype(float).rename(self.name)
         return Prediction(scores, self.win_model.win_prob(scores))
