@@ -70,10 +70,10 @@ def predict_dates(predictor: Predictor, data: LeagueData, season: str,
     """``predictor.predict(data.before(d), season, d)`` at each of ``dates``, in order.
 
     A predictor whose features are built for many dates at once (Model A's snapshots, Model
-    B's context, Elo's history, RAPM's rotations) has its own ``predict_dates``, which gives those same
-    predictions from ``data`` whole: there the guard against the future is its feature
-    builders' reading only games before each date, not ``before``; tests hold each one to the
-    date-by-date predictions."""
+    B's context, Elo's history, RAPM's rotations) has its own ``predict_dates``, which gives
+    those same predictions from ``data`` whole: there the guard against the future is its
+    feature builders' reading only games before each date, not ``before``; tests hold each
+    one to the date-by-date predictions."""
     own = getattr(predictor, "predict_dates", None)
     if own is not None:
         return own(data, season, list(dates))
