@@ -36,3 +36,15 @@ def test_a_scope_keeps_only_the_most_recently_used(monkeypatch: pytest.MonkeyPat
             memo.reuse(lambda k=k: k, lambda: next(fits))
         assert memo.reuse(lambda: "a", lambda: next(fits)) == 0
         assert memo.reuse(lambda: "b", lambda: next(fits)) == 3
+
+
+def test_pools_are_kept_apart_each_to_its_own_size() -> None:
+    fits = iter(range(10))
+    with memo.reusing_fits():
+        assert memo.reuse(lambda: "a", lambda: next(fits)) == 0
+        # the same key in another pool is another fit
+        assert memo.reuse(lambda: "a", lambda: next(fits), pool="small", kept=1) == 1
+        assert memo.reuse(lambda: "b", lambda: next(fits), pool="small", kept=1) == 2
+        # "small" kept only "b"; the default pool still holds "a"
+        assert memo.reuse(lambda: "a", lambda: next(fits), pool="small", kept=1) == 3
+        assert memo.reuse(lambda: "a", lambda: next(fits)) == 0

@@ -23,6 +23,7 @@ from truestrength.models.rapm import (
     latest_shares,
     refit_date,
     rotation_states,
+    without,
 )
 
 
@@ -95,6 +96,38 @@ def test_every_date_at_once_is_each_dates_forecast_from_the_games_before_it():
     # The control: the next game day's forecast differs from this one's, so a batch that
     # read a date's own games would fail the equality above.
     assert not np.allclose(batched[1].scores.to_numpy(), batched[2].scores.to_numpy())
+
+
+def test_a_player_out_leaves_his_minutes_to_the_rest_of_the_rotation():
+    shares = pd.DataFrame({"team_id": [1, 1, 1, 2, 2], "player_id": [10, 11, 12, 20, 21],
+                           "share": [2.5, 1.5, 1.0, 4.0, 1.0]})
+    got = without(shares, frozenset({10, 21}))
+    # team 1: 1.5 and 1.0 scaled to 5 slots; team 2: only 20 left, all 5
+    assert got["player_id"].tolist() == [11, 12, 20]
+    np.testing.assert_allclose(got["share"], [3.0, 2.0, 5.0])
+    # a team whose whole rotation is out has no row (rated as the league average)
+    assert 2 not in without(shares, frozenset({20, 21}))["team_id"].tolist()
+    assert without(shares, frozenset()) is shares
+
+
+def test_a_rating_without_a_player_is_the_rest_of_the_rotation_rescaled():
+    data, _ = league(noise=6.0)
+    model = _fitted(data)
+    d = pd.Timestamp(data.games.loc[data.games["season"] == SEASONS[2], "game_date"].max())
+    known = data.before(d)
+    full = model.ratings(known, d)
+    shares = latest_shares(known.player_logs, model.section.minutes_games)
+    team = 100
+    mine = shares[shares["team_id"] == team].set_index("player_id")["share"]
+    coef = model._fit_at(known, d).coef.reindex(mine.index).fillna(0.0)
+    star = int(coef.idxmax())
+    got = model.ratings(known, d, frozenset({star}))
+    rest = mine.drop(star)
+    want = float((coef.drop(star) * rest * 5.0 / rest.sum()).sum())
+    assert got.loc[team] == pytest.approx(want, abs=1e-12)
+    assert got.loc[team] < full.loc[team]  # his best player out: the team is weaker
+    others = full.index.drop(team)
+    pd.testing.assert_series_equal(got.loc[others], full.loc[others])
 
 
 def test_the_win_model_is_fitted_on_the_last_training_seasons_and_orders_teams():

@@ -4,6 +4,7 @@ refuses a configuration it was not trained in."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -15,6 +16,7 @@ from truestrength.base.availability import Availability, PlayerAvailability
 from truestrength.base.config import Config, ModelASection, ModelBSection
 from truestrength.base.errors import NotFittedError, RunError
 from truestrength.models.baselines import Elo
+from truestrength.models.rapm import Rapm
 from truestrength.training.ensemble import ENSEMBLE_FORMAT, EnsembleAB, run_config
 
 FAST = Config(model_a=ModelASection(epochs=2, threads=1, refit_on_all=False,
@@ -201,3 +203,63 @@ def test_every_date_at_once_is_each_dates_prediction_from_the_games_before_it(fi
         np.testing.assert_allclose(got.attention.weights, want.attention.weights, atol=1e-6)
     # a season's later games do move its later predictions: the dates differ from each other
     assert not batch[0].scores.equals(batch[-1].scores)
+
+
+@pytest.fixture(scope="module")
+def fitted_with_rapm(synth_league):
+    """A+B with RAPM among the blend's inputs, the blend of all four published (whatever the
+    forward-chained check chose on this small league), so that prediction reads RAPM."""
+    config = FAST.model_copy(update={"blend": FAST.blend.model_copy(
+        update={"inputs": ["model_a", "model_b", "elo", "rapm"]})})
+    model = EnsembleAB(config).fit(synth_league.restrict_seasons(synth_league.seasons[:2]))
+    st = model.fit_.stacker
+    model.fit_.stacker = dataclasses.replace(st, published=st.candidates["blend"],
+                                             choice="blend")
+    return model
+
+
+def test_oof_rapm_is_each_dates_rating_from_earlier_games(fitted_with_rapm, synth_league):
+    oof = fitted_with_rapm.fit_.oof
+    assert set(fitted_with_rapm.fit_.stacker.candidates) == {"blend", "model_a", "model_b",
+                                                             "elo", "rapm"}
+    rapm = Rapm(fitted_with_rapm.config.rapm)
+    for date in sorted(oof["date"].unique())[::50]:
+        rows = oof[oof["date"] == date].set_index("team_id")["rapm"]
+        want = rapm.ratings(synth_league.before(date), date)
+        np.testing.assert_allclose(rows, want.reindex(rows.index).fillna(0.0), atol=1e-12)
+    assert oof["rapm"].std() > 0
+
+
+def test_rapm_in_the_blend_reads_who_is_out_and_only_earlier_games(fitted_with_rapm,
+                                                                   synth_league, as_of):
+    season, date = as_of
+    model = fitted_with_rapm
+    known = synth_league.before(date)
+    base = model.predict(known, season, date)
+    assert model.fit_.stacker.models == ("model_a", "model_b", "elo", "rapm")
+    r = base.components["rapm"]
+    np.testing.assert_allclose(r, Rapm(model.config.rapm).ratings(known, date)
+                               .reindex(r.index).fillna(0.0), atol=1e-12)
+    x = {"model_a": z(base.components["model_a"]), "model_b": z(base.components["model_b"]),
+         "elo": (base.components["elo"] - base.components["elo"].mean()) / 100.0,
+         "rapm": (r - r.mean()) / 5.0}
+    st = model.fit_.stacker
+    want = sum(w * x[m] for m, w in zip(st.models, st.weights, strict=True))
+    np.testing.assert_allclose(base.scores, want.reindex(base.scores.index), atol=1e-6)
+    # the future, handed over uncut, changes nothing
+    pd.testing.assert_series_equal(model.predict(synth_league, season, date).scores,
+                                   base.scores)
+    # the team's busiest player out: RAPM's rating of his team moves, nobody else's
+    pl = known.player_logs[known.player_logs["season"] == season]
+    star = int(pl.groupby("player_id")["minutes"].sum().idxmax())
+    team = int(pl.loc[pl["player_id"] == star].sort_values("game_date")["team_id"].iloc[-1])
+    out = Availability((PlayerAvailability(star, "star", team, "out", "test", True),))
+    fresh = model.predict(known, season, date, availability=out)
+    reused = model.predict(known, season, date, availability=out, base=base)
+    pd.testing.assert_series_equal(reused.scores, fresh.scores)
+    moved = fresh.components["rapm"] != r
+    assert moved.tolist() == (r.index == team).tolist()
+    # the batch of dates is each date's prediction
+    batch = model.predict_dates(synth_league, season, [date])[0]
+    pd.testing.assert_series_equal(batch.components["rapm"], r, atol=1e-12, rtol=0)
+    pd.testing.assert_series_equal(batch.scores, base.scores, atol=1e-6, rtol=0)

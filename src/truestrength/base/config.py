@@ -356,7 +356,7 @@ class ModelBSection(_Section):
     nthread: int = Field(2, ge=1)
 
 
-BlendInput = Literal["model_a", "model_b", "elo"]
+BlendInput = Literal["model_a", "model_b", "elo", "rapm"]
 
 
 class BlendSection(_Section):

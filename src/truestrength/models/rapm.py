@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from truestrength.base import memo
 from truestrength.base.config import BaselinesSection, RapmSection
 from truestrength.base.errors import DataError, ModelError, check_is_fitted
 from truestrength.base.game_model import (
@@ -34,7 +35,11 @@ from truestrength.features.player_rapm import (
     refit_date,
 )
 
-__all__ = ["Rapm", "RapmFit", "fit_rapm", "latest_shares", "refit_date", "rotation_states"]
+# Weekly ridge fits a backtest keeps: ten seasons' worth (about 28 a season, each ~0.1 MB).
+RAPM_KEPT = 300
+
+__all__ = ["Rapm", "RapmFit", "fit_rapm", "latest_shares", "refit_date", "rotation_states",
+           "without"]
 
 
 def rotation_states(logs: pd.DataFrame, n_games: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -65,6 +70,21 @@ def rotation_states(logs: pd.DataFrame, n_games: int) -> tuple[pd.DataFrame, pd.
     shares = (FLOOR_SLOTS * pm / tm).rename("share").reset_index()
     return tg[["team_id", "state", "game_date"]].rename(
         columns={"game_date": "state_date"}), shares
+
+
+def without(shares: pd.DataFrame, out: frozenset[int]) -> pd.DataFrame:
+    """``shares`` with the players in ``out`` removed and each team's others scaled back to
+    5 floor slots: their minutes are played by the rest of the rotation in proportion. A team
+    whose whole recent rotation is out is dropped (no rating: the league average)."""
+    if not out:
+        return shares
+    gone = shares["player_id"].isin(list(out))
+    hit = shares["team_id"].isin(shares.loc[gone, "team_id"])
+    kept = shares[~gone]
+    total = kept.groupby("team_id")["share"].transform("sum")
+    # Only a team that lost a player is rescaled: the others keep their shares to the bit.
+    scaled = kept["share"].where(~hit[~gone], FLOOR_SLOTS * kept["share"] / total)
+    return kept.assign(share=scaled)[total > 0].reset_index(drop=True)
 
 
 def latest_shares(logs: pd.DataFrame, n_games: int) -> pd.DataFrame:
@@ -101,7 +121,10 @@ class Rapm:
         games, logs = before.games, rapm_logs(before)
         key = (known.data_hash, at, len(games), len(logs))
         if key not in self._fits:
-            self._fits[key] = fit_rapm(games, logs, at, self.section)
+            # In a backtest every A+B fit reads the same weekly fits of its training seasons.
+            self._fits[key] = memo.reuse(
+                lambda: ("rapm", *key, self.section.model_dump_json()),
+                lambda: fit_rapm(games, logs, at, self.section), pool="rapm", kept=RAPM_KEPT)
         return self._fits[key]
 
     def fit(self, history: LeagueData) -> Rapm:
@@ -145,23 +168,20 @@ class Rapm:
         self.win_model = fit_win_model_or_home_edge(diff, won, neutral, b2b_of(games))
         return self
 
-    def ratings(self, known: LeagueData, as_of: pd.Timestamp) -> pd.Series:
-        """Every team with player rows before ``as_of``: its rating (points of margin)."""
+    def ratings(self, known: LeagueData, as_of: pd.Timestamp,
+                out: frozenset[int] = frozenset()) -> pd.Series:
+        """Every team with player rows before ``as_of``: its rating (points of margin), the
+        players in ``out`` left out of its rotation (:func:`without`)."""
         as_of = pd.Timestamp(as_of).normalize()
         known = known.before(as_of)  # never more than the games strictly before as_of
         fit = self._fit_at(known, as_of)
-        return fit.team_ratings(latest_shares(rapm_logs(known), self.section.minutes_games))
+        shares = latest_shares(rapm_logs(known), self.section.minutes_games)
+        return fit.team_ratings(without(shares, out))
 
-    def predict(self, known: LeagueData, season: str, as_of: pd.Timestamp) -> Prediction:
-        check_is_fitted(self, "win_model")
-        return self._prediction(self.ratings(known, as_of), known.teams_of_season(season))
-
-    def predict_dates(self, data: LeagueData, season: str,
-                      dates: list[pd.Timestamp]) -> list[Prediction]:
-        """``predict(data.before(d), season, d)`` at each of ``dates``: every team's rotation
-        after each of its games is computed once, and each date reads the state after the
-        team's last game strictly before it (the same last ``minutes_games`` games)."""
-        check_is_fitted(self, "win_model")
+    def ratings_dates(self, data: LeagueData, dates: list[pd.Timestamp]) -> list[pd.Series]:
+        """``ratings(data.before(d), d)`` at each of ``dates``: every team's rotation after
+        each of its games is computed once, and each date reads the state after the team's
+        last game strictly before it (the same last ``minutes_games`` games)."""
         dates = [pd.Timestamp(x).normalize() for x in dates]
         states, shares = rotation_states(rapm_logs(data), self.section.minutes_games)
         grid = pd.MultiIndex.from_product([dates, states["team_id"].unique()],
@@ -172,8 +192,19 @@ class Rapm:
         rows = at.astype({"state": int}).merge(shares, on=["team_id", "state"])
         by_date = dict(list(rows.groupby("date")))
         empty = shares.iloc[:0]
-        return [self._prediction(self._fit_at(data, d).team_ratings(by_date.get(d, empty)),
-                                 data.before(d).teams_of_season(season)) for d in dates]
+        return [self._fit_at(data, d).team_ratings(by_date.get(d, empty)) for d in dates]
+
+    def predict(self, known: LeagueData, season: str, as_of: pd.Timestamp) -> Prediction:
+        check_is_fitted(self, "win_model")
+        return self._prediction(self.ratings(known, as_of), known.teams_of_season(season))
+
+    def predict_dates(self, data: LeagueData, season: str,
+                      dates: list[pd.Timestamp]) -> list[Prediction]:
+        """``predict(data.before(d), season, d)`` at each of ``dates`` (:meth:`ratings_dates`)."""
+        check_is_fitted(self, "win_model")
+        dates = [pd.Timestamp(x).normalize() for x in dates]
+        return [self._prediction(r, data.before(d).teams_of_season(season))
+                for r, d in zip(self.ratings_dates(data, dates), dates, strict=True)]
 
     def _prediction(self, ratings: pd.Series, teams: list[int]) -> Prediction:
         scores = ratings.reindex(teams).fillna(0.0).astype(float).rename(self.name)

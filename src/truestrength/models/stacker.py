@@ -3,13 +3,14 @@
 Each input gives one number per team and date. Model A's and Model B's scores live on
 arbitrary scales (ListMLE scores, XGBoost margins) and only their order on a date carries
 meaning, so each is standardised within its list (the whole league on one date; per
-conference would erase the gap between the conferences). Elo is already on a scale that
-means something (400 points = 10:1 odds), so it keeps its points, centred on the date's
-league mean and divided by ``POINT_SCALES["elo"]`` only to give its weight a size like the
-others'::
+conference would erase the gap between the conferences). Elo and RAPM are already on scales
+that mean something (400 Elo points = 10:1 odds; RAPM in points of margin), so they keep
+their points, centred on the date's league mean and divided by ``POINT_SCALES`` only to give
+their weights a size like the others'::
 
     x_m = (s_m - mean_list(s_m)) / std_list(s_m)       for model_a, model_b (0 if constant)
     x_elo = (elo - mean_list(elo)) / 100
+    x_rapm = (rapm - mean_list(rapm)) / 5
     strength = sum_m  w_m * x_m
     P(home wins) = sigmoid(h * (not neutral) + c * b2b + strength_home - strength_road)
 
@@ -39,7 +40,7 @@ from truestrength.base.game_model import LogisticWinModel
 
 LIST_KEYS = ["season", "date"]
 # Inputs read in their own points: centred within the list, then divided by this.
-POINT_SCALES = {"elo": 100.0}
+POINT_SCALES = {"elo": 100.0, "rapm": 5.0}
 BLEND = "blend"
 
 

@@ -1,18 +1,19 @@
-"""A+B: Model A, Model B and Elo blended on game results (``models.stacker``), as one
+"""A+B: Model A, Model B, Elo and RAPM blended on game results (``models.stacker``), as one
 predictor.
 
 ``fit(history)``:
 1. out-of-fold scores of A and of B over the training seasons (forward-chaining folds: fold k
    trains on seasons before k), plus each model's final fit on all training seasons; Elo's
-   rating of every team before each of those dates (Elo has nothing to fit: a rating at a
-   date is made from earlier games only);
+   and the plain RAPM's rating of every team before each of those dates (neither has
+   anything to fit across seasons: a rating at a date is made from earlier games only);
 2. the blend: a logistic regression of the out-of-fold standings games' results on the
    inputs' home-minus-road differences (``blend.inputs``), checked forward-chained against
    each input alone; the better is published, with its weights, its home edge and the
    log losses that chose it.
-``predict`` scores the final models and Elo at the date and combines them with the published
-weights; P(home wins) = sigmoid(home edge + strength_home - strength_road). The prediction
-carries each input's own scores and Model A's attention.
+``predict`` scores the final models, Elo and RAPM at the date and combines them with the
+published weights; P(home wins) = sigmoid(home edge + strength_home - strength_road). The
+prediction carries each published input's own scores (Model B's and Elo's always) and Model
+A's attention.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from rich.console import Console
 
 from truestrength.base import ratings
 from truestrength.base.availability import Availability
-from truestrength.base.config import Config, EloSection, check_same_settings
+from truestrength.base.config import Config, EloSection, RapmSection, check_same_settings
 from truestrength.base.errors import ModelError, RunError, check_is_fitted
 from truestrength.base.game_model import LogisticWinModel, b2b_of
 from truestrength.base.io import read_artifact, write_json
@@ -36,24 +37,24 @@ from truestrength.base.predictor import Prediction
 from truestrength.models.baselines import Elo
 from truestrength.models.model_a.predictor import FittedModelA, ModelA
 from truestrength.models.model_b import ModelB
+from truestrength.models.rapm import Rapm
 from truestrength.models.stacker import LIST_KEYS, Stacker, input_values
 from truestrength.training.folds import out_of_fold, out_of_fold_model_b
 
 KEYS = [*LIST_KEYS, "conference", "team_id"]
-INPUTS = ("model_a", "model_b", "elo")
 # 4: the blend is a logistic on game results with Elo as an input (models.stacker); runs of
 # format 3 held a ridge on the final-rank target and are refused with "retrain".
 # 3: Model A's weights are opened weights-only (models.model_a.predictor.CHECKPOINT_FORMAT).
 ENSEMBLE_FORMAT = "truestrength-ensemble/4"
 # What a trained run depends on; the other sections may change freely between train and use.
-TRAINING_SECTIONS = ("roster", "model_a", "model_b", "elo", "blend")
+TRAINING_SECTIONS = ("roster", "model_a", "model_b", "elo", "rapm", "blend")
 
 
 @dataclass
 class EnsembleFit:
     stacker: Stacker
     win_model: LogisticWinModel
-    oof: pd.DataFrame  # keys, model_a, model_b, elo, stacked
+    oof: pd.DataFrame  # keys, model_a, model_b, elo, rapm (if an input), stacked
 
 
 def oof_frame(history: LeagueData, config: Config, progress: bool = False,
@@ -76,7 +77,22 @@ def oof_frame(history: LeagueData, config: Config, progress: bool = False,
     if oof.empty:
         raise ModelError("A+B: models A and B have no out-of-fold (team, date) in common")
     oof["elo"] = elo_before(history.games, oof, config.elo)
+    if "rapm" in config.blend.inputs:
+        oof["rapm"] = rapm_before(history, oof, config.rapm)
     return oof, model_a, model_b
+
+
+def rapm_before(history: LeagueData, keys: pd.DataFrame, section: RapmSection) -> pd.Series:
+    """The plain RAPM rating of each (season, date, team_id) row of ``keys`` from the games
+    strictly before the date (``Rapm.ratings_dates``); a team with no player rows before the
+    date has 0, the league average, as the ``rapm`` baseline."""
+    rapm = Rapm(section)
+    out = pd.Series(0.0, index=keys.index, name="rapm")
+    dates = sorted(keys["date"].unique())
+    for d, r in zip(dates, rapm.ratings_dates(history, dates), strict=True):
+        rows = keys[keys["date"] == d]
+        out.loc[rows.index] = r.reindex(rows["team_id"]).fillna(0.0).to_numpy()
+    return out
 
 
 def elo_before(games: pd.DataFrame, keys: pd.DataFrame, config: EloSection) -> pd.Series:
@@ -163,12 +179,14 @@ class EnsembleAB:
         self.model_a: ModelA | None = None
         self.model_b: ModelB | None = None
         self.fit_: EnsembleFit | None = None
+        self._rapm_: Rapm | None = None
 
     @property
     def reads_rosters(self) -> bool:
-        """Whether the published forecast depends on who plays: Model A is among its inputs."""
+        """Whether the published forecast depends on who plays: Model A or RAPM is among its
+        inputs."""
         check_is_fitted(self, "fit_")
-        return "model_a" in self.fit_.stacker.models
+        return bool({"model_a", "rapm"} & set(self.fit_.stacker.models))
 
     @property
     def train_seasons(self) -> list[str]:
@@ -184,12 +202,14 @@ class EnsembleAB:
     def predict(self, known: LeagueData, season: str, as_of: pd.Timestamp, *,
                 availability: Availability | None = None,
                 base: Prediction | None = None) -> Prediction:
-        """The blend at ``as_of``. ``availability`` reaches Model A only: Model B reads team
-        context (results, box totals) and Elo results, where a player cannot be taken out.
-        Elo reads only games strictly before ``as_of``, whatever ``known`` holds. ``base``: a
-        prediction of the same ``known``, season and date under another availability, whose
-        Model B and Elo scores are reused (they cannot differ), so that only Model A is scored
-        again — a prediction scores one availability per return date."""
+        """The blend at ``as_of``. ``availability`` reaches Model A and RAPM: Model A's
+        rosters leave out the players out and move the moved; RAPM's rotation leaves out the
+        players out (``models.rapm.without``). Model B reads team context (results, box
+        totals) and Elo results, where a player cannot be taken out. Elo and RAPM read only
+        games strictly before ``as_of``, whatever ``known`` holds. ``base``: a prediction of
+        the same ``known``, season and date under another availability, whose Model B and Elo
+        scores are reused (they cannot differ), so that only Model A and RAPM are scored again
+        — a prediction scores one availability per return date."""
         check_is_fitted(self, "fit_", "model_a", "model_b")
         pa = self.model_a.predict(known, season, as_of, availability=availability)
         if base is None:
@@ -197,7 +217,12 @@ class EnsembleAB:
             elo = ratings.elo_ratings_before(known.games, as_of, season, self.config.elo)
         else:
             pb, elo = base.components["model_b"], base.components["elo"]
-        return self._blend(pa, pb, elo, season, as_of)
+        others = {"model_b": pb, "elo": elo}
+        if "rapm" in self.fit_.stacker.models:
+            out = availability.out_on(pd.Timestamp(as_of).normalize()) \
+                if availability is not None else frozenset()
+            others["rapm"] = self._rapm.ratings(known, as_of, out)
+        return self._blend(pa, others, season, as_of)
 
     def predict_dates(self, data: LeagueData, season: str,
                       dates: list[pd.Timestamp]) -> list[Prediction]:
@@ -207,21 +232,36 @@ class EnsembleAB:
         pa = self.model_a.predict_dates(data, season, dates)
         pb = self.model_b.predict_dates(data, season, dates)
         elo = Elo(self.config.elo).predict_dates(data, season, dates)
-        return [self._blend(a, b.scores, e.scores, season, d)
-                for a, b, e, d in zip(pa, pb, elo, dates, strict=True)]
+        rapm = self._rapm.ratings_dates(data, dates) \
+            if "rapm" in self.fit_.stacker.models else [None] * len(dates)
+        return [self._blend(a, {"model_b": b.scores, "elo": e.scores}
+                            | ({"rapm": r} if r is not None else {}), season, d)
+                for a, b, e, r, d in zip(pa, pb, elo, rapm, dates, strict=True)]
 
-    def _blend(self, pa: Prediction, pb: pd.Series, elo: pd.Series, season: str,
+    def _blend(self, pa: Prediction, others: dict[str, pd.Series], season: str,
                as_of: pd.Timestamp) -> Prediction:
+        """``others``: Model B's and Elo's scores, and RAPM's ratings if it is published."""
         teams = pa.scores.index
-        frame = pd.DataFrame({"model_a": pa.scores, "model_b": pb.reindex(teams),
-                              "elo": elo.reindex(teams).fillna(self.config.elo.initial)})
+        # A team unseen by Elo or RAPM is the league average, as in their own predictors.
+        missing = {"elo": self.config.elo.initial, "rapm": 0.0}
+        frame = pd.DataFrame({"model_a": pa.scores} | {
+            m: s.reindex(teams).fillna(missing[m]) if m in missing else s.reindex(teams)
+            for m, s in others.items()})
         if frame.isna().any().any():
             raise ModelError(f"model_ab: base models scored different teams at {as_of}")
+        inputs = list(frame.columns)
         frame = frame.assign(season=season, date=pd.Timestamp(as_of))
         scores = self.fit_.stacker.combine(frame).rename("model_ab")
         return Prediction(scores, self.fit_.win_model.win_prob(scores),
-                          components={m: frame[m].rename(m) for m in INPUTS},
+                          components={m: frame[m].rename(m) for m in inputs},
                           attention=pa.attention)
+
+    @property
+    def _rapm(self) -> Rapm:
+        """One RAPM for every prediction of this run: its weekly ridge fits are kept."""
+        if self._rapm_ is None:
+            self._rapm_ = Rapm(self.config.rapm)
+        return self._rapm_
 
     # -- persistence: one folder per run ---------------------------------------------------
     def save(self, run_dir: Path) -> Path:
