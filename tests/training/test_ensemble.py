@@ -13,7 +13,7 @@ import pytest
 
 from truestrength.base import ratings
 from truestrength.base.availability import Availability, PlayerAvailability
-from truestrength.base.config import Config, ModelASection, ModelBSection
+from truestrength.base.config import BlendSection, Config, ModelASection, ModelBSection
 from truestrength.base.errors import NotFittedError, RunError
 from truestrength.models.baselines import Elo
 from truestrength.models.rapm import Rapm
@@ -22,7 +22,8 @@ from truestrength.training.ensemble import ENSEMBLE_FORMAT, EnsembleAB, run_conf
 FAST = Config(model_a=ModelASection(epochs=2, threads=1, refit_on_all=False,
                                     epochs_without_holdout=2),
               model_b=ModelBSection(n_estimators=40, early_stopping_rounds=10,
-                                    trees_without_holdout=20))
+                                    trees_without_holdout=20),
+              blend=BlendSection(inputs=["model_a", "model_b", "elo"]))
 
 
 @pytest.fixture(scope="module")
