@@ -19,11 +19,11 @@ from truestrength.evaluation.backtest import backtest
 from truestrength.models.baselines import BASELINES, make_baseline
 from truestrength.models.rapm import (
     Rapm,
+    available,
     fit_rapm,
     latest_shares,
     refit_date,
     rotation_states,
-    without,
 )
 
 
@@ -98,16 +98,22 @@ def test_every_date_at_once_is_each_dates_forecast_from_the_games_before_it():
     assert not np.allclose(batched[1].scores.to_numpy(), batched[2].scores.to_numpy())
 
 
-def test_a_player_out_leaves_his_minutes_to_the_rest_of_the_rotation():
-    shares = pd.DataFrame({"team_id": [1, 1, 1, 2, 2], "player_id": [10, 11, 12, 20, 21],
-                           "share": [2.5, 1.5, 1.0, 4.0, 1.0]})
-    got = without(shares, frozenset({10, 21}))
-    # team 1: 1.5 and 1.0 scaled to 5 slots; team 2: only 20 left, all 5
-    assert got["player_id"].tolist() == [11, 12, 20]
-    np.testing.assert_allclose(got["share"], [3.0, 2.0, 5.0])
+def test_a_player_out_leaves_his_minutes_to_the_rest_and_a_traded_one_takes_his_along():
+    shares = pd.DataFrame({"team_id": [1, 1, 1, 2, 2, 3], "player_id": [10, 11, 12, 20, 21, 30],
+                           "share": [2.5, 1.5, 1.0, 4.0, 1.0, 5.0]})
+    got = available(shares, frozenset({10, 21}))
+    # team 1: 1.5 and 1.0 scaled to 5 slots; team 2: only 20 left, all 5; team 3 untouched
+    assert got["player_id"].tolist() == [11, 12, 20, 30]
+    np.testing.assert_allclose(got["share"], [3.0, 2.0, 5.0, 5.0])
     # a team whose whole rotation is out has no row (rated as the league average)
-    assert 2 not in without(shares, frozenset({20, 21}))["team_id"].tolist()
-    assert without(shares, frozenset()) is shares
+    assert 2 not in available(shares, frozenset({20, 21}))["team_id"].tolist()
+    assert available(shares) is shares
+    # 11 traded to team 3: team 1 keeps 10 and 12 (3.5 -> 5), team 3 has 30 and 11 (6.5 -> 5)
+    got = available(shares, moved={11: 3}).set_index(["team_id", "player_id"])["share"]
+    np.testing.assert_allclose([got[(1, 10)], got[(1, 12)]], [5 * 2.5 / 3.5, 5 * 1.0 / 3.5])
+    np.testing.assert_allclose([got[(3, 30)], got[(3, 11)]], [5 * 5.0 / 6.5, 5 * 1.5 / 6.5])
+    assert got[(2, 20)] == 4.0 and got[(2, 21)] == 1.0
+    assert (1, 11) not in got.index
 
 
 def test_a_rating_without_a_player_is_the_rest_of_the_rotation_rescaled():

@@ -260,6 +260,13 @@ def test_rapm_in_the_blend_reads_who_is_out_and_only_earlier_games(fitted_with_r
     pd.testing.assert_series_equal(reused.scores, fresh.scores)
     moved = fresh.components["rapm"] != r
     assert moved.tolist() == (r.index == team).tolist()
+    # traded on the date to another team: both teams' RAPM moves; traded later: nothing does
+    other = int(r.index[r.index != team][0])
+    for since, changed in ((date, {team, other}), (date + pd.Timedelta(days=1), set())):
+        trade = Availability((PlayerAvailability(star, "star", other, "traded", "test", False,
+                                                 from_team_id=team, since=since),))
+        got = model.predict(known, season, date, availability=trade, base=base)
+        assert set(r.index[got.components["rapm"] != r]) == changed
     # the batch of dates is each date's prediction
     batch = model.predict_dates(synth_league, season, [date])[0]
     pd.testing.assert_series_equal(batch.components["rapm"], r, atol=1e-12, rtol=0)

@@ -14,6 +14,8 @@ seasons, each game scored exactly as at prediction time.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -39,7 +41,7 @@ from truestrength.features.player_rapm import (
 RAPM_KEPT = 300
 
 __all__ = ["Rapm", "RapmFit", "fit_rapm", "latest_shares", "refit_date", "rotation_states",
-           "without"]
+           "available"]
 
 
 def rotation_states(logs: pd.DataFrame, n_games: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -72,18 +74,30 @@ def rotation_states(logs: pd.DataFrame, n_games: int) -> tuple[pd.DataFrame, pd.
         columns={"game_date": "state_date"}), shares
 
 
-def without(shares: pd.DataFrame, out: frozenset[int]) -> pd.DataFrame:
-    """``shares`` with the players in ``out`` removed and each team's others scaled back to
-    5 floor slots: their minutes are played by the rest of the rotation in proportion. A team
-    whose whole recent rotation is out is dropped (no rating: the league average)."""
-    if not out:
+def available(shares: pd.DataFrame, out: frozenset[int] = frozenset(),
+              moved: Mapping[int, int] | None = None) -> pd.DataFrame:
+    """``shares`` with the players in ``out`` removed and each player in ``moved`` (player_id
+    -> new team) carried to his new team with the share he had; every team that lost or
+    gained a player is scaled back to 5 floor slots (the out player's minutes are played by
+    the rest of the rotation in proportion). A team whose whole recent rotation is out is
+    dropped (no rating: the league average)."""
+    moved = dict(moved or {})
+    if not out and not moved:
         return shares
     gone = shares["player_id"].isin(list(out))
-    hit = shares["team_id"].isin(shares.loc[gone, "team_id"])
     kept = shares[~gone]
+    new_team = kept["player_id"].map(moved)
+    touched = (set(shares.loc[gone, "team_id"]) | set(kept.loc[new_team.notna(), "team_id"])
+               | set(new_team.dropna().astype(int)))
+    # Rows by team and player, as ``latest_shares`` gives them: an untouched team's rating
+    # then sums the same numbers in the same order.
+    kept = kept.assign(team_id=new_team.fillna(kept["team_id"]).astype(np.int64)).groupby(
+        ["team_id", "player_id"], as_index=False, sort=True)["share"].sum()
     total = kept.groupby("team_id")["share"].transform("sum")
-    # Only a team that lost a player is rescaled: the others keep their shares to the bit.
-    scaled = kept["share"].where(~hit[~gone], FLOOR_SLOTS * kept["share"] / total)
+    # Only a team that lost or gained a player is rescaled: the others keep their shares to
+    # the bit.
+    scaled = kept["share"].where(~kept["team_id"].isin(touched),
+                                 FLOOR_SLOTS * kept["share"] / total)
     return kept.assign(share=scaled)[total > 0].reset_index(drop=True)
 
 
@@ -169,14 +183,16 @@ class Rapm:
         return self
 
     def ratings(self, known: LeagueData, as_of: pd.Timestamp,
-                out: frozenset[int] = frozenset()) -> pd.Series:
+                out: frozenset[int] = frozenset(),
+                moved: Mapping[int, int] | None = None) -> pd.Series:
         """Every team with player rows before ``as_of``: its rating (points of margin), the
-        players in ``out`` left out of its rotation (:func:`without`)."""
+        players in ``out`` left out of its rotation and those in ``moved`` on their new
+        teams (:func:`available`)."""
         as_of = pd.Timestamp(as_of).normalize()
         known = known.before(as_of)  # never more than the games strictly before as_of
         fit = self._fit_at(known, as_of)
         shares = latest_shares(rapm_logs(known), self.section.minutes_games)
-        return fit.team_ratings(without(shares, out))
+        return fit.team_ratings(available(shares, out, moved))
 
     def ratings_dates(self, data: LeagueData, dates: list[pd.Timestamp]) -> list[pd.Series]:
         """``ratings(data.before(d), d)`` at each of ``dates``: every team's rotation after

@@ -202,11 +202,11 @@ class EnsembleAB:
     def predict(self, known: LeagueData, season: str, as_of: pd.Timestamp, *,
                 availability: Availability | None = None,
                 base: Prediction | None = None) -> Prediction:
-        """The blend at ``as_of``. ``availability`` reaches Model A and RAPM: Model A's
-        rosters leave out the players out and move the moved; RAPM's rotation leaves out the
-        players out (``models.rapm.without``). Model B reads team context (results, box
-        totals) and Elo results, where a player cannot be taken out. Elo and RAPM read only
-        games strictly before ``as_of``, whatever ``known`` holds. ``base``: a prediction of
+        """The blend at ``as_of``. ``availability`` reaches Model A and RAPM: both leave out
+        the players out and move the traded to their new teams (RAPM:
+        ``models.rapm.available``). Model B reads team context (results, box totals) and Elo
+        results, where a player cannot be taken out. Elo and RAPM read only games strictly
+        before ``as_of``, whatever ``known`` holds. ``base``: a prediction of
         the same ``known``, season and date under another availability, whose Model B and Elo
         scores are reused (they cannot differ), so that only Model A and RAPM are scored again
         — a prediction scores one availability per return date."""
@@ -219,9 +219,12 @@ class EnsembleAB:
             pb, elo = base.components["model_b"], base.components["elo"]
         others = {"model_b": pb, "elo": elo}
         if "rapm" in self.fit_.stacker.models:
-            out = availability.out_on(pd.Timestamp(as_of).normalize()) \
-                if availability is not None else frozenset()
-            others["rapm"] = self._rapm.ratings(known, as_of, out)
+            day = pd.Timestamp(as_of).normalize()
+            out, moved = (availability.out_on(day), {
+                p: team for p, (team, since) in availability.moves.items()
+                if since is None or since <= day}) \
+                if availability is not None else (frozenset(), {})
+            others["rapm"] = self._rapm.ratings(known, as_of, out, moved)
         return self._blend(pa, others, season, as_of)
 
     def predict_dates(self, data: LeagueData, season: str,
