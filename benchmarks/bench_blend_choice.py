@@ -1,7 +1,7 @@
 """What the blend publishes, trained before each season, for several sets of inputs.
 
-For each season S and each ``--inputs`` set, fits A+B on the store's seasons before S (with
-player logs) and prints the stacker's choice, weights and forward-chained log losses
+For each season S and each ``--inputs`` set, fits A+B on the store's seasons before S (as the
+backtest does) and prints the stacker's choice, weights and forward-chained log losses
 (``Stacker.describe``). The backtest keeps no fitted model; this shows what it published.
 Model A's out-of-fold fits are shared between the input sets (``base.memo``). Use validation
 seasons only (2017-18, 2018-19), never a test season.
@@ -34,8 +34,9 @@ def main() -> None:
     data = load_data(args.db)
     with memo.reusing_fits():
         for season in args.seasons.split(","):
-            history = data.restrict_seasons([s for s in data.seasons_with_players
-                                             if s < season])
+            # the backtest's history: every stored season before S (Model B and Elo read
+            # the seasons before the player logs too)
+            history = data.restrict_seasons([s for s in data.seasons if s < season])
             for inputs in args.inputs:
                 config = with_overrides(base, "blend", inputs=inputs.split(","))
                 model = EnsembleAB(config).fit(history)

@@ -208,7 +208,11 @@ class Rapm:
         rows = at.astype({"state": int}).merge(shares, on=["team_id", "state"])
         by_date = dict(list(rows.groupby("date")))
         empty = shares.iloc[:0]
-        return [self._fit_at(data, d).team_ratings(by_date.get(d, empty)) for d in dates]
+        # One lookup per refit week, not per date: finding a fit cuts the data at its date.
+        fits = {at: self._fit_at(data, at)
+                for at in {refit_date(d, self.section.refit_days) for d in dates}}
+        return [fits[refit_date(d, self.section.refit_days)].team_ratings(by_date.get(d, empty))
+                for d in dates]
 
     def predict(self, known: LeagueData, season: str, as_of: pd.Timestamp) -> Prediction:
         check_is_fitted(self, "win_model")
