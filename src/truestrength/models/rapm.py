@@ -128,6 +128,9 @@ class Rapm:
         # Ridge fits by refit date. The key also holds how many games and player rows lie
         # before that date, so a view of other data cannot be served a stale fit.
         self._fits: dict[tuple, RapmFit] = {}
+        # The rotations of the last date rated, under the same kind of key: a prediction
+        # rates one date under each of its availability phases.
+        self._shares: tuple[tuple, pd.DataFrame] | None = None
 
     def _fit_at(self, known: LeagueData, date: pd.Timestamp) -> RapmFit:
         at = refit_date(date, self.section.refit_days)
@@ -191,8 +194,11 @@ class Rapm:
         as_of = pd.Timestamp(as_of).normalize()
         known = known.before(as_of)  # never more than the games strictly before as_of
         fit = self._fit_at(known, as_of)
-        shares = latest_shares(rapm_logs(known), self.section.minutes_games)
-        return fit.team_ratings(available(shares, out, moved))
+        logs = rapm_logs(known)
+        key = (known.data_hash, as_of, len(logs))
+        if self._shares is None or self._shares[0] != key:
+            self._shares = key, latest_shares(logs, self.section.minutes_games)
+        return fit.team_ratings(available(self._shares[1], out, moved))
 
     def ratings_dates(self, data: LeagueData, dates: list[pd.Timestamp]) -> list[pd.Series]:
         """``ratings(data.before(d), d)`` at each of ``dates``: every team's rotation after
