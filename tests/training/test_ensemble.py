@@ -159,22 +159,30 @@ def test_predict_before_fit_is_a_bug_not_a_user_error(synth_league, as_of):
         EnsembleAB(FAST).predict(synth_league.before(date), season, date)
 
 
+def busiest_player_out(model: EnsembleAB, known, season: str, date: pd.Timestamp,
+                       base) -> tuple[int, int, object]:
+    """The season's busiest player so far out: (player, his team, the prediction), checked
+    equal, inputs and all, whether scored afresh or reusing ``base``'s Model B and Elo."""
+    pl = known.player_logs[known.player_logs["season"] == season]
+    star = int(pl.groupby("player_id")["minutes"].sum().idxmax())
+    team = int(pl.loc[pl["player_id"] == star].sort_values("game_date")["team_id"].iloc[-1])
+    out = Availability((PlayerAvailability(star, "star", team, "out", "test", True),))
+    fresh = model.predict(known, season, date, availability=out)
+    reused = model.predict(known, season, date, availability=out, base=base)
+    pd.testing.assert_series_equal(reused.scores, fresh.scores)
+    assert list(reused.components) == list(fresh.components)
+    for m, part in fresh.components.items():
+        pd.testing.assert_series_equal(reused.components[m], part)
+    return star, team, fresh
+
+
 def test_rescoring_another_availability_reuses_b_and_elo_and_changes_only_a(fitted,
                                                                              synth_league,
                                                                              as_of):
     season, date = as_of
     known = synth_league.before(date)
     base = fitted.predict(known, season, date)
-    # the busiest player of the season so far is out
-    pl = known.player_logs[known.player_logs["season"] == season]
-    star = int(pl.groupby("player_id")["minutes"].sum().idxmax())
-    team = int(pl.loc[pl["player_id"] == star].sort_values("game_date")["team_id"].iloc[-1])
-    out = Availability((PlayerAvailability(star, "star", team, "out", "test", True),))
-    fresh = fitted.predict(known, season, date, availability=out)
-    reused = fitted.predict(known, season, date, availability=out, base=base)
-    pd.testing.assert_series_equal(reused.scores, fresh.scores)
-    for m in ("model_a", "model_b", "elo"):
-        pd.testing.assert_series_equal(reused.components[m], fresh.components[m])
+    star, team, fresh = busiest_player_out(fitted, known, season, date, base)
     assert fresh.components["model_a"][team] != base.components["model_a"][team]
 
 
@@ -250,14 +258,8 @@ def test_rapm_in_the_blend_reads_who_is_out_and_only_earlier_games(fitted_with_r
     # the future, handed over uncut, changes nothing
     pd.testing.assert_series_equal(model.predict(synth_league, season, date).scores,
                                    base.scores)
-    # the team's busiest player out: RAPM's rating of his team moves, nobody else's
-    pl = known.player_logs[known.player_logs["season"] == season]
-    star = int(pl.groupby("player_id")["minutes"].sum().idxmax())
-    team = int(pl.loc[pl["player_id"] == star].sort_values("game_date")["team_id"].iloc[-1])
-    out = Availability((PlayerAvailability(star, "star", team, "out", "test", True),))
-    fresh = model.predict(known, season, date, availability=out)
-    reused = model.predict(known, season, date, availability=out, base=base)
-    pd.testing.assert_series_equal(reused.scores, fresh.scores)
+    # the busiest player out: RAPM's rating of his team moves, nobody else's
+    star, team, fresh = busiest_player_out(model, known, season, date, base)
     moved = fresh.components["rapm"] != r
     assert moved.tolist() == (r.index == team).tolist()
     # traded on the date to another team: both teams' RAPM moves; traded later: nothing does

@@ -48,7 +48,7 @@ def standardise_within_lists(frame: pd.DataFrame, column: str) -> pd.Series:
     """z-score of ``column`` within each (season, date) list."""
     g = frame.groupby(LIST_KEYS, sort=False)[column]
     mean = g.transform("mean")
-    std = g.transform(lambda s: s.std(ddof=0))
+    std = g.transform("std", ddof=0)
     z = (frame[column] - mean) / std.where(std > 1e-12)
     return z.where(std > 1e-12, 0.0).astype(float)
 
