@@ -70,14 +70,17 @@ def oof_frame(history: LeagueData, config: Config, progress: bool = False,
     say("stage 2/3: Model B, out of fold and a final fit", highlight=False)
     oof_b = out_of_fold_model_b(history, config.model_b)
     model_b = ModelB(config.model_b).fit(history)
-    say("stage 3/3: the blend on the out-of-fold games", highlight=False)
+    rapm = "rapm" in config.blend.inputs
+    say("stage 3/3: the blend on the out-of-fold games" + (
+        " (first RAPM's weekly ridge fits over those seasons)" if rapm else ""),
+        highlight=False)
     a = folds_a.scores.rename(columns={"score": "model_a"})[[*KEYS, "model_a"]]
     b = oof_b.rename(columns={"score": "model_b"})[[*KEYS, "model_b"]]
     oof = a.merge(b, on=KEYS, how="inner")
     if oof.empty:
         raise ModelError("A+B: models A and B have no out-of-fold (team, date) in common")
     oof["elo"] = elo_before(history.games, oof, config.elo)
-    if "rapm" in config.blend.inputs:
+    if rapm:
         oof["rapm"] = rapm_before(history, oof, config.rapm)
     return oof, model_a, model_b
 
