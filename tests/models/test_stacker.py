@@ -1,5 +1,5 @@
 """The blend on game results: it recovers known weights, gives noise no weight, and publishes
-its best input when it does not beat it forward-chained."""
+its best input when it is worse forward-chained beyond the check's noise."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from truestrength.base.config import BlendSection
 from truestrength.base.errors import ModelError
 from truestrength.models.stacker import (
     BlendFit,
@@ -17,6 +18,12 @@ from truestrength.models.stacker import (
 )
 
 INPUTS = ["model_a", "model_b", "elo"]
+BLEND = BlendSection()
+
+
+def fit(frame: pd.DataFrame, fallback_z: float = BLEND.fallback_z) -> Stacker:
+    """The stacker with the configuration's defaults (``fallback_z`` unless given)."""
+    return Stacker.fit(frame, INPUTS, l2=BLEND.l2, fallback_z=fallback_z)
 
 
 def games(weights, *, n_per_season=6000, seasons=("2030-31", "2031-32"), home=0.35,
@@ -48,7 +55,7 @@ def games(weights, *, n_per_season=6000, seasons=("2030-31", "2031-32"), home=0.
 
 
 def test_the_blend_recovers_the_weights_it_was_generated_with():
-    st = Stacker.fit(games([0.6, 0.25, 0.4]), INPUTS)
+    st = fit(games([0.6, 0.25, 0.4]))
     blend = st.candidates["blend"]
     # 12,000 games: a weight's standard error is about 0.012
     np.testing.assert_allclose(blend.weights, [0.6, 0.25, 0.4], atol=0.05)
@@ -64,7 +71,7 @@ def test_the_blend_recovers_the_weights_it_was_generated_with():
 
 
 def test_an_input_of_pure_noise_gets_no_weight():
-    st = Stacker.fit(games([0.7, 0.0, 0.3], seed=1), INPUTS)
+    st = fit(games([0.7, 0.0, 0.3], seed=1))
     w = dict(zip(st.candidates["blend"].inputs, st.candidates["blend"].weights, strict=True))
     assert abs(w["model_b"]) < 0.04
     assert w["model_a"] == pytest.approx(0.7, abs=0.05)
@@ -76,8 +83,10 @@ def test_a_blend_worse_than_its_best_input_publishes_that_input():
     # model_b predicts in the first half-season and predicts backwards after it: every
     # forward-chained fit gives it weight learnt from the past that the future punishes.
     g = games([0.8, 0.5, 0.0], seed=2, flip_b_after=1)
-    st = Stacker.fit(g, INPUTS)
+    st = fit(g)
     assert st.nested_log_loss["blend"] > st.nested_log_loss["model_a"]
+    # by far more than the check's noise
+    assert st.nested_margin > BLEND.fallback_z * st.nested_margin_se
     assert st.choice == "model_a" and st.models == ("model_a",)
     # published = model_a's own logistic, and its game model carries its home edge
     assert st.published is st.candidates["model_a"]
@@ -90,6 +99,19 @@ def test_a_blend_worse_than_its_best_input_publishes_that_input():
     assert "published model_a" in st.describe()
 
 
+def test_a_blend_worse_only_within_the_checks_noise_is_still_published():
+    # 800 games, two of the inputs pure noise: forward-chained, the blend trails model_a by
+    # less than half a standard error of the paired difference
+    g = games([0.7, 0.0, 0.0], n_per_season=400, seed=4)
+    strict, st = fit(g, fallback_z=0.0), fit(g)
+    margin = st.nested_log_loss["blend"] - st.nested_log_loss["model_a"]
+    assert st.nested_margin == pytest.approx(margin, abs=1e-12)
+    assert 0 < st.nested_margin < 0.5 * st.nested_margin_se
+    assert strict.choice == "model_a"  # the strict rule falls back on any shortfall
+    assert st.choice == "blend" and st.models == tuple(INPUTS)
+    assert "falls back beyond 1.96 standard errors" in st.describe()
+
+
 def test_inputs_are_standardised_within_a_date_except_elo_in_points():
     f = pd.DataFrame({"season": "2030-31", "date": pd.Timestamp("2030-11-01"),
                       "model_a": [1.0, 2.0, 6.0], "elo": [1400.0, 1500.0, 1630.0]})
@@ -100,18 +122,20 @@ def test_inputs_are_standardised_within_a_date_except_elo_in_points():
 
 
 def test_round_trip_and_errors():
-    st = Stacker.fit(games([0.5, 0.3, 0.2], n_per_season=2000, seed=3), INPUTS)
+    st = fit(games([0.5, 0.3, 0.2], n_per_season=2000, seed=3))
     back = Stacker.from_dict(st.to_dict())
     assert back.choice == st.choice and back.nested_log_loss == st.nested_log_loss
+    assert (back.nested_margin, back.nested_margin_se, back.fallback_z) == (
+        st.nested_margin, st.nested_margin_se, st.fallback_z)
     np.testing.assert_array_equal(back.weights, st.weights)
     assert st.to_dict()["input_scales"] == {"model_a": "z within date",
                                             "model_b": "z within date", "elo": 100.0}
     with pytest.raises(ValueError, match="lacks column"):
-        Stacker.fit(games([0.5, 0.3, 0.2]).drop(columns=["elo"]), INPUTS)
+        fit(games([0.5, 0.3, 0.2]).drop(columns=["elo"]))
     # one date cannot be split in time: nothing to check the blend on
     one_day = games([0.5, 0.3, 0.2], n_per_season=500, seasons=("2030-31",))
     with pytest.raises(ModelError, match="fewer than two half-seasons"):
-        Stacker.fit(one_day.assign(date=pd.Timestamp("2030-11-01")), INPUTS)
+        fit(one_day.assign(date=pd.Timestamp("2030-11-01")))
     with pytest.raises(ValueError, match="needs scores"):
         Stacker(BlendFit(("elo",), np.array([1.0]), 0.0, 1), "elo", {}, {}, 0).combine(
             pd.DataFrame({"season": ["x"], "date": [pd.Timestamp("2030-11-01")]}))

@@ -51,12 +51,17 @@ def test_blend_is_fitted_on_out_of_fold_games_only(fitted, synth_league):
     st = fitted.fit_.stacker
     assert set(st.candidates) == {"blend", "model_a", "model_b", "elo"}
     assert set(st.nested_log_loss) == set(st.candidates)
-    # the published candidate is the blend only when it beat every input forward-chained
+    # a single input is published only when the blend trailed the best one forward-chained
+    # by more than fallback_z standard errors
     best_single = min(st.nested_log_loss[m] for m in ("model_a", "model_b", "elo"))
+    assert st.nested_margin == pytest.approx(st.nested_log_loss["blend"] - best_single,
+                                             abs=1e-12)
+    assert st.fallback_z == FAST.blend.fallback_z > 0
     if st.choice == "blend":
-        assert st.nested_log_loss["blend"] < best_single
+        assert st.nested_margin <= st.fallback_z * st.nested_margin_se
         assert st.models == ("model_a", "model_b", "elo")
     else:
+        assert st.nested_margin > st.fallback_z * st.nested_margin_se
         assert st.nested_log_loss[st.choice] == best_single and st.models == (st.choice,)
     # out-of-fold standings games of season 1: each one a row of the fit
     games = synth_league.standings_games(synth_league.seasons[1])

@@ -371,6 +371,10 @@ class BlendSection(_Section):
     # L2 penalty on the logistic (scikit-learn C = 1 / l2); 0 = none: a handful of weights
     # against thousands of games needs no shrinkage.
     l2: float = Field(0.0, ge=0)
+    # A single input is published instead of the blend only when the blend is worse on the
+    # forward-chained check by more than this many standard errors (0: whenever it is not
+    # strictly better). 1.96, the usual two-sided 95%, is not tuned; BENCHMARKS "Stop 21".
+    fallback_z: float = Field(1.96, ge=0)
 
     @model_validator(mode="after")
     def _inputs(self) -> BlendSection:

@@ -23,8 +23,11 @@ league and feeds the simulation.
 
 "Never worse than its best input": the blend and each input alone (its own logistic) are
 scored by forward chaining over half-seasons of the out-of-fold games: each half-season is
-forecast by a fit on the half-seasons before it only. If the blend's pooled log loss there
-is not strictly below the best single input's, that input alone is published.
+forecast by a fit on the half-seasons before it only. The best single input alone is
+published when the blend's pooled log loss there is worse than that input's by more than
+``fallback_z`` standard errors of the paired per-game difference (0: whenever it is not
+strictly below). A few hundred forward-chained games cannot tell apart log losses 0.002
+apart; a fallback on such a difference trades a blend for one input on noise.
 """
 
 from __future__ import annotations
@@ -106,10 +109,15 @@ def fit_blend(diffs: np.ndarray, home_won: np.ndarray, neutral: np.ndarray, b2b:
                     float(coef[1]))
 
 
-def log_loss(logit: np.ndarray, home_won: np.ndarray) -> float:
-    """Mean log loss of P = sigmoid(logit), computed stably from the logit."""
+def game_log_losses(logit: np.ndarray, home_won: np.ndarray) -> np.ndarray:
+    """Each game's log loss of P = sigmoid(logit), computed stably from the logit."""
     sign = np.where(np.asarray(home_won, bool), 1.0, -1.0)
-    return float(np.mean(np.logaddexp(0.0, -sign * logit)))
+    return np.logaddexp(0.0, -sign * logit)
+
+
+def log_loss(logit: np.ndarray, home_won: np.ndarray) -> float:
+    """Mean log loss of P = sigmoid(logit)."""
+    return float(np.mean(game_log_losses(logit, home_won)))
 
 
 def half_season_blocks(season: pd.Series, date: pd.Series) -> np.ndarray:
@@ -131,6 +139,10 @@ class Stacker:
     nested_log_loss: dict[str, float]  # each candidate's pooled forward-chained log loss
     nested_games: int  # games those log losses are over
     l2: float = 0.0
+    # blend minus best single input, per forward-chained game: mean and its standard error
+    nested_margin: float = 0.0
+    nested_margin_se: float = 0.0
+    fallback_z: float = 0.0
 
     @property
     def models(self) -> tuple[str, ...]:
@@ -141,7 +153,8 @@ class Stacker:
         return self.published.weights
 
     @classmethod
-    def fit(cls, games: pd.DataFrame, inputs: list[str], l2: float = 0.0) -> Stacker:
+    def fit(cls, games: pd.DataFrame, inputs: list[str], *, l2: float,
+            fallback_z: float) -> Stacker:
         """``games``: one row per out-of-fold game with ``season, date, home_won,
         neutral_site, b2b`` and, per input, the column ``<input>`` = x(home) - x(road)."""
         inputs = tuple(inputs)
@@ -175,9 +188,16 @@ class Stacker:
         nested = {n: log_loss(logits[n], won[scored]) for n in names}
         singles = [n for n in names if n != BLEND]
         best_single = min(singles, key=nested.__getitem__)
-        choice = BLEND if BLEND in nested and nested[BLEND] < nested[best_single] \
-            else best_single
-        return cls(candidates[choice], choice, candidates, nested, int(scored.sum()), l2)
+        if BLEND not in nested:
+            return cls(candidates[best_single], best_single, candidates, nested,
+                       int(scored.sum()), l2, fallback_z=fallback_z)
+        d = game_log_losses(logits[BLEND], won[scored]) \
+            - game_log_losses(logits[best_single], won[scored])
+        margin, se = float(d.mean()), float(d.std(ddof=1) / np.sqrt(d.size))
+        worse = margin > fallback_z * se if fallback_z > 0 else margin >= 0
+        choice = best_single if worse else BLEND
+        return cls(candidates[choice], choice, candidates, nested, int(scored.sum()), l2,
+                   margin, se, fallback_z)
 
     @property
     def win_model(self) -> LogisticWinModel:
@@ -202,13 +222,17 @@ class Stacker:
         return (f"published {self.choice}: weights {parts}, home {home:+.3f}, back-to-back "
                 f"{b2b:+.3f} "
                 f"({self.published.n_games} games); forward-chained log loss over "
-                f"{self.nested_games} games: {losses}")
+                f"{self.nested_games} games: {losses}; blend − best input "
+                f"{self.nested_margin:+.4f} ± {self.nested_margin_se:.4f} (falls back beyond "
+                f"{self.fallback_z:g} standard errors)")
 
     def to_dict(self) -> dict:
         return {"choice": self.choice, "published": self.published.to_dict(),
                 "candidates": {n: c.to_dict() for n, c in self.candidates.items()},
                 "nested_log_loss": self.nested_log_loss, "nested_games": self.nested_games,
-                "l2": self.l2, "input_scales": {m: POINT_SCALES.get(m, "z within date")
+                "l2": self.l2, "nested_margin": self.nested_margin,
+                "nested_margin_se": self.nested_margin_se, "fallback_z": self.fallback_z,
+                "input_scales": {m: POINT_SCALES.get(m, "z within date")
                                                 for m in self.candidates.get(
                                                     BLEND, self.published).inputs}}
 
@@ -217,4 +241,7 @@ class Stacker:
         return cls(BlendFit.from_dict(d["published"]), str(d["choice"]),
                    {n: BlendFit.from_dict(c) for n, c in d["candidates"].items()},
                    {n: float(v) for n, v in d["nested_log_loss"].items()},
-                   int(d["nested_games"]), float(d["l2"]))
+                   int(d["nested_games"]), float(d["l2"]),
+                   # runs saved before the margin was kept: the rule was "not below" (z 0)
+                   float(d.get("nested_margin", 0.0)), float(d.get("nested_margin_se", 0.0)),
+                   float(d.get("fallback_z", 0.0)))

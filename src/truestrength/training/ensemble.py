@@ -135,7 +135,8 @@ def fit_ensemble(oof: pd.DataFrame, history: LeagueData, config: Config) -> Ense
     if len(diffs) < 20:
         raise ModelError(f"model_ab: only {len(diffs)} out-of-fold games have scores for "
                          "both teams; cannot fit the blend")
-    stacker = Stacker.fit(diffs, inputs, config.blend.l2)
+    stacker = Stacker.fit(diffs, inputs, l2=config.blend.l2,
+                          fallback_z=config.blend.fallback_z)
     oof = oof.assign(stacked=stacker.combine(oof))
     return EnsembleFit(stacker, stacker.win_model, oof)
 
