@@ -362,7 +362,7 @@ BlendInput = Literal["model_a", "model_b", "elo", "rapm"]
 class BlendSection(_Section):
     """The published blend (``models.stacker``): a logistic regression of game results on
     the inputs' home-minus-road differences, fitted on out-of-fold games; an input alone is
-    published instead when the blend does not beat it forward-chained."""
+    published instead when the blend is worse than it forward-chained (``fallback_z``)."""
 
     # Chosen on validation seasons 2017-18/2018-19 (BENCHMARKS "Stop 21: RAPM in the
     # blend"): adding RAPM lowered the published log loss by 0.0027 pooled; with Model B too

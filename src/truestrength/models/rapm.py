@@ -208,15 +208,15 @@ class Rapm:
         states, shares = rotation_states(rapm_logs(data), self.section.minutes_games)
         grid = pd.MultiIndex.from_product([dates, states["team_id"].unique()],
                                           names=["date", "team_id"]).to_frame(index=False)
-        at = pd.merge_asof(grid.sort_values("date"), states.sort_values("state_date"),
-                           left_on="date", right_on="state_date", by="team_id",
-                           allow_exact_matches=False).dropna(subset=["state"])
-        rows = at.astype({"state": int}).merge(shares, on=["team_id", "state"])
+        state = pd.merge_asof(grid.sort_values("date"), states.sort_values("state_date"),
+                              left_on="date", right_on="state_date", by="team_id",
+                              allow_exact_matches=False).dropna(subset=["state"])
+        rows = state.astype({"state": int}).merge(shares, on=["team_id", "state"])
         by_date = dict(list(rows.groupby("date")))
         empty = shares.iloc[:0]
         # One lookup per refit week, not per date: finding a fit cuts the data at its date.
-        fits = {at: self._fit_at(data, at)
-                for at in {refit_date(d, self.section.refit_days) for d in dates}}
+        fits = {week: self._fit_at(data, week)
+                for week in {refit_date(d, self.section.refit_days) for d in dates}}
         return [fits[refit_date(d, self.section.refit_days)].team_ratings(by_date.get(d, empty))
                 for d in dates]
 
