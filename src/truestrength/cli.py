@@ -382,8 +382,8 @@ def train(
     console.print(f"Model A: {len(fa.history.final_run)} epochs on {len(fa.train_seasons)} "
                   f"seasons (hold-out {fa.history.holdout_season}); Model B objective "
                   f"{got.ensemble.model_b.selection.chosen}")
-    console.print(f"A+B {got.ensemble.fit_.stacker.describe()}", highlight=False,
-                  soft_wrap=True)  # one line a log reader can grep
+    console.print(f"A+B {got.ensemble.describe()}", highlight=False,
+                  soft_wrap=True)  # one line per blend, for a log reader to grep
     console.print(f"run written to {got.run_dir}")
 
 

@@ -157,6 +157,15 @@ def test_paired_game_log_loss_against_the_reference_is_exact(synth_league):
         assert got.loc[season, "n_games"] == len(g)
     per_season = result.scores.query("metric == 'regular_log_loss' and predictor == 'half'")
     assert np.allclose(per_season["value"], np.log(2))
+    # the postseason log loss: the season's play-in and playoff games at the end-of-season
+    # probabilities, here the constant
+    post = result.scores.query("metric == 'postseason_log_loss' and predictor == 'c60'")
+    for season, value in zip(post["season"], post["value"], strict=True):
+        g = synth_league.games[(synth_league.games["season"] == season)
+                               & synth_league.games["kind"].isin(["play_in", "playoff"])]
+        y = (g["home_pts"] > g["road_pts"]).to_numpy(float)
+        assert len(g) > 50
+        assert value == pytest.approx(-np.mean(y * np.log(0.6) + (1 - y) * np.log(0.4)))
     # the reliability table: one bin each, at the constant, observed = the home-win rate
     rel = result.reliability().set_index("predictor")
     y = reg["home_won"].to_numpy(float)

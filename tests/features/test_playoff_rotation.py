@@ -15,6 +15,7 @@ from truestrength.features.playoff_rotation import (
     fit_playoff_power,
     minutes_power,
     playoff_minutes,
+    playoff_shares,
 )
 from truestrength.features.roster import build_snapshots
 
@@ -25,6 +26,7 @@ ROSTER = RosterSection(max_players=8)
 STARS = {1: 36.0, 2: 34.0, 3: 32.0}
 BENCH = {4: 20.0, 5: 18.0, 6: 16.0, 7: 12.0, 8: 10.0}
 END = pd.Timestamp("2022-01-01")
+LEARNED = PlayoffRotationSection(power=None)  # the power learned from earlier playoffs
 
 
 def tanking_league(absences: bool = False):
@@ -139,7 +141,7 @@ def _league_with_playoffs(powers: dict[int, float], seed: int = 0):
 
 def test_the_power_is_recovered_from_playoff_logs():
     data = _league_with_playoffs({2018: 1.7, 2019: 1.7, 2020: 1.7})
-    fit = fit_playoff_power(data, "2021-22", PlayoffRotationSection())
+    fit = fit_playoff_power(data, "2021-22", LEARNED)
     assert fit.learned and fit.seasons == ("2018-19", "2019-20", "2020-21")
     assert fit.n_players == 96
     assert fit.power == pytest.approx(1.7, abs=0.05)
@@ -156,12 +158,12 @@ def test_the_fit_at_a_season_uses_only_the_seasons_before_it():
     before = _league_with_playoffs({2018: 1.7, 2019: 1.7, 2020: 1.7})
     # the same seasons (same seed, same draws) and two later ones with a very different power
     more = _league_with_playoffs({2018: 1.7, 2019: 1.7, 2020: 1.7, 2021: 0.3, 2022: 0.3})
-    a = fit_playoff_power(before, "2021-22", PlayoffRotationSection())
-    b = fit_playoff_power(more, "2021-22", PlayoffRotationSection())
+    a = fit_playoff_power(before, "2021-22", LEARNED)
+    b = fit_playoff_power(more, "2021-22", LEARNED)
     assert a == b
-    assert fit_playoff_power(more, "2023-24", PlayoffRotationSection()).power < a.power
+    assert fit_playoff_power(more, "2023-24", LEARNED).power < a.power
     with pytest.raises(DataError, match="cannot be learned.*playoff_rotation.power"):
-        fit_playoff_power(more, "2018-19", PlayoffRotationSection())
+        fit_playoff_power(more, "2018-19", LEARNED)
 
 
 def test_a_long_absence_is_an_injury_a_short_one_is_rest():
@@ -178,3 +180,26 @@ def test_a_long_absence_is_an_injury_a_short_one_is_rest():
         assert (9 in ids) == in_rotation  # 15 games missed
         assert po.minutes[r].sum() == pytest.approx(240.0, abs=1e-3)
     assert PlayoffRotationSection().max_missed_games == 10
+
+
+def test_playoff_shares_are_the_playoff_minutes_of_the_healthy_players_in_floor_slots():
+    data = tanking_league(absences=True)
+    logs = data.player_logs[["game_id", "game_date", "team_id", "player_id", "minutes"]]
+    rot = PlayoffRotation(power=2.0, cap=42.0, learned=False, max_missed_games=10)
+    got = playoff_shares(logs, rot).set_index(["team_id", "player_id"])["share"]
+    # player 9 has missed team 1's last 15 games: injured, out; player 10 missed 3: rested, in
+    team1 = [1, 2, 3, 4, 5, 6, 7, 8, 10]
+    assert sorted(got.loc[1].index) == team1
+    season_mpg = np.array([(STARS.get(p, 0) * 20 + 15 * 10) / 30 if p in STARS else
+                           (BENCH[p] * 20 + 30 * 10) / 30 if p in BENCH else 30.0
+                           for p in team1])
+    want = playoff_minutes(season_mpg[None], np.ones((1, 9), bool), 2.0, 42.0)[0] * 5 / 240
+    np.testing.assert_allclose(got.loc[1].to_numpy(), want)
+    np.testing.assert_allclose(got.groupby(level=0).sum(), [5.0, 5.0])
+    # out: he is not in the rotation; moved: he plays for his new team with his minutes
+    moved = playoff_shares(logs, rot, out=frozenset({1}), moved={4: 2})
+    moved = moved.set_index(["team_id", "player_id"])["share"]
+    assert 1 not in moved.loc[1].index and 4 not in moved.loc[1].index
+    team2 = playoff_minutes(np.array([[(20 * 20 + 30 * 10) / 30] + [30.0] * 5]),
+                            np.ones((1, 6), bool), 2.0, 42.0)[0] * 5 / 240
+    np.testing.assert_allclose(moved.loc[2].reindex([4, 20, 21, 22, 23, 24]), team2)

@@ -1,6 +1,6 @@
-"""The postseason is scored by the playoff rotation when it is on (issue 11): predict's
-``phased_win_probs`` and the backtest's end-of-season point hand the rotation to the
-predictors that read rosters, and to no one when it is off."""
+"""The postseason is scored apart (issue 11): predict's ``phased_win_probs`` and the
+backtest's end-of-season point hand the playoff rotation, when it is on, to the predictors
+that read rosters, and ask a predictor with a postseason blend of its own for it."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ class RosterReader:
     """Scores 1.0 for team 1 with the playoff rotation, 0.0 without; records its calls."""
 
     reads_rosters = True
+    has_postseason = False
 
     def __init__(self) -> None:
         self.calls: list[Availability | None] = []
@@ -94,3 +95,36 @@ def test_a_forecast_that_reads_no_roster_is_scored_once_whatever_the_availabilit
     assert phased_win_probs(fake, None, "2021-22", DATE, Availability((soon,)), pred, rem, dates,
                             ON) == (None, None, 1)
     assert len(fake.calls) == 1  # the date's own prediction, nothing more
+
+
+class PostseasonReader(RosterReader):
+    """A blend with a postseason model of its own: 1.0 for team 1 when asked for the
+    postseason."""
+
+    reads_rosters = False
+    has_postseason = True
+
+    def predict(self, known, season, as_of, *, availability=None, base=None) -> Prediction:
+        self.calls.append(availability)
+        post = availability is not None and availability.postseason
+        return Prediction(pd.Series([1.0 if post else 0.0, 0.0], index=[1, 2]),
+                          lambda h, r, n, b=None: np.full(len(h), 0.8 if post else 0.5))
+
+
+def test_a_postseason_blend_is_asked_for_the_postseason_in_predict_and_the_backtest():
+    rem, dates = _remaining()
+    fake = PostseasonReader()
+    pred = fake.predict(None, "2021-22", DATE)
+    soon = PlayerAvailability(7, "P7", 1, "out", "injuries file", True, DATE + pd.Timedelta(2))
+    # whatever the rotation setting and the availability: one regular phase (it reads no
+    # roster), the postseason scored apart
+    for rotation in (PlayoffRotationSection(), ON):
+        fake.calls.clear()
+        p, post, n = phased_win_probs(fake, None, "2021-22", DATE, Availability((soon,)), pred,
+                                      rem, dates, rotation)
+        assert p is None and n == 2 and fake.calls[-1].postseason
+        assert fake.calls[-1].out_on(DATE) == frozenset()  # he is back by the postseason
+        assert post(np.array([1]), np.array([2]), np.array([False]))[0] == 0.8
+    got = end_of_season_prediction(fake, None, "2021-22", DATE, PlayoffRotationSection())
+    assert got.scores[1] == 1.0 and fake.calls[-1].postseason
+    assert fake.calls[-1].playoff_rotation is None  # Model A's rotation stays off

@@ -278,3 +278,36 @@ def test_rapm_in_the_blend_reads_who_is_out_and_only_earlier_games(fitted_with_r
     batch = model.predict_dates(synth_league, season, [date])[0]
     pd.testing.assert_series_equal(batch.components["rapm"], r, atol=1e-12, rtol=0)
     pd.testing.assert_series_equal(batch.scores, base.scores, atol=1e-6, rtol=0)
+
+
+def test_the_postseason_is_forecast_by_the_postseason_blend(fitted, synth_league, as_of,
+                                                            tmp_path):
+    season, date = as_of
+    post = fitted.fit_.postseason
+    assert fitted.has_postseason and post.inputs == ["rapm"]
+    assert post.seasons == tuple(synth_league.seasons[:2])
+    known = synth_league.before(date)
+    pl = known.player_logs[known.player_logs["season"] == season]
+    gone = PlayerAvailability(int(pl.groupby("player_id")["minutes"].sum().idxmax()), "P", 0,
+                              "out", "injuries file", True, None)
+    got = fitted.predict(known, season, date, availability=Availability((gone,)).for_postseason(
+        date, None))
+    want, frame = post.strengths(known, season, date, fitted.config, Rapm(fitted.config.rapm),
+                                 out=frozenset({gone.player_id}))
+    pd.testing.assert_series_equal(got.scores, want)
+    pd.testing.assert_series_equal(got.components["rapm"], frame["rapm"])
+    teams = np.array(want.index)
+    np.testing.assert_allclose(
+        got.win_prob(teams[:1], teams[1:2], np.array([False])),
+        post.win_model.predict_proba(want.iloc[0] - want.iloc[1]))
+    # the regular season is not: without the postseason flag, the regular blend
+    regular = fitted.predict(known, season, date, availability=Availability((gone,)))
+    assert not np.allclose(regular.scores, got.scores)
+    # a saved run forecasts the same postseason; the train line names both blends
+    again = EnsembleAB.load(fitted.save(tmp_path / "run"))
+    pd.testing.assert_series_equal(
+        again.predict(known, season, date, availability=Availability().for_postseason(
+            date, None)).scores,
+        fitted.predict(known, season, date, availability=Availability().for_postseason(
+            date, None)).scores)
+    assert fitted.describe().splitlines()[1].startswith("postseason: published rapm")

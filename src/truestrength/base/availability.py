@@ -71,6 +71,9 @@ class Availability:
     # Set: score the playoff rotation with these settings (the postseason); None: the
     # rotation of the recent games, as in the regular season.
     playoff_rotation: PlayoffRotationSection | None = None
+    # True: the postseason is being scored; a predictor with a postseason model of its own
+    # (``models.postseason``) answers with it.
+    postseason: bool = False
 
     def __post_init__(self) -> None:
         seen: set[tuple[int, bool]] = set()
@@ -110,12 +113,12 @@ class Availability:
     def for_postseason(self, day: pd.Timestamp,
                        playoff_rotation: PlayoffRotationSection | None) -> Availability:
         """The postseason's availability: everybody back by ``day`` (the day after the last
-        regular-season game), played by the playoff rotation when ``playoff_rotation`` is
-        given and enabled."""
+        regular-season game), marked ``postseason``, and played by Model A's playoff
+        rotation when ``playoff_rotation`` is given and enabled."""
         back = self.back_by(day)
         on = playoff_rotation if playoff_rotation is not None and playoff_rotation.enabled \
             else None
-        return Availability(back.entries, playoff_rotation=on)
+        return Availability(back.entries, playoff_rotation=on, postseason=True)
 
 
 @dataclass(frozen=True)

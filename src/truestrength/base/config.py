@@ -188,18 +188,24 @@ class PlayoffRotationSection(_Section):
     season minutes per game played m, concentrated as playoff coaches do: minutes in
     proportion to m ** power, scaled to the team's 240 (5 x 48) and none above ``cap``.
     Only the postseason is scored this way (``predict``'s postseason, the backtest's
-    end-of-season point); training snapshots never change.
+    end-of-season point); training snapshots never change. ``enabled`` is Model A's: with a
+    postseason blend (``blend.postseason_inputs``) Model A does not forecast the postseason,
+    and that blend's RAPM is always played by the playoff rotation (``power``, ``cap``,
+    ``max_missed_games``).
     """
 
     # Off by default: on validation seasons 2017-18 and 2018-19 its gain on the bracket's
     # probabilities was not separable from noise, and the 16-team ranking moved both ways
     # (BENCHMARKS.md "Playoff rotation (issue 11)").
     enabled: bool = False
-    # None: learned by least squares on log minutes within team from the playoff player rows
-    # of every season before the one predicted (``fit_playoff_power``); a number fixes it.
-    # The shared NBA.com files hold no playoff player rows: there, enabling it needs a number
-    # (1.5-2 gave the best bracket probabilities on the validation seasons, not tuned).
-    power: float | None = Field(None, gt=0, le=5)
+    # Playoff minutes in proportion to (season minutes per game) ** power. The postseason
+    # blend's RAPM reads it too (``blend.postseason_inputs``). 2: over the grid 1, 1.5, 2,
+    # 2.5, 3 the validation seasons' playoff log loss fell with the power, 3 best but only
+    # 0.003 below 2, within the noise; 2 is the smallest power that close (BENCHMARKS
+    # "Stop 22"). None: learned by least squares on log minutes within team from the playoff
+    # player rows of every season before the one predicted (``fit_playoff_power``); the
+    # shared NBA.com files hold no playoff player rows, so there it cannot be learned.
+    power: float | None = Field(2.0, gt=0, le=5)
     # No player is given more playoff minutes per game than this; the excess goes to the
     # others in proportion. 42: about the most any regular playoff starter averages.
     cap: float = Field(42.0, gt=0, le=48)
@@ -357,6 +363,9 @@ class ModelBSection(_Section):
 
 
 BlendInput = Literal["model_a", "model_b", "elo", "rapm"]
+# The postseason's inputs (``models.postseason``): each is read at the end of the regular
+# season without training, so that every earlier season's playoffs can fit its weights.
+PostseasonInput = Literal["srs", "elo", "rapm"]
 
 
 class BlendSection(_Section):
@@ -375,13 +384,22 @@ class BlendSection(_Section):
     # forward-chained check by more than this many standard errors (0: whenever it is not
     # strictly better). 1.96, the usual two-sided 95%, is not tuned; BENCHMARKS "Stop 21".
     fallback_z: float = Field(1.96, ge=0)
+    # The postseason's own blend (``models.postseason``): a logistic of earlier seasons'
+    # play-in and playoff games on these inputs as they stood the day after the regular
+    # season, RAPM played by the playoff rotation (``playoff_rotation``'s power and cap).
+    # Empty: the postseason is forecast by the regular-season blend. RAPM alone: on the
+    # validation seasons' playoff games its log loss beat SRS, Elo and the last-games RAPM,
+    # and the two-input blends over-fitted the few hundred games (BENCHMARKS "Stop 22").
+    postseason_inputs: list[PostseasonInput] = ["rapm"]
 
     @model_validator(mode="after")
     def _inputs(self) -> BlendSection:
         if not self.inputs:
             raise ValueError("blend.inputs: at least one input")
-        if len(set(self.inputs)) != len(self.inputs):
-            raise ValueError(f"blend.inputs: an input is listed twice ({self.inputs})")
+        for name, given in (("inputs", self.inputs),
+                            ("postseason_inputs", self.postseason_inputs)):
+            if len(set(given)) != len(given):
+                raise ValueError(f"blend.{name}: an input is listed twice ({given})")
         return self
 
 

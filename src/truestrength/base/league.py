@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from truestrength.base.errors import DataError
-from truestrength.base.seasons import season_start_year
+from truestrength.base.seasons import POSTSEASON_KINDS, season_start_year
 
 # name -> (store table, sort order); data.store.load_league fills a LeagueData from these.
 TABLES = {
@@ -138,7 +138,7 @@ class LeagueData:
                 # play-in and playoff games still to come: NBA.com lists those only once the
                 # seeds are set, and who plays in them is a result.
                 later_post = ((df["game_date"] >= self.cutoff)
-                              & df["kind"].isin(["play_in", "playoff"]))
+                              & df["kind"].isin(POSTSEASON_KINDS))
                 df = df[~later_post.to_numpy(dtype=bool)]
             elif name == "rosters":
                 # A roster read on a day is known from that day on: as_of strictly before.

@@ -60,6 +60,8 @@ class PostseasonFormat:
         return {"none": 8, "8-9": 9, "7-10": 10}[self.play_in]
 
 
+# The game kinds played after the regular season.
+POSTSEASON_KINDS = ("play_in", "playoff")
 NO_PLAY_IN = PostseasonFormat("none")
 BUBBLE_PLAY_IN = PostseasonFormat("8-9", max_games_behind=4.0, neutral_site=True)
 PLAY_IN_7_10 = PostseasonFormat("7-10")

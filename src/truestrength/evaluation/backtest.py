@@ -37,6 +37,7 @@ from truestrength.base.league import LeagueData
 from truestrength.base.manifest import code_version
 from truestrength.base.memo import reusing_fits
 from truestrength.base.predictor import Predictor, predict_dates
+from truestrength.base.seasons import POSTSEASON_KINDS
 from truestrength.base.targets import as_of_points, playoff_finish_rank, rest_of_season_win_pct
 from truestrength.base.walkforward import walk_forward
 from truestrength.evaluation import metrics as m
@@ -45,13 +46,16 @@ from truestrength.inference.simulate import SeasonState, simulate_season
 PredictorFactory = Callable[[], Predictor]
 
 IN_SEASON_METRICS = ("ros_spearman", "ros_kendall")
+# postseason_log_loss: the season's play-in and playoff games, each forecast the day after
+# the regular season (the probabilities the title odds are simulated with): a few dozen
+# games a season, where the title log loss has one outcome.
 END_METRICS = ("po_spearman", "po_spearman16", "po_rank_mae", "po_ndcg4", "champion_rank",
-               "title_log_loss", "title_brier")
+               "title_log_loss", "title_brier", "postseason_log_loss")
 # game_log_loss / game_brier: every test game (play-in and playoffs included);
 # regular_log_loss: the regular-season games only, the figure public forecasts report.
 GAME_METRICS = ("game_log_loss", "regular_log_loss", "game_brier")
 LOWER_IS_BETTER = {"po_rank_mae", "champion_rank", "game_log_loss", "game_brier",
-                   "title_log_loss", "title_brier"}
+                   "title_log_loss", "title_brier", "postseason_log_loss"}
 # A uniform guess over 30 teams, for the title odds: ln 30 and (29/30)^2 + 29/900.
 UNIFORM_TITLE_LOG_LOSS = float(np.log(30))
 UNIFORM_TITLE_BRIER = float((29 / 30) ** 2 + 29 / 900)
@@ -426,12 +430,15 @@ def _row(season, predictor, point, metric, value, ci: m.Interval | None = None) 
 
 def end_of_season_prediction(predictor, known: LeagueData, season: str, date: pd.Timestamp,
                              playoff_rotation: PlayoffRotationSection | None):
-    """The prediction the end-of-season point is scored with: by the playoff rotation when it
-    is enabled and the predictor reads rosters (``reads_rosters``), else its plain one."""
-    if (playoff_rotation is not None and playoff_rotation.enabled
-            and getattr(predictor, "reads_rosters", False)):
-        return predictor.predict(known, season, date,
-                                 availability=Availability(playoff_rotation=playoff_rotation))
+    """The prediction the end-of-season point is scored with: the predictor's postseason one
+    when it has a postseason blend (``has_postseason``) or, with the playoff rotation
+    enabled, reads rosters (``reads_rosters``); else its plain one."""
+    rotation = playoff_rotation if playoff_rotation is not None and playoff_rotation.enabled \
+        else None
+    if getattr(predictor, "has_postseason", False) or (
+            rotation is not None and getattr(predictor, "reads_rosters", False)):
+        return predictor.predict(known, season, date, availability=Availability(
+            playoff_rotation=rotation, postseason=True))
     return predictor.predict(known, season, date)
 
 
@@ -466,6 +473,8 @@ def _score_points(predictor, name, data, season, points, settings: BacktestSecti
                 title_rows, team_odds = _score_title(pred, data, season, point.date, truth,
                                                      name, simulation)
                 rows += title_rows
+                rows.append(_row(season, name, "end", "postseason_log_loss",
+                                 _postseason_log_loss(pred, data, season)))
                 odds.append(team_odds)
         else:
             ros = rest_of_season_win_pct(data, season, point.date)
@@ -502,6 +511,15 @@ def _score_title(pred, data, season, date, truth, name,
                               "won_title": truth.to_numpy() == 1})
     return ([_row(season, name, "end", "title_log_loss", m.title_log_loss(p, champ)),
              _row(season, name, "end", "title_brier", m.title_brier(p, champ))], team_odds)
+
+
+def _postseason_log_loss(pred, data: LeagueData, season: str) -> float:
+    """Mean log loss of the season's play-in and playoff games under ``pred.win_prob``."""
+    g = data.games
+    g = g[(g["season"] == season) & g["kind"].isin(POSTSEASON_KINDS)]
+    p = pred.win_prob(g["home_team_id"].to_numpy(), g["road_team_id"].to_numpy(),
+                      g["neutral_site"].to_numpy(bool), b2b_of(g))
+    return m.log_loss(p, (g["home_pts"] > g["road_pts"]).to_numpy())
 
 
 def _require_complete(s: pd.Series, name: str, season: str, label: str) -> None:

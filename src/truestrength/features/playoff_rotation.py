@@ -25,6 +25,7 @@ anything, stronger than the fitted one.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,7 +37,7 @@ from truestrength.base.league import LeagueData
 from truestrength.base.seasons import season_start_year
 
 __all__ = ["TEAM_MINUTES", "PlayoffRotation", "fit_playoff_power", "minutes_power",
-           "playoff_minutes"]
+           "playoff_minutes", "playoff_shares"]
 
 TEAM_MINUTES = 240.0  # five players on the floor for 48 minutes, overtime aside
 
@@ -74,6 +75,48 @@ def playoff_minutes(minutes: np.ndarray, mask: np.ndarray, power: float, cap: fl
         if len(real):
             out[i, real] = _spread(minutes[i, real], power, cap, total)
     return out
+
+
+def playoff_shares(logs: pd.DataFrame, rotation: PlayoffRotation,
+                   out: frozenset[int] = frozenset(),
+                   moved: Mapping[int, int] | None = None) -> pd.DataFrame:
+    """Each team's playoff rotation as floor-slot shares (team_id, player_id, share; a team's
+    shares sum to 5), from ``logs``: one season's player rows (game_id, game_date, team_id,
+    player_id, minutes) before the date, the plain RAPM's view of the postseason.
+
+    A player belongs to the team of his latest game (or to his new one in ``moved``); he
+    is out of the rotation when in ``out`` or when his team has played more than
+    ``rotation.max_missed_games`` games since his last one. The rest share 240 minutes by
+    :func:`playoff_minutes` of their season minutes per game played (games with minutes)."""
+    logs = logs[logs["minutes"].to_numpy(float) > 0]
+    if logs.empty:
+        return pd.DataFrame({"team_id": pd.Series(dtype=np.int64),
+                             "player_id": pd.Series(dtype=np.int64),
+                             "share": pd.Series(dtype=float)})
+    tg = (logs[["team_id", "game_id", "game_date"]].drop_duplicates(["team_id", "game_id"])
+          .sort_values(["team_id", "game_date", "game_id"]))
+    tg["k"] = tg.groupby("team_id").cumcount()
+    rows = logs.merge(tg[["team_id", "game_id", "k"]], on=["team_id", "game_id"])
+    last = rows.sort_values(["player_id", "game_date", "game_id"]).groupby("player_id").tail(1)
+    last = last.set_index("player_id")
+    p = pd.DataFrame({"team_id": last["team_id"].astype(np.int64),
+                      "mpg": rows.groupby("player_id")["minutes"].mean().reindex(last.index),
+                      "missed": tg.groupby("team_id")["k"].max().reindex(last["team_id"])
+                      .to_numpy() - last["k"].to_numpy()})
+    keep = ~p.index.isin(list(out))
+    if rotation.max_missed_games is not None:
+        keep &= p["missed"].to_numpy() <= rotation.max_missed_games
+    p = p[keep]
+    if moved:
+        p["team_id"] = pd.Series(p.index, index=p.index).map(dict(moved)).fillna(
+            p["team_id"]).astype(np.int64)
+    parts = []
+    for team, g in p.sort_index().groupby("team_id", sort=True):
+        m = playoff_minutes(g["mpg"].to_numpy(float)[None], np.ones((1, len(g)), bool),
+                            rotation.power, rotation.cap)[0]
+        parts.append(pd.DataFrame({"team_id": team, "player_id": g.index.to_numpy(np.int64),
+                                   "share": m * (5.0 / TEAM_MINUTES)}))
+    return pd.concat(parts, ignore_index=True)
 
 
 def _spread(m: np.ndarray, power: float, cap: float, total: float) -> np.ndarray:

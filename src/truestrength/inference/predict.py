@@ -31,10 +31,12 @@ season is cut into phases: the prediction date and each return date before the e
 regular season. Each phase's availability is scored at the prediction date (no games after
 it are known), and each remaining game gets its P(home wins) from the phase of its date;
 the postseason is played with every player back whose return date is on or before the day
-after the last regular-season game, and with ``playoff_rotation.enabled`` by each team's
-playoff rotation (``features.playoff_rotation``: the healthy players, season minutes per game
-played concentrated on the best of them) instead of its recent one; ``availability_phases``
-then counts the postseason's scoring too. Remaining games of an expected schedule have no dates:
+after the last regular-season game, by the run's postseason blend when it has one
+(``models.postseason``: fitted on earlier playoffs, RAPM of each team's playoff rotation —
+``features.playoff_rotation``: the healthy players, season minutes per game played
+concentrated on the best of them), and with ``playoff_rotation.enabled`` Model A too scores
+the playoff rotation instead of the recent one; ``availability_phases`` then counts the
+postseason's scoring too. Remaining games of an expected schedule have no dates:
 they are spread evenly, in the schedule's order, over the days from the prediction date to
 the regular season's expected end (the previous season's last game date a year on, else
 ``availability.season_end_month_day``).
@@ -109,9 +111,11 @@ class PredictionMeta:
     # "8-9" (2019-20) or "none" (before).
     postseason_play_in: str = "7-10"
     # The playoff rotation's minutes power the postseason was scored with (issue 11), and
-    # whether it was learned from earlier playoffs; None: the recent rotation (off).
+    # whether it was learned from earlier playoffs; None: no playoff rotation was read.
     playoff_power: float | None = None
     playoff_power_learned: bool | None = None
+    # The postseason blend's inputs (``models.postseason``); empty: the regular-season blend.
+    postseason_inputs: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -209,9 +213,13 @@ def make_predictions(ensemble: EnsembleAB, data: LeagueData, date: pd.Timestamp,
     out["league_rank"] = scores_to_ranks(out["score"].to_numpy()).astype(int)
     out["conference_rank"] = out.groupby("conference")["score"].rank(
         ascending=False, method="first").astype(int)
-    # The same fit Model A makes for the postseason (deterministic), for the record in meta.
-    rotation = (fit_playoff_power(known, season, config.playoff_rotation)
-                if config.playoff_rotation.enabled else None)
+    # The same fit the postseason's RAPM (with the run's settings) or Model A makes
+    # (deterministic), for the record.
+    post = ensemble.fit_.postseason if ensemble.has_postseason else None
+    post_inputs = post.inputs if post is not None else []
+    rotation = (fit_playoff_power(known, season, post.rotation) if "rapm" in post_inputs
+                else fit_playoff_power(known, season, config.playoff_rotation)
+                if post is None and config.playoff_rotation.enabled else None)
     # A stored schedule's dates mark its back-to-backs; an expected one's are spread evenly
     # by us, so they mark none.
     state = SeasonState.from_league(
@@ -262,6 +270,7 @@ def make_predictions(ensemble: EnsembleAB, data: LeagueData, date: pd.Timestamp,
         postseason_play_in=sim.postseason.play_in,
         playoff_power=None if rotation is None else rotation.power,
         playoff_power_learned=None if rotation is None else rotation.learned,
+        postseason_inputs=post_inputs,
     )
     return Predictions(season, date, out, drivers, meta, absences=list(avail.entries),
                        rosters=rosters)
@@ -341,23 +350,22 @@ def phased_win_probs(ensemble: EnsembleAB, known: LeagueData, season: str, date:
                      ) -> tuple[np.ndarray | None, object, int]:
     """P(home wins) of each remaining game from its date's availability phase, the win model
     of the postseason, and the number of distinct phases scored (module docstring). With no
-    return date ahead: (None, None, 1), the simulator's default path, unless the playoff
-    rotation is on (``playoff_rotation.enabled``): then the postseason is always scored
-    apart, by each team's playoff rotation of the players back by then. A published forecast
-    without Model A reads no roster: (None, None, 1) whatever the availability."""
-    if not ensemble.reads_rosters:
-        # The published forecast leaves Model A out: who is available changes nothing in it.
-        return None, None, 1
+    return date ahead: (None, None, 1), the simulator's default path, unless the postseason
+    is scored apart: by the postseason blend (``has_postseason``) or by Model A's playoff
+    rotation (``playoff_rotation.enabled``), each of the players back by then. A published
+    forecast that reads no roster has one regular-season phase whatever the availability."""
     last = game_dates.max() if len(game_dates) else date - pd.Timedelta(days=1)
     post_day = last + pd.Timedelta(days=1)
-    rotation_on = playoff_rotation is not None and playoff_rotation.enabled
+    apart = ensemble.has_postseason or (playoff_rotation is not None
+                                        and playoff_rotation.enabled
+                                        and ensemble.reads_rosters)
     post_avail = avail.for_postseason(post_day, playoff_rotation)
 
     def postseason() -> Prediction:
         return ensemble.predict(known, season, date, availability=post_avail, base=pred)
 
-    if not any(r > date for r in avail.return_dates()):
-        return (None, postseason().win_prob, 2) if rotation_on else (None, None, 1)
+    if not ensemble.reads_rosters or not any(r > date for r in avail.return_dates()):
+        return (None, postseason().win_prob, 2) if apart else (None, None, 1)
     scored = {avail.out_on(date): pred}
 
     def at(day: pd.Timestamp) -> Prediction:
@@ -377,7 +385,7 @@ def phased_win_probs(ensemble: EnsembleAB, known: LeagueData, season: str, date:
                                       remaining["road_team_id"].to_numpy()[sel],
                                       remaining["neutral_site"].to_numpy()[sel],
                                       remaining["b2b"].to_numpy()[sel])
-    if rotation_on:  # another roster than any regular-season phase's, even with the same outs
+    if apart:  # another model or roster than any regular-season phase's, even with the same outs
         return p, postseason().win_prob, len(scored) + 1
     post = at(post_day).win_prob
     return p, post, len(scored)

@@ -36,6 +36,7 @@ from truestrength.features.player_rapm import (
     rapm_logs,
     refit_date,
 )
+from truestrength.features.playoff_rotation import PlayoffRotation, playoff_shares
 
 # Weekly ridge fits a backtest keeps: ten seasons' worth (about 28 a season, each ~0.1 MB).
 RAPM_KEPT = 300
@@ -199,6 +200,18 @@ class Rapm:
         if self._shares is None or self._shares[0] != key:
             self._shares = key, latest_shares(logs, self.section.minutes_games)
         return fit.team_ratings(available(self._shares[1], out, moved))
+
+    def playoff_ratings(self, known: LeagueData, season: str, as_of: pd.Timestamp,
+                        rotation: PlayoffRotation, out: frozenset[int] = frozenset(),
+                        moved: Mapping[int, int] | None = None) -> pd.Series:
+        """Every team of ``season`` with player rows before ``as_of``: its rating played by
+        its playoff rotation (``features.playoff_rotation.playoff_shares``) instead of its
+        last games' rotation, with the fit in force at ``as_of``."""
+        as_of = pd.Timestamp(as_of).normalize()
+        known = known.before(as_of)
+        logs = rapm_logs(known)[known.player_logs["season"].to_numpy() == season]
+        return self._fit_at(known, as_of).team_ratings(
+            playoff_shares(logs, rotation, out, moved))
 
     def ratings_dates(self, data: LeagueData, dates: list[pd.Timestamp]) -> list[pd.Series]:
         """``ratings(data.before(d), d)`` at each of ``dates``: every team's rotation after

@@ -10,7 +10,7 @@ their weights a size like the others'::
 
     x_m = (s_m - mean_list(s_m)) / std_list(s_m)       for model_a, model_b (0 if constant)
     x_elo = (elo - mean_list(elo)) / 100
-    x_rapm = (rapm - mean_list(rapm)) / 5
+    x_rapm = (rapm - mean_list(rapm)) / 5           (and SRS, the postseason's, alike)
     strength = sum_m  w_m * x_m
     P(home wins) = sigmoid(h * (not neutral) + c * b2b + strength_home - strength_road)
 
@@ -43,7 +43,7 @@ from truestrength.base.game_model import LogisticWinModel
 
 LIST_KEYS = ["season", "date"]
 # Inputs read in their own points: centred within the list, then divided by this.
-POINT_SCALES = {"elo": 100.0, "rapm": 5.0}
+POINT_SCALES = {"elo": 100.0, "rapm": 5.0, "srs": 5.0}
 BLEND = "blend"
 
 
@@ -219,12 +219,13 @@ class Stacker:
                                                             strict=True))
         losses = ", ".join(f"{n} {v:.4f}" for n, v in self.nested_log_loss.items())
         home, b2b = self.published.home_advantage, self.published.back_to_back
+        margin = (f"; blend − best input {self.nested_margin:+.4f} ± "
+                  f"{self.nested_margin_se:.4f} (falls back beyond {self.fallback_z:g} "
+                  "standard errors)") if BLEND in self.candidates else ""
         return (f"published {self.choice}: weights {parts}, home {home:+.3f}, back-to-back "
                 f"{b2b:+.3f} "
                 f"({self.published.n_games} games); forward-chained log loss over "
-                f"{self.nested_games} games: {losses}; blend − best input "
-                f"{self.nested_margin:+.4f} ± {self.nested_margin_se:.4f} (falls back beyond "
-                f"{self.fallback_z:g} standard errors)")
+                f"{self.nested_games} games: {losses}{margin}")
 
     def to_dict(self) -> dict:
         return {"choice": self.choice, "published": self.published.to_dict(),

@@ -47,6 +47,10 @@ METRIC_LEGEND: dict[str, tuple[str, str]] = {
     "title_log_loss": ("title odds log loss",
                        "−ln of the title probability given to the eventual champion "
                        "(a uniform guess over 30 teams scores ln 30 = 3.40)."),
+    "postseason_log_loss": ("postseason game log loss",
+                            "Mean −ln P(actual winner) over the season's play-in and playoff "
+                            "games, every one forecast the day after the regular season "
+                            "(the probabilities the title odds are simulated with)."),
     "title_brier": ("title odds Brier",
                     "Squared error of the 30 title probabilities against the outcome (one "
                     "1, 29 zeros)."),

@@ -10,10 +10,14 @@ predictor.
    inputs' home-minus-road differences (``blend.inputs``), checked forward-chained against
    each input alone; the better is published, with its weights, its home edge and the
    log losses that chose it.
+3. the postseason blend (``models.postseason``, ``blend.postseason_inputs``): fitted on the
+   play-in and playoff games of every training season, inputs read the day after each
+   regular season.
 ``predict`` scores the final models, Elo and RAPM at the date and combines them with the
 published weights; P(home wins) = sigmoid(home edge + strength_home - strength_road). The
 prediction carries each published input's own scores (Model B's and Elo's always) and Model
-A's attention.
+A's attention. Asked for the postseason (``Availability.postseason``), it answers with the
+postseason blend's strengths and probabilities instead, when there is one.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from truestrength.base.predictor import Prediction
 from truestrength.models.baselines import Elo
 from truestrength.models.model_a.predictor import FittedModelA, ModelA
 from truestrength.models.model_b import ModelB
+from truestrength.models.postseason import Postseason, fit_postseason
 from truestrength.models.rapm import Rapm
 from truestrength.models.stacker import LIST_KEYS, Stacker, input_values
 from truestrength.training.folds import out_of_fold, out_of_fold_model_b
@@ -55,6 +60,8 @@ class EnsembleFit:
     stacker: Stacker
     win_model: LogisticWinModel
     oof: pd.DataFrame  # keys, model_a, model_b, elo, rapm (if an input), stacked
+    # None: no postseason inputs, or too few earlier postseason games (the regular blend)
+    postseason: Postseason | None = None
 
 
 def oof_frame(history: LeagueData, config: Config, progress: bool = False,
@@ -170,6 +177,17 @@ def _saved_config(run_dir: Path, meta: dict) -> Config:
                        f"version ({exc}); retrain") from exc
 
 
+def _out_and_moved(availability: Availability | None,
+                   as_of: pd.Timestamp) -> tuple[frozenset[int], dict[int, int]]:
+    """The players out at ``as_of`` and the traded ones on their new teams by then."""
+    if availability is None:
+        return frozenset(), {}
+    day = pd.Timestamp(as_of).normalize()
+    return availability.out_on(day), {p: team for p, (team, since)
+                                      in availability.moves.items()
+                                      if since is None or since <= day}
+
+
 class EnsembleAB:
     """The predictor ``model_ab``: what ``train`` saves and ``predict`` publishes."""
 
@@ -190,7 +208,24 @@ class EnsembleAB:
         """Whether the published forecast depends on who plays: Model A or RAPM is among its
         inputs."""
         check_is_fitted(self, "fit_")
-        return bool({"model_a", "rapm"} & set(self.fit_.stacker.models))
+        return bool({"model_a", "rapm"} & set(self.fit_.stacker.models)) or (
+            self.has_postseason and "rapm" in self.fit_.postseason.inputs)
+
+    def describe(self) -> str:
+        """The published blend and the postseason's, one line each."""
+        check_is_fitted(self, "fit_")
+        post = self.fit_.postseason
+        return "\n".join([self.fit_.stacker.describe(), post.describe() if post is not None
+                          else "postseason: the regular-season blend (" + (
+                              "too few earlier postseason games to fit one"
+                              if self.config.blend.postseason_inputs
+                              else "blend.postseason_inputs is empty") + ")"])
+
+    @property
+    def has_postseason(self) -> bool:
+        """Whether the postseason is forecast by a blend of its own (``models.postseason``)."""
+        check_is_fitted(self, "fit_")
+        return self.fit_.postseason is not None
 
     @property
     def train_seasons(self) -> list[str]:
@@ -201,6 +236,8 @@ class EnsembleAB:
         oof, self.model_a, self.model_b = oof_frame(history, self.config, self.progress,
                                                          self.console)
         self.fit_ = fit_ensemble(oof, history, self.config)
+        if self.config.blend.postseason_inputs:
+            self.fit_.postseason = fit_postseason(history, self.config, self._rapm)
         return self
 
     def predict(self, known: LeagueData, season: str, as_of: pd.Timestamp, *,
@@ -215,6 +252,13 @@ class EnsembleAB:
         scores are reused (they cannot differ), so that only Model A and RAPM are scored again
         — a prediction scores one availability per return date."""
         check_is_fitted(self, "fit_", "model_a", "model_b")
+        out, moved = _out_and_moved(availability, as_of)
+        if availability is not None and availability.postseason and self.has_postseason:
+            post = self.fit_.postseason
+            scores, inputs = post.strengths(known, season, as_of, self.config, self._rapm,
+                                            out, moved)
+            return Prediction(scores, post.win_model.win_prob(scores),
+                              components={m: inputs[m].rename(m) for m in inputs.columns})
         pa = self.model_a.predict(known, season, as_of, availability=availability)
         if base is None:
             pb = self.model_b.predict(known, season, as_of).scores
@@ -223,11 +267,6 @@ class EnsembleAB:
             pb, elo = base.components["model_b"], base.components["elo"]
         others = {"model_b": pb, "elo": elo}
         if "rapm" in self.fit_.stacker.models:
-            day = pd.Timestamp(as_of).normalize()
-            out, moved = (availability.out_on(day), {
-                p: team for p, (team, since) in availability.moves.items()
-                if since is None or since <= day}) \
-                if availability is not None else (frozenset(), {})
             others["rapm"] = self._rapm.ratings(known, as_of, out, moved)
         return self._blend(pa, others, season, as_of)
 
@@ -280,6 +319,8 @@ class EnsembleAB:
             "format": ENSEMBLE_FORMAT,
             "stacker": self.fit_.stacker.to_dict(),
             "win_model": self.fit_.win_model.to_dict(),
+            "postseason": (None if self.fit_.postseason is None
+                           else self.fit_.postseason.to_dict()),
             "config": self.config.model_dump(mode="json"),
         })
         self.fit_.oof.to_csv(run_dir / "oof_scores.csv.gz", index=False)
@@ -301,6 +342,8 @@ class EnsembleAB:
         out.model_b = ModelB.load(run_dir / "model_b", expect=config.model_b)
         oof_path = run_dir / "oof_scores.csv.gz"
         oof = pd.read_csv(oof_path, parse_dates=["date"]) if oof_path.exists() else pd.DataFrame()
+        post = meta.get("postseason")  # runs saved before it forecast with the regular blend
         out.fit_ = EnsembleFit(Stacker.from_dict(meta["stacker"]),
-                               LogisticWinModel.from_dict(meta["win_model"]), oof)
+                               LogisticWinModel.from_dict(meta["win_model"]), oof,
+                               None if post is None else Postseason.from_dict(post))
         return out

@@ -1,0 +1,99 @@
+"""The postseason blend's inputs and the playoff rotation's power, chosen on validation seasons.
+
+For each season S of ``--seasons`` (validation seasons only: never 2019-20 … 2023-24, never
+2024-25+) and each candidate (a set of ``blend.postseason_inputs`` and a
+``playoff_rotation.power``), the postseason blend is fitted exactly as ``train`` and the
+backtest fit it (``models.postseason.fit_postseason``) on the stored seasons before S, and
+S's play-in and playoff games are forecast from the day after its regular season. Printed per
+candidate: the published choice and weights, each season's postseason log loss, their mean,
+and the mean's paired difference from the first candidate with a bootstrap interval over
+games. Also each input's end-of-season Spearman with the playoff finish among the 16 playoff
+teams, and where it ranked the champion.
+
+No model is trained (the inputs read games only): seconds per candidate.
+
+Run: python benchmarks/bench_postseason.py --db STORE --seasons 2017-18,2018-19
+         --inputs rapm --inputs srs --inputs srs,rapm --powers 1,1.5,2,2.5,3
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+
+from truestrength.app.store import load_data
+from truestrength.base import memo
+from truestrength.base.config import Config, load_config, with_overrides
+from truestrength.base.seasons import POSTSEASON_KINDS
+from truestrength.base.targets import playoff_finish_rank
+from truestrength.evaluation import metrics as m
+from truestrength.models.postseason import end_of_regular_season, fit_postseason
+from truestrength.models.rapm import Rapm
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--db", type=Path, required=True)
+    ap.add_argument("--seasons", required=True, help="comma list of validation seasons")
+    ap.add_argument("--inputs", action="append", required=True,
+                    help="comma list of postseason inputs; repeat for several sets")
+    ap.add_argument("--powers", default="2", help="comma list of playoff_rotation.power")
+    ap.add_argument("--n-boot", type=int, default=2000)
+    ap.add_argument("-c", "--config", type=Path, default=None)
+    args = ap.parse_args()
+    base = load_config(args.config) if args.config else Config()
+    data = load_data(args.db)
+    seasons = args.seasons.split(",")
+    candidates = [(inputs, float(p)) for inputs in args.inputs
+                  for p in args.powers.split(",")
+                  if "rapm" in inputs.split(",") or p == args.powers.split(",")[0]]
+    losses: dict[tuple[str, float], np.ndarray] = {}
+    with memo.reusing_fits():
+        rapm = Rapm(base.rapm)  # one RAPM: its weekly fits are shared by every candidate
+        for inputs, power in candidates:
+            config = with_overrides(with_overrides(base, "blend",
+                                                   postseason_inputs=inputs.split(",")),
+                                    "playoff_rotation", power=power)
+            per_game, line = [], []
+            for season in seasons:
+                history = data.restrict_seasons([s for s in data.seasons if s < season])
+                post = fit_postseason(history, config, rapm)
+                if post is None:
+                    raise SystemExit(f"{season}: too few earlier postseason games for {inputs}")
+                known = data.restrict_seasons([s for s in data.seasons if s <= season])
+                as_of = end_of_regular_season(known, season)
+                scores, frame = post.strengths(known, season, as_of, config, rapm)
+                g = known.games
+                g = g[(g["season"] == season) & g["kind"].isin(POSTSEASON_KINDS)]
+                p = post.win_model.win_prob(scores)(g["home_team_id"].to_numpy(),
+                                                    g["road_team_id"].to_numpy(),
+                                                    g["neutral_site"].to_numpy(bool))
+                won = (g["home_pts"] > g["road_pts"]).to_numpy()
+                ll = -np.log(np.where(won, p, 1 - p))
+                per_game.append(ll)
+                truth = playoff_finish_rank(known, season)
+                s = scores.reindex(truth.index).to_numpy(float)
+                r = truth.to_numpy(float)
+                champ = int((s > s[r == 1][0]).sum()) + 1
+                line.append(f"{season} {ll.mean():.4f} (sp16 "
+                            f"{m.spearman(s[r <= 16], r[r <= 16]):.2f}, champion #{champ}; "
+                            f"{post.stacker.choice} of {post.inputs} on "
+                            f"{len(post.seasons)} seasons, weights "
+                            f"{np.round(post.stacker.weights, 3).tolist()})")
+            losses[(inputs, power)] = np.concatenate(per_game)
+            first = losses[candidates[0]]
+            d = losses[(inputs, power)] - first
+            rng = np.random.default_rng(0)
+            boot = [d[rng.integers(0, d.size, d.size)].mean() for _ in range(args.n_boot)]
+            print(f"inputs {inputs}, power {power:g}: mean {losses[(inputs, power)].mean():.4f}"
+                  f" over {d.size} games; vs {candidates[0][0]} power {candidates[0][1]:g} "
+                  f"{d.mean():+.4f} [{np.quantile(boot, 0.025):+.4f}, "
+                  f"{np.quantile(boot, 0.975):+.4f}]", flush=True)
+            for x in line:
+                print("    " + x, flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+"""The postseason blend (issue 11): fitted on earlier seasons' play-in and playoff games, its
+inputs read the day after each regular season from earlier games only, RAPM played by the
+playoff rotation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from features.league_factory import Game, Line, make_league
+from truestrength.base import ratings
+from truestrength.base.config import BlendSection, Config
+from truestrength.base.seasons import POSTSEASON_KINDS
+from truestrength.features.playoff_rotation import fit_playoff_power
+from truestrength.models.postseason import (
+    MIN_GAMES,
+    Postseason,
+    end_of_regular_season,
+    fit_postseason,
+    postseason_inputs,
+)
+from truestrength.models.rapm import Rapm
+
+CONFIG = Config()
+TWO = Config(blend=BlendSection(postseason_inputs=["srs", "rapm"]))
+
+
+@pytest.fixture(scope="module")
+def history(synth_league):
+    return synth_league.restrict_seasons(synth_league.seasons[:2])
+
+
+def test_rapm_input_is_the_playoff_rotations_rating_from_games_before_the_day(synth_league):
+    season = synth_league.seasons[1]
+    as_of = end_of_regular_season(synth_league, season)
+    rapm = Rapm(CONFIG.rapm)
+    got = postseason_inputs(synth_league, season, as_of, ["rapm", "srs"], CONFIG, rapm)
+    rotation = fit_playoff_power(synth_league, season, CONFIG.playoff_rotation)
+    want = Rapm(CONFIG.rapm).playoff_ratings(synth_league.before(as_of), season, as_of, rotation)
+    np.testing.assert_allclose(got["rapm"], want.reindex(got.index), atol=1e-12)
+    srs = ratings.srs(synth_league.before(as_of).standings_games(season))
+    np.testing.assert_allclose(got["srs"], srs.reindex(got.index), atol=1e-12)
+    # nothing on or after the day enters: the league cut at the day gives the same numbers
+    cut = postseason_inputs(synth_league.before(as_of), season, as_of, ["rapm", "srs"], CONFIG,
+                            Rapm(CONFIG.rapm))
+    pd.testing.assert_frame_equal(got, cut)
+    # the playoff rotation is not the last games' rotation
+    assert not np.allclose(got["rapm"], rapm.ratings(synth_league, as_of).reindex(got.index))
+
+
+def test_the_blend_is_a_logistic_of_earlier_postseason_games_on_the_inputs(history):
+    post = fit_postseason(history, TWO, Rapm(TWO.rapm))
+    assert post.seasons == tuple(history.seasons)
+    st = post.stacker
+    assert set(st.candidates) == {"blend", "srs", "rapm"}
+    n = int(history.games["kind"].isin(POSTSEASON_KINDS).sum())
+    assert st.candidates["blend"].n_games == n
+    # refit by hand: the same inputs, differences home minus road, scikit-learn's logistic
+    from sklearn.linear_model import LogisticRegression
+
+    rows = []
+    for season in history.seasons:
+        as_of = end_of_regular_season(history, season)
+        x = postseason_inputs(history, season, as_of, ["srs", "rapm"], TWO, Rapm(TWO.rapm))
+        x = (x[["srs", "rapm"]] - x[["srs", "rapm"]].mean()) / 5.0
+        g = history.games[(history.games["season"] == season)
+                          & history.games["kind"].isin(POSTSEASON_KINDS)]
+        d = x.reindex(g["home_team_id"]).to_numpy() - x.reindex(g["road_team_id"]).to_numpy()
+        rows.append(pd.DataFrame({"home": ~g["neutral_site"].to_numpy(bool),
+                                  "b2b": g["home_b2b"].to_numpy(float)
+                                  - g["road_b2b"].to_numpy(float),
+                                  "srs": d[:, 0], "rapm": d[:, 1],
+                                  "won": (g["home_pts"] > g["road_pts"]).to_numpy()}))
+    f = pd.concat(rows)
+    want = LogisticRegression(C=np.inf, fit_intercept=False, max_iter=1000).fit(
+        f[["home", "b2b", "srs", "rapm"]].to_numpy(float), f["won"].astype(int)).coef_.ravel()
+    blend = st.candidates["blend"]
+    np.testing.assert_allclose([blend.home_advantage, blend.back_to_back, *blend.weights],
+                               want, atol=1e-4)
+
+
+def test_strengths_combine_the_inputs_and_survive_a_round_trip(history, synth_league):
+    post = fit_postseason(history, CONFIG, Rapm(CONFIG.rapm))
+    assert post.inputs == ["rapm"] and post.stacker.weights[0] > 0
+    season = synth_league.seasons[2]
+    as_of = end_of_regular_season(synth_league, season)
+    scores, frame = post.strengths(synth_league, season, as_of, CONFIG, Rapm(CONFIG.rapm))
+    w = post.stacker.weights[0]
+    np.testing.assert_allclose(scores, w * (frame["rapm"] - frame["rapm"].mean()) / 5.0,
+                               atol=1e-12)
+    again = Postseason.from_dict(post.to_dict())
+    pd.testing.assert_series_equal(
+        again.strengths(synth_league, season, as_of, CONFIG, Rapm(CONFIG.rapm))[0], scores)
+    # a player out for the postseason lowers his team
+    team = int(scores.index[0])
+    logs = synth_league.before(as_of).player_logs
+    star = int(logs[(logs["season"] == season) & (logs["team_id"] == team)]
+               .groupby("player_id")["minutes"].sum().idxmax())
+    without = post.strengths(synth_league, season, as_of, CONFIG, Rapm(CONFIG.rapm),
+                             out=frozenset({star}))[1]["rapm"]
+    assert without[team] != frame["rapm"][team]
+    assert (without.drop(team) == frame["rapm"].drop(team)).all()
+
+
+def test_too_few_postseason_games_no_blend():
+    # regular-season games only: nothing to fit; the regular blend forecasts the postseason
+    day = pd.Timestamp("2021-10-20")
+    games = [Game(f"{day + pd.Timedelta(days=2 * n):%Y-%m-%d}", 1 + n % 2, 2 - n % 2,
+                  (Line(10, 1, min=240.0), Line(20, 2, min=240.0))) for n in range(30)]
+    assert fit_postseason(make_league(games), CONFIG, Rapm(CONFIG.rapm)) is None
+    # with MIN_GAMES - 1 playoff games after it, still too few
+    later = day + pd.Timedelta(days=70)
+    games += [Game(f"{later + pd.Timedelta(days=n):%Y-%m-%d}", 1, 2,
+                   (Line(10, 1, min=240.0), Line(20, 2, min=240.0)), kind="playoff")
+              for n in range(MIN_GAMES - 1)]
+    assert fit_postseason(make_league(games), CONFIG, Rapm(CONFIG.rapm)) is None
