@@ -8,6 +8,7 @@ import pytest
 from truestrength.base.targets import (
     as_of_points,
     playoff_finish_rank,
+    playoff_finish_tier,
     rest_of_season_win_pct,
     standings,
 )
@@ -93,3 +94,17 @@ def test_playoff_finish_rank_2022_23(real_league):
     # play-in losers missed the playoffs: MIN and MIA went through; CHI, OKC, NOP, TOR did not
     assert all(by[t] >= 17 for t in ("CHI", "OKC", "NOP", "TOR"))
     assert by["MIN"] <= 16
+
+
+@pytest.mark.realdata
+def test_playoff_finish_tier_2022_23_is_the_round_each_team_went_out_in(real_league):
+    tier = playoff_finish_tier(real_league, "2022-23")
+    ts = real_league.team_seasons
+    abbr = ts[ts["season"] == "2022-23"].set_index("team_id")["abbreviation"]
+    by = {abbr[t]: v for t, v in tier.items()}
+    assert by["DEN"] == 0 and by["MIA"] == 1 and by["BOS"] == by["LAL"] == 2
+    assert by["CHI"] == 5 and by["MIN"] == 4  # a play-in loser missed the playoffs
+    assert tier.value_counts().sort_index().tolist() == [1, 1, 2, 4, 8, 14]
+    # the finish rank orders the tiers and, within one, the regular-season record
+    rank = playoff_finish_rank(real_league, "2022-23")
+    assert (tier.reindex(rank.sort_values().index).diff().dropna() >= 0).all()

@@ -87,20 +87,27 @@ def rest_of_season_win_pct(data: LeagueData, season: str, as_of: pd.Timestamp) -
     return tg.groupby("team_id")["won"].mean().rename("rest_win_pct")
 
 
-def playoff_finish_rank(data: LeagueData, season: str) -> pd.Series:
-    """Playoff-finish rank 1-30 (index team_id); see the module docstring for the tiers."""
-    table = standings(data, season).set_index("team_id")
+def playoff_finish_tier(data: LeagueData, season: str) -> pd.Series:
+    """How far each team of ``season`` went (index team_id): 0 champion, 1 runner-up, 2
+    conference-finals losers, 3 second-round losers, 4 first-round losers, 5 no playoffs."""
+    teams = standings(data, season)["team_id"].to_numpy()
     series = data.playoff_series[data.playoff_series["season"] == season]
     if len(series) != 15 or series["winner_id"].isna().any():
         raise DataError(f"{season}: playoffs are not complete in the data "
                          f"({len(series)} of 15 series, some without a winner)")
-    # tier: 0 champion, 1 runner-up, 2 conf-finals losers, 3 second round, 4 first round.
-    tier = pd.Series(5, index=table.index)
+    tier = pd.Series(5, index=pd.Index(teams, name="team_id"), name="playoff_finish_tier")
     for r in series.itertuples():
         loser = r.team_b if r.winner_id == r.team_a else r.team_a
         tier[loser] = {4: 1, 3: 2, 2: 3, 1: 4}[r.round]
     final = series[series["round"] == 4].iloc[0]
     tier[final.winner_id] = 0
+    return tier
+
+
+def playoff_finish_rank(data: LeagueData, season: str) -> pd.Series:
+    """Playoff-finish rank 1-30 (index team_id); see the module docstring for the tiers."""
+    table = standings(data, season).set_index("team_id")
+    tier = playoff_finish_tier(data, season)
     order = pd.DataFrame({"tier": tier, "win_pct": table["win_pct"],
                           "pd": table["point_diff_per_game"]})
     order = order.reset_index().sort_values(["tier", "win_pct", "pd", "team_id"],

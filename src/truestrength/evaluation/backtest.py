@@ -38,7 +38,12 @@ from truestrength.base.manifest import code_version
 from truestrength.base.memo import reusing_fits
 from truestrength.base.predictor import Predictor, predict_dates
 from truestrength.base.seasons import POSTSEASON_KINDS
-from truestrength.base.targets import as_of_points, playoff_finish_rank, rest_of_season_win_pct
+from truestrength.base.targets import (
+    as_of_points,
+    playoff_finish_rank,
+    playoff_finish_tier,
+    rest_of_season_win_pct,
+)
 from truestrength.base.walkforward import walk_forward
 from truestrength.evaluation import metrics as m
 from truestrength.inference.simulate import SeasonState, simulate_season
@@ -49,8 +54,12 @@ IN_SEASON_METRICS = ("ros_spearman", "ros_kendall")
 # postseason_log_loss: the season's play-in and playoff games, each forecast the day after
 # the regular season (the probabilities the title odds are simulated with): a few dozen
 # games a season, where the title log loss has one outcome.
-END_METRICS = ("po_spearman", "po_spearman16", "po_rank_mae", "po_ndcg4", "champion_rank",
-               "title_log_loss", "title_brier", "postseason_log_loss")
+# po_spearman16_tier: as po_spearman16, against the round each team went out in (teams out
+# in the same round tie), where po_spearman16's finish orders them by regular-season win%,
+# which favours win% itself.
+END_METRICS = ("po_spearman", "po_spearman16", "po_spearman16_tier", "po_rank_mae",
+               "po_ndcg4", "champion_rank", "title_log_loss", "title_brier",
+               "postseason_log_loss")
 # game_log_loss / game_brier: every test game (play-in and playoffs included);
 # regular_log_loss: the regular-season games only, the figure public forecasts report.
 GAME_METRICS = ("game_log_loss", "regular_log_loss", "game_brier")
@@ -455,6 +464,7 @@ def _score_points(predictor, name, data, season, points, settings: BacktestSecti
             pred = predictor.predict(data.before(point.date), season, point.date)
         if point.label == "end":
             truth = playoff_finish_rank(data, season)
+            tier = playoff_finish_tier(data, season).reindex(truth.index).to_numpy(float)
             s = pred.scores.reindex(truth.index)
             _require_complete(s, name, season, point.label)
             scores, rank = s.to_numpy(float), truth.to_numpy(float)
@@ -464,6 +474,8 @@ def _score_points(predictor, name, data, season, points, settings: BacktestSecti
                 _row(season, name, "end", "po_spearman", ci.point, ci),
                 _row(season, name, "end", "po_spearman16",
                      m.spearman(scores[playoff], rank[playoff])),
+                _row(season, name, "end", "po_spearman16_tier",
+                     m.spearman(scores[playoff], tier[playoff])),
                 _row(season, name, "end", "po_rank_mae", m.rank_mae(scores, rank)),
                 _row(season, name, "end", "po_ndcg4", m.ndcg_at_k(scores, rank, k=4)),
                 _row(season, name, "end", "champion_rank",

@@ -36,6 +36,10 @@ METRIC_LEGEND: dict[str, tuple[str, str]] = {
                     "teams by record)."),
     "po_spearman16": ("rank agreement, playoff teams",
                       "The same over the 16 playoff teams only."),
+    "po_spearman16_tier": ("rank agreement, playoff rounds",
+                           "The same over the 16 playoff teams, against the round each went "
+                           "out in (teams out in the same round tie; the finish above orders "
+                           "them by record, which favours win%)."),
     "po_rank_mae": ("mean rank error, playoff finish",
                     "Mean absolute difference, in places, between predicted and playoff-"
                     "finish rank."),
