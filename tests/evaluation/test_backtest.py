@@ -166,6 +166,19 @@ def test_paired_game_log_loss_against_the_reference_is_exact(synth_league):
         y = (g["home_pts"] > g["road_pts"]).to_numpy(float)
         assert len(g) > 50
         assert value == pytest.approx(-np.mean(y * np.log(0.6) + (1 - y) * np.log(0.4)))
+    # the playoff teams' ranking against the round each went out in (ties within a round)
+    from scipy.stats import spearmanr
+
+    from truestrength.base.targets import playoff_finish_tier
+
+    tier_rows = result.scores.query("metric == 'po_spearman16_tier'").set_index(
+        ["season", "predictor"])["value"]
+    end = result.team_scores[result.team_scores["point"] == "end"]
+    for (season, name), g in end.groupby(["season", "predictor"]):
+        g = g[g["true_rank"] <= 16]
+        tier = playoff_finish_tier(synth_league, season).reindex(g["team_id"]).to_numpy()
+        want = spearmanr(g["score"], -tier).statistic
+        assert tier_rows[(season, name)] == pytest.approx(want)
     # the reliability table: one bin each, at the constant, observed = the home-win rate
     rel = result.reliability().set_index("predictor")
     y = reg["home_won"].to_numpy(float)

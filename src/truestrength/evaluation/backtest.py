@@ -475,7 +475,7 @@ def _score_points(predictor, name, data, season, points, settings: BacktestSecti
                 _row(season, name, "end", "po_spearman16",
                      m.spearman(scores[playoff], rank[playoff])),
                 _row(season, name, "end", "po_spearman16_tier",
-                     m.spearman(scores[playoff], tier[playoff])),
+                     m.spearman(scores[playoff], tier[playoff] + 1)),  # tier 0 = rank 1
                 _row(season, name, "end", "po_rank_mae", m.rank_mae(scores, rank)),
                 _row(season, name, "end", "po_ndcg4", m.ndcg_at_k(scores, rank, k=4)),
                 _row(season, name, "end", "champion_rank",
