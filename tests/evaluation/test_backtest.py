@@ -197,3 +197,34 @@ def test_paired_game_log_loss_against_the_reference_is_exact(synth_league):
         assert g["n"].sum() == 30 * len(tests)
         hits = 1 if outcome == "title" else 2
         assert (g["observed"] * g["n"]).sum() == pytest.approx(hits * len(tests))
+
+
+def test_an_oracle_of_the_playoffs_reaches_every_team_s_real_round(synth_league):
+    """A predictor that knows the playoff finish (the better finish always wins) replays the
+    real bracket in its simulation: each team's expected rounds are the rounds it reached, so
+    ``po_spearman16_odds`` is the Spearman of the real rounds with the finish, and the title
+    goes to the champion with certainty."""
+    from scipy.stats import spearmanr
+
+    from truestrength.base.targets import playoff_finish_rank, playoff_finish_tier
+
+    season = synth_league.seasons[-1]
+    finish = playoff_finish_rank(synth_league, season)
+
+    class Oracle(Constant):
+        def predict(self, known, season, as_of):
+            teams = known.teams_of_season(season)
+            f = finish.reindex(teams)
+            return Prediction(-f.astype(float), lambda h, r, n, b=None: (
+                f.reindex(h).to_numpy() < f.reindex(r).to_numpy()).astype(float))
+
+    result = backtest(synth_league, {"oracle": Oracle}, settings([season]),
+                      progress=False)
+    got = result.scores.query("point == 'end'").set_index("metric")["value"]
+    tier = playoff_finish_tier(synth_league, season).reindex(finish.index)
+    playoff = finish <= 16
+    want = spearmanr(-tier[playoff], -finish[playoff]).statistic
+    assert got["po_spearman16_odds"] == pytest.approx(want)
+    assert 0.8 < want < 1.0  # not 1: within a round the finish orders by record
+    assert got["title_log_loss"] == pytest.approx(0.0, abs=1e-9)
+    assert got["po_spearman16"] == pytest.approx(1.0)

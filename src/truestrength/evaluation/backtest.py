@@ -56,9 +56,11 @@ IN_SEASON_METRICS = ("ros_spearman", "ros_kendall")
 # games a season, where the title log loss has one outcome.
 # po_spearman16_tier: as po_spearman16, against the round each team went out in (teams out
 # in the same round tie), where po_spearman16's finish orders them by regular-season win%,
-# which favours win% itself.
-END_METRICS = ("po_spearman", "po_spearman16", "po_spearman16_tier", "po_rank_mae",
-               "po_ndcg4", "champion_rank", "title_log_loss", "title_brier",
+# which favours win% itself. po_spearman16_odds: as po_spearman16, ranking the teams by the
+# rounds they are expected to reach in the predictor's own simulation, which plays the
+# bracket: the seeds and home court that the record earned, not the strength alone.
+END_METRICS = ("po_spearman", "po_spearman16", "po_spearman16_tier", "po_spearman16_odds",
+               "po_rank_mae", "po_ndcg4", "champion_rank", "title_log_loss", "title_brier",
                "postseason_log_loss")
 # game_log_loss / game_brier: every test game (play-in and playoffs included);
 # regular_log_loss: the regular-season games only, the figure public forecasts report.
@@ -515,6 +517,9 @@ def _score_title(pred, data, season, date, truth, name,
     odds = simulate_season(state, pred.win_prob, simulation).table.set_index("team_id")
     p = odds["p_title"].reindex(truth.index).to_numpy(float)
     champ = int(np.flatnonzero(truth.to_numpy() == 1)[0])
+    rounds = odds[["p_playoffs", "p_second_round", "p_conf_finals", "p_finals",
+                   "p_title"]].sum(axis=1).reindex(truth.index).to_numpy(float)
+    playoff = truth.to_numpy() <= 16
     # Playoff-finish rank 1 is the champion and 2 the other finalist.
     team_odds = pd.DataFrame({"season": season, "predictor": name,
                               "team_id": truth.index.to_numpy(),
@@ -522,7 +527,9 @@ def _score_title(pred, data, season, date, truth, name,
                               "p_title": p, "made_finals": truth.to_numpy() <= 2,
                               "won_title": truth.to_numpy() == 1})
     return ([_row(season, name, "end", "title_log_loss", m.title_log_loss(p, champ)),
-             _row(season, name, "end", "title_brier", m.title_brier(p, champ))], team_odds)
+             _row(season, name, "end", "title_brier", m.title_brier(p, champ)),
+             _row(season, name, "end", "po_spearman16_odds",
+                  m.spearman(rounds[playoff], truth.to_numpy(float)[playoff]))], team_odds)
 
 
 def _postseason_log_loss(pred, data: LeagueData, season: str) -> float:

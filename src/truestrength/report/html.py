@@ -40,6 +40,10 @@ METRIC_LEGEND: dict[str, tuple[str, str]] = {
                            "The same over the 16 playoff teams, against the round each went "
                            "out in (teams out in the same round tie; the finish above orders "
                            "them by record, which favours win%)."),
+    "po_spearman16_odds": ("rank agreement, playoff teams by their odds",
+                           "The same over the 16 playoff teams, ranked by the rounds each is "
+                           "expected to reach in the predictor's simulation of the bracket "
+                           "(seeds and home court included), not by strength alone."),
     "po_rank_mae": ("mean rank error, playoff finish",
                     "Mean absolute difference, in places, between predicted and playoff-"
                     "finish rank."),
