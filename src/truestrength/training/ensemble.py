@@ -41,7 +41,7 @@ from truestrength.base.predictor import Prediction
 from truestrength.models.baselines import Elo
 from truestrength.models.model_a.predictor import FittedModelA, ModelA
 from truestrength.models.model_b import ModelB
-from truestrength.models.postseason import Postseason, fit_postseason
+from truestrength.models.postseason import MIN_GAMES, Postseason, fit_postseason
 from truestrength.models.rapm import Rapm
 from truestrength.models.stacker import LIST_KEYS, Stacker, input_values
 from truestrength.training.folds import out_of_fold, out_of_fold_model_b
@@ -206,7 +206,7 @@ class EnsembleAB:
     @property
     def reads_rosters(self) -> bool:
         """Whether the published forecast depends on who plays: Model A or RAPM is among its
-        inputs."""
+        inputs, or RAPM among the postseason blend's."""
         check_is_fitted(self, "fit_")
         return bool({"model_a", "rapm"} & set(self.fit_.stacker.models)) or (
             self.has_postseason and "rapm" in self.fit_.postseason.inputs)
@@ -216,10 +216,9 @@ class EnsembleAB:
         check_is_fitted(self, "fit_")
         post = self.fit_.postseason
         return "\n".join([self.fit_.stacker.describe(), post.describe() if post is not None
-                          else "postseason: the regular-season blend (" + (
-                              "too few earlier postseason games to fit one"
-                              if self.config.blend.postseason_inputs
-                              else "blend.postseason_inputs is empty") + ")"])
+                          else "postseason: the regular-season blend (no postseason blend: "
+                          "blend.postseason_inputs empty, fewer than "
+                          f"{MIN_GAMES} earlier postseason games, or a run saved before it)"])
 
     @property
     def has_postseason(self) -> bool:
