@@ -389,7 +389,8 @@ class BlendSection(_Section):
     # season, RAPM played by the playoff rotation (``playoff_rotation``'s power and cap).
     # Empty: the postseason is forecast by the regular-season blend. RAPM alone: on the
     # validation seasons' playoff games its log loss beat SRS, Elo and the last-games RAPM,
-    # and the two-input blends over-fitted the few hundred games (BENCHMARKS "Stop 22").
+    # and the two-input blends over-fitted the few hundred games; on the test seasons it
+    # then did worse than the regular blend (BENCHMARKS "Stop 22").
     postseason_inputs: list[PostseasonInput] = ["rapm"]
 
     @model_validator(mode="after")
