@@ -200,6 +200,20 @@ def test_playoff_shares_are_the_playoff_minutes_of_the_healthy_players_in_floor_
     moved = playoff_shares(logs, rot, out=frozenset({1}), moved={4: 2})
     moved = moved.set_index(["team_id", "player_id"])["share"]
     assert 1 not in moved.loc[1].index and 4 not in moved.loc[1].index
+    # a player the availability says is back for the postseason is not taken for injured
+    back = playoff_shares(logs, rot, returning=frozenset({9}))
+    assert 9 in set(back.loc[back["team_id"] == 1, "player_id"])
     team2 = playoff_minutes(np.array([[(20 * 20 + 30 * 10) / 30] + [30.0] * 5]),
                             np.ones((1, 6), bool), 2.0, 42.0)[0] * 5 / 240
     np.testing.assert_allclose(moved.loc[2].reindex([4, 20, 21, 22, 23, 24]), team2)
+
+
+def test_the_postseason_availability_names_who_is_back_for_it():
+    day = pd.Timestamp("2022-04-12")
+    back = PlayerAvailability(7, "P7", 1, "out", "injuries file", True, day)
+    gone = PlayerAvailability(8, "P8", 1, "out", "injuries file", True, None)
+    maybe = PlayerAvailability(9, "P9", 1, "questionable", "injuries file", False, None)
+    traded = PlayerAvailability(10, "P10", 2, "traded", "rosters", False, None, 1, day)
+    post = Availability((back, gone, maybe, traded)).for_postseason(day, None)
+    assert post.postseason and post.returning == frozenset({7, 9})
+    assert post.out_on(day) == frozenset({8})

@@ -92,14 +92,14 @@ def test_strengths_combine_the_inputs_and_survive_a_round_trip(history, synth_le
     again = Postseason.from_dict(post.to_dict())
     pd.testing.assert_series_equal(
         again.strengths(synth_league, season, as_of, CONFIG, Rapm(CONFIG.rapm))[0], scores)
-    # a player out for the postseason lowers his team
+    # a player out for the postseason
     team = int(scores.index[0])
     logs = synth_league.before(as_of).player_logs
     star = int(logs[(logs["season"] == season) & (logs["team_id"] == team)]
                .groupby("player_id")["minutes"].sum().idxmax())
     without = post.strengths(synth_league, season, as_of, CONFIG, Rapm(CONFIG.rapm),
                              out=frozenset({star}))[1]["rapm"]
-    assert without[team] != frame["rapm"][team]
+    assert without[team] != frame["rapm"][team]  # only his team changes
     assert (without.drop(team) == frame["rapm"].drop(team)).all()
 
 
@@ -115,3 +115,20 @@ def test_too_few_postseason_games_no_blend():
                    (Line(10, 1, min=240.0), Line(20, 2, min=240.0)), kind="playoff")
               for n in range(MIN_GAMES - 1)]
     assert fit_postseason(make_league(games), CONFIG, Rapm(CONFIG.rapm)) is None
+
+
+def test_before_its_first_game_a_team_is_played_by_last_season_s_rotation(synth_league):
+    season = synth_league.seasons[2]
+    first = synth_league.games.loc[synth_league.games["season"] == season, "game_date"].min()
+    rapm = Rapm(CONFIG.rapm)
+    got = postseason_inputs(synth_league, season, first, ["rapm"], CONFIG, rapm)["rapm"]
+    assert got.std() > 1.0  # not every team at the league average
+    known = synth_league.before(first)
+    prev = known.player_logs[known.player_logs["season"] == synth_league.seasons[1]]
+    rotation = fit_playoff_power(known, season, CONFIG.playoff_rotation)
+    from truestrength.features.playoff_rotation import playoff_shares
+
+    shares = playoff_shares(prev[["game_id", "game_date", "team_id", "player_id", "minutes"]],
+                            rotation)
+    want = rapm._fit_at(known, first).team_ratings(shares)
+    np.testing.assert_allclose(got, want.reindex(got.index), atol=1e-12)

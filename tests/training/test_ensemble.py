@@ -311,3 +311,14 @@ def test_the_postseason_is_forecast_by_the_postseason_blend(fitted, synth_league
         fitted.predict(known, season, date, availability=Availability().for_postseason(
             date, None)).scores)
     assert fitted.describe().splitlines()[1].startswith("postseason: published rapm")
+    # a run saved before the postseason blend forecasts the postseason by the regular one
+    meta = json.loads((tmp_path / "run" / "ensemble.json").read_text())
+    del meta["postseason"]
+    (tmp_path / "run" / "ensemble.json").write_text(json.dumps(meta))
+    old = EnsembleAB.load(tmp_path / "run")
+    assert not old.has_postseason
+    assert "no postseason blend" in old.describe().splitlines()[1]
+    pd.testing.assert_series_equal(
+        old.predict(known, season, date, availability=Availability().for_postseason(
+            date, None)).scores,
+        fitted.predict(known, season, date, availability=Availability()).scores)

@@ -110,8 +110,9 @@ def demo(out: Path, config: Config, *, on_step: Callable[[str], None] = lambda _
     test = data.seasons[-1]
     trained = train(data, config, data.seasons[-2], runs, console=console,
                     progress=progress)
-    on_step(f"3/5 trained A+B on {', '.join(trained.train_seasons)}: "
-            f"{trained.ensemble.describe()} -> {trained.run_dir}")
+    blends = "; ".join(trained.ensemble.describe().splitlines())  # one step, one line
+    on_step(f"3/5 trained A+B on {', '.join(trained.train_seasons)}: {blends} -> "
+            f"{trained.run_dir}")
     point = next(p for p in as_of_points(data, test) if p.label == "g41")
     predicted = predict(data, config, trained.run_dir, str(point.date.date()), runs)
     on_step(f"4/5 predictions for {test} at its 41-game mark ({point.date:%Y-%m-%d}) -> "

@@ -74,6 +74,9 @@ class Availability:
     # True: the postseason is being scored; a predictor with a postseason model of its own
     # (``models.postseason``) answers with it.
     postseason: bool = False
+    # The postseason's players named by the availability who play in it (back by then, or
+    # never kept out): known to be healthy, whatever their absence from the box scores says.
+    returning: frozenset[int] = frozenset()
 
     def __post_init__(self) -> None:
         seen: set[tuple[int, bool]] = set()
@@ -114,11 +117,16 @@ class Availability:
                        playoff_rotation: PlayoffRotationSection | None) -> Availability:
         """The postseason's availability: everybody back by ``day`` (the day after the last
         regular-season game), marked ``postseason``, and played by Model A's playoff
-        rotation when ``playoff_rotation`` is given and enabled."""
+        rotation when ``playoff_rotation`` is given and enabled; the players named who play
+        in it are ``returning``."""
+        day = pd.Timestamp(day)
         back = self.back_by(day)
         on = playoff_rotation if playoff_rotation is not None and playoff_rotation.enabled \
             else None
-        return Availability(back.entries, playoff_rotation=on, postseason=True)
+        returning = frozenset(e.player_id for e in self.entries
+                              if e.status != "traded" and not e.out_on(day))
+        return Availability(back.entries, playoff_rotation=on, postseason=True,
+                            returning=returning)
 
 
 @dataclass(frozen=True)

@@ -191,7 +191,8 @@ class PlayoffRotationSection(_Section):
     end-of-season point); training snapshots never change. ``enabled`` is Model A's: with a
     postseason blend (``blend.postseason_inputs``) Model A does not forecast the postseason,
     and that blend's RAPM is always played by the playoff rotation (``power``, ``cap``,
-    ``max_missed_games``).
+    ``max_missed_games``) with the settings it was trained with, which the run keeps: these
+    settings at predict time change Model A's rotation only.
     """
 
     # Off by default: on validation seasons 2017-18 and 2018-19 its gain on the bracket's

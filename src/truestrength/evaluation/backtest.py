@@ -53,7 +53,8 @@ PredictorFactory = Callable[[], Predictor]
 IN_SEASON_METRICS = ("ros_spearman", "ros_kendall")
 # postseason_log_loss: the season's play-in and playoff games, each forecast the day after
 # the regular season (the probabilities the title odds are simulated with): a few dozen
-# games a season, where the title log loss has one outcome.
+# games a season, where the title log loss has one outcome. game_log_loss scores the same
+# games otherwise: each by the plain prediction of its own date, results so far known.
 # po_spearman16_tier: as po_spearman16, against the round each team went out in (teams out
 # in the same round tie), where po_spearman16's finish orders them by regular-season win%,
 # which favours win% itself. po_spearman16_odds: as po_spearman16, ranking the teams by the

@@ -79,14 +79,16 @@ def playoff_minutes(minutes: np.ndarray, mask: np.ndarray, power: float, cap: fl
 
 def playoff_shares(logs: pd.DataFrame, rotation: PlayoffRotation,
                    out: frozenset[int] = frozenset(),
-                   moved: Mapping[int, int] | None = None) -> pd.DataFrame:
+                   moved: Mapping[int, int] | None = None,
+                   returning: frozenset[int] = frozenset()) -> pd.DataFrame:
     """Each team's playoff rotation as floor-slot shares (team_id, player_id, share; a team's
     shares sum to 5), from ``logs``: one season's player rows (game_id, game_date, team_id,
     player_id, minutes) before the date, the plain RAPM's view of the postseason.
 
     A player belongs to the team of his latest game (or to his new one in ``moved``); he
     is out of the rotation when in ``out`` or when his team has played more than
-    ``rotation.max_missed_games`` games since his last one. The rest share 240 minutes by
+    ``rotation.max_missed_games`` games since his last one, unless he is ``returning`` (the
+    availability says he plays: back from that absence). The rest share 240 minutes by
     :func:`playoff_minutes` of their season minutes per game played (games with minutes)."""
     logs = logs[logs["minutes"].to_numpy(float) > 0]
     if logs.empty:
@@ -105,7 +107,8 @@ def playoff_shares(logs: pd.DataFrame, rotation: PlayoffRotation,
                       .to_numpy() - last["k"].to_numpy()})
     keep = ~p.index.isin(list(out))
     if rotation.max_missed_games is not None:
-        keep &= p["missed"].to_numpy() <= rotation.max_missed_games
+        keep &= (p["missed"].to_numpy() <= rotation.max_missed_games) \
+            | p.index.isin(list(returning))
     p = p[keep]
     if moved:
         p["team_id"] = pd.Series(p.index, index=p.index).map(dict(moved)).fillna(

@@ -51,10 +51,12 @@ def postseason_inputs(known: LeagueData, season: str, as_of: pd.Timestamp,
                       inputs: list[str], config: Config, rapm: Rapm,
                       out: frozenset[int] = frozenset(),
                       moved: Mapping[int, int] | None = None, *,
+                      returning: frozenset[int] = frozenset(),
                       rotation: PlayoffRotationSection | None = None) -> pd.DataFrame:
     """One row per team of ``season``: each input as it stands at ``as_of`` from the games
-    strictly before it (a team an input has not seen is its league average). ``rotation``:
-    the playoff rotation's settings (default ``config.playoff_rotation``)."""
+    strictly before it (a team an input has not seen is its league average). ``out``,
+    ``moved``, ``returning``: the postseason's availability (``playoff_shares``);
+    ``rotation``: the playoff rotation's settings (default ``config.playoff_rotation``)."""
     as_of = pd.Timestamp(as_of).normalize()
     known = known.before(as_of)
     teams = known.teams_of_season(season)
@@ -67,8 +69,8 @@ def postseason_inputs(known: LeagueData, season: str, as_of: pd.Timestamp,
                                                   ).reindex(teams).fillna(config.elo.initial)
         elif m == "rapm":
             fitted = fit_playoff_power(known, season, rotation or config.playoff_rotation)
-            frame[m] = rapm.playoff_ratings(known, season, as_of, fitted, out, moved
-                                            ).reindex(teams).fillna(0.0)
+            frame[m] = rapm.playoff_ratings(known, season, as_of, fitted, out, moved,
+                                            returning).reindex(teams).fillna(0.0)
         else:
             raise ValueError(f"postseason input {m!r} is not one of srs, elo, rapm")
     return frame.assign(season=season, date=as_of)
@@ -94,10 +96,11 @@ class Postseason:
 
     def strengths(self, known: LeagueData, season: str, as_of: pd.Timestamp, config: Config,
                   rapm: Rapm, out: frozenset[int] = frozenset(),
-                  moved: Mapping[int, int] | None = None) -> tuple[pd.Series, pd.DataFrame]:
+                  moved: Mapping[int, int] | None = None,
+                  returning: frozenset[int] = frozenset()) -> tuple[pd.Series, pd.DataFrame]:
         """Each team's postseason strength at ``as_of`` and the inputs it was made of."""
         frame = postseason_inputs(known, season, as_of, self.inputs, config, rapm, out, moved,
-                                  rotation=self.rotation)
+                                  returning=returning, rotation=self.rotation)
         return self.stacker.combine(frame).rename("postseason"), frame[self.inputs]
 
     def describe(self) -> str:

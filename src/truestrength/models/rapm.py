@@ -203,15 +203,27 @@ class Rapm:
 
     def playoff_ratings(self, known: LeagueData, season: str, as_of: pd.Timestamp,
                         rotation: PlayoffRotation, out: frozenset[int] = frozenset(),
-                        moved: Mapping[int, int] | None = None) -> pd.Series:
-        """Every team of ``season`` with player rows before ``as_of``: its rating played by
-        its playoff rotation (``features.playoff_rotation.playoff_shares``) instead of its
-        last games' rotation, with the fit in force at ``as_of``."""
+                        moved: Mapping[int, int] | None = None,
+                        returning: frozenset[int] = frozenset()) -> pd.Series:
+        """Every team with player rows before ``as_of``: its rating played by its playoff
+        rotation (``features.playoff_rotation.playoff_shares``) instead of its last games'
+        rotation, with the fit in force at ``as_of``. The rotation is read from the season's
+        rows; a team without any yet (before its first game) from the previous season's
+        rows of the players who have not played this season."""
         as_of = pd.Timestamp(as_of).normalize()
         known = known.before(as_of)
-        logs = rapm_logs(known)[known.player_logs["season"].to_numpy() == season]
-        return self._fit_at(known, as_of).team_ratings(
-            playoff_shares(logs, rotation, out, moved))
+        logs = rapm_logs(known)
+        seasons = known.player_logs["season"].to_numpy()
+        now = logs[seasons == season]
+        shares = playoff_shares(now, rotation, out, moved, returning)
+        prev = known.previous_season(season)
+        if prev is not None:
+            # As the last-games rotation carries a team's previous rows over until it plays.
+            earlier = logs[(seasons == prev) & ~logs["player_id"].isin(now["player_id"])]
+            carried = playoff_shares(earlier, rotation, out, moved, returning)
+            shares = pd.concat([shares, carried[~carried["team_id"].isin(shares["team_id"])]],
+                               ignore_index=True)
+        return self._fit_at(known, as_of).team_ratings(shares)
 
     def ratings_dates(self, data: LeagueData, dates: list[pd.Timestamp]) -> list[pd.Series]:
         """``ratings(data.before(d), d)`` at each of ``dates``: every team's rotation after

@@ -255,7 +255,7 @@ class EnsembleAB:
         if availability is not None and availability.postseason and self.has_postseason:
             post = self.fit_.postseason
             scores, inputs = post.strengths(known, season, as_of, self.config, self._rapm,
-                                            out, moved)
+                                            out, moved, availability.returning)
             return Prediction(scores, post.win_model.win_prob(scores),
                               components={m: inputs[m].rename(m) for m in inputs.columns})
         pa = self.model_a.predict(known, season, as_of, availability=availability)
