@@ -26,10 +26,11 @@ import numpy as np
 from truestrength.app.store import load_data
 from truestrength.base import memo
 from truestrength.base.config import Config, load_config, with_overrides
+from truestrength.base.game_model import b2b_of
 from truestrength.base.seasons import POSTSEASON_KINDS
-from truestrength.base.targets import playoff_finish_rank
+from truestrength.base.targets import end_of_regular_season, playoff_finish_rank
 from truestrength.evaluation import metrics as m
-from truestrength.models.postseason import end_of_regular_season, fit_postseason
+from truestrength.models.postseason import fit_postseason
 from truestrength.models.rapm import Rapm
 
 
@@ -69,7 +70,8 @@ def main() -> None:
                 g = g[(g["season"] == season) & g["kind"].isin(POSTSEASON_KINDS)]
                 p = post.win_model.win_prob(scores)(g["home_team_id"].to_numpy(),
                                                     g["road_team_id"].to_numpy(),
-                                                    g["neutral_site"].to_numpy(bool))
+                                                    g["neutral_site"].to_numpy(bool),
+                                                    b2b_of(g))
                 won = (g["home_pts"] > g["road_pts"]).to_numpy()
                 ll = -np.log(np.where(won, p, 1 - p))
                 per_game.append(ll)

@@ -12,11 +12,11 @@ from features.league_factory import Game, Line, make_league
 from truestrength.base import ratings
 from truestrength.base.config import BlendSection, Config
 from truestrength.base.seasons import POSTSEASON_KINDS
+from truestrength.base.targets import end_of_regular_season
 from truestrength.features.playoff_rotation import fit_playoff_power
 from truestrength.models.postseason import (
     MIN_GAMES,
     Postseason,
-    end_of_regular_season,
     fit_postseason,
     postseason_inputs,
 )

@@ -116,6 +116,12 @@ def playoff_finish_rank(data: LeagueData, season: str) -> pd.Series:
     return order.set_index("team_id")["rank"].rename("playoff_finish_rank")
 
 
+def end_of_regular_season(data: LeagueData, season: str) -> pd.Timestamp:
+    """The day after the season's last standings game: the end-of-season point, and the
+    date the postseason is forecast from."""
+    return pd.Timestamp(data.standings_games(season)["game_date"].max()) + pd.Timedelta(days=1)
+
+
 def as_of_points(data: LeagueData, season: str) -> list[AsOfPoint]:
     tg = data.standings_team_games(season)
     if tg.empty:
@@ -132,7 +138,7 @@ def as_of_points(data: LeagueData, season: str) -> list[AsOfPoint]:
         hit = median[median >= n]
         if len(hit):
             points.append(AsOfPoint(season, f"g{n}", pd.Timestamp(hit.index[0])))
-    points.append(AsOfPoint(season, "end", pd.Timestamp(dates[-1]) + pd.Timedelta(days=1)))
+    points.append(AsOfPoint(season, "end", end_of_regular_season(data, season)))
     return points
 
 

@@ -35,6 +35,7 @@ from truestrength.base.config import PlayoffRotationSection
 from truestrength.base.errors import DataError
 from truestrength.base.league import LeagueData
 from truestrength.base.seasons import season_start_year
+from truestrength.features.player_rapm import FLOOR_SLOTS
 
 __all__ = ["TEAM_MINUTES", "PlayoffRotation", "fit_playoff_power", "minutes_power",
            "playoff_minutes", "playoff_shares"]
@@ -118,7 +119,7 @@ def playoff_shares(logs: pd.DataFrame, rotation: PlayoffRotation,
         m = playoff_minutes(g["mpg"].to_numpy(float)[None], np.ones((1, len(g)), bool),
                             rotation.power, rotation.cap)[0]
         parts.append(pd.DataFrame({"team_id": team, "player_id": g.index.to_numpy(np.int64),
-                                   "share": m * (5.0 / TEAM_MINUTES)}))
+                                   "share": m * (FLOOR_SLOTS / TEAM_MINUTES)}))
     return pd.concat(parts, ignore_index=True)
 
 

@@ -63,9 +63,9 @@ from truestrength.base.errors import DataError
 from truestrength.base.io import write_json
 from truestrength.base.league import LeagueData
 from truestrength.base.predictor import Prediction, RosterAttention
-from truestrength.base.seasons import previous_season, season_start_year, to_days
+from truestrength.base.seasons import POSTSEASON_KINDS, previous_season, season_start_year, to_days
 from truestrength.base.stats import scores_to_ranks
-from truestrength.base.targets import standings
+from truestrength.base.targets import end_of_regular_season, standings
 from truestrength.features.availability import resolve_availability
 from truestrength.features.player_rapm import fit_rapm, rapm_logs
 from truestrength.features.playoff_rotation import fit_playoff_power
@@ -179,8 +179,8 @@ def make_predictions(ensemble: EnsembleAB, data: LeagueData, date: pd.Timestamp,
     if rosters is None:  # the rosters read before the date, as the cut view holds them
         rosters = known.rosters
     g = data.games[data.games["season"] == season]
-    if (g["kind"].isin(["play_in", "playoff"]) & (g["game_date"] < date)).any():
-        last = data.standings_games(season)["game_date"].max() + pd.Timedelta(days=1)
+    if (g["kind"].isin(POSTSEASON_KINDS) & (g["game_date"] < date)).any():
+        last = end_of_regular_season(data, season)
         raise DataError(
             f"{date:%Y-%m-%d} is after the start of {season}'s play-in/playoffs; predictions "
             "simulate the postseason from the seeds, so they are made up to the day after the "

@@ -31,20 +31,15 @@ from truestrength.base.config import Config, PlayoffRotationSection
 from truestrength.base.game_model import LogisticWinModel, b2b_of
 from truestrength.base.league import LeagueData
 from truestrength.base.seasons import POSTSEASON_KINDS
+from truestrength.base.targets import end_of_regular_season
 from truestrength.features.playoff_rotation import fit_playoff_power
 from truestrength.models.rapm import Rapm
 from truestrength.models.stacker import Stacker, input_values
 
-__all__ = ["MIN_GAMES", "Postseason", "end_of_regular_season",
-           "fit_postseason", "postseason_inputs"]
+__all__ = ["MIN_GAMES", "Postseason", "fit_postseason", "postseason_inputs"]
 
 # Fewer earlier postseason games than this: no postseason blend (the regular one is used).
 MIN_GAMES = 20
-
-
-def end_of_regular_season(data: LeagueData, season: str) -> pd.Timestamp:
-    """The day after the season's last standings game: the postseason's as-of date."""
-    return pd.Timestamp(data.standings_games(season)["game_date"].max()) + pd.Timedelta(days=1)
 
 
 def postseason_inputs(known: LeagueData, season: str, as_of: pd.Timestamp,
