@@ -651,3 +651,43 @@ def test_play_in_8_9_certain_outcomes():
     assert (sim.play_in_8_9(p, s8, s9, np.ones(100, bool), u) == 0).all()
     assert (sim.play_in_8_9(p.T, s8, s9, np.ones(100, bool), u) == 1).all()  # 9 always wins
     assert (sim.play_in_8_9(p.T, s8, s9, np.zeros(100, bool), u) == 0).all()  # not held
+
+
+# --------------------------------------------------------------------------------------------
+# strength shocks in the postseason
+# --------------------------------------------------------------------------------------------
+def test_postseason_sd_zero_is_the_frozen_simulation_and_never_touches_the_regular_season():
+    state, wp = mid_state(), random_model()
+    cfg = SimulationSection(n_sims=2000, seed=4)
+    ref = simulate_outcomes(state, wp, cfg)
+    zero = simulate_outcomes(state, wp, cfg, postseason_sd=0.0)
+    assert (ref.reached == zero.reached).all()
+    shocked = simulate_outcomes(state, wp, cfg, postseason_sd=0.8)
+    assert (shocked.wins == ref.wins).all() and (shocked.seed == ref.seed).all()
+    assert (shocked.reached != ref.reached).any()
+    with pytest.raises(ValueError, match="postseason_sd"):
+        simulate_outcomes(state, wp, cfg, postseason_sd=-0.1)
+
+
+def test_a_shocked_series_is_the_mean_of_the_series_over_the_shocks():
+    from scipy.special import logit
+
+    from truestrength.models.postseason import series_win_probs
+
+    wins = np.arange(30, 60)
+    seeds = conference_seeds(wins, np.zeros(30))
+    east = {seeds[t]: int(t) for t, c in zip(TEAMS, CONF, strict=True) if c == "E"}
+    four, five = east[4], east[5]
+    scores = pd.Series(0.0, index=TEAMS)
+    scores[four], scores[five] = 1.2, -0.3  # the 4 seed, with home court, is much stronger
+    wp = logistic_win_prob(scores, home_advantage_logit=0.3, slope=1.0)
+    at_home = wp(np.array([four]), np.array([five]), np.array([False]))
+    on_road = 1 - wp(np.array([five]), np.array([four]), np.array([False]))
+    n, sd = 40_000, 0.9
+    for v in (0.0, sd):
+        t = simulate_season(end_state(wins), wp, SimulationSection(n_sims=n, seed=2),
+                            postseason_sd=v).table.set_index("team_id")
+        want = float(series_win_probs(logit(at_home), logit(on_road), v)[0])
+        assert abs(t.loc[four, "p_second_round"] - want) < mc_tol(want, n)
+    frozen = float(series_win_prob(at_home, on_road)[0])
+    assert frozen - float(series_win_probs(logit(at_home), logit(on_road), sd)[0]) > 0.04

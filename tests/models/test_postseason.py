@@ -7,18 +7,24 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.special import expit
 
 from features.league_factory import Game, Line, make_league
 from truestrength.base import ratings
 from truestrength.base.config import BlendSection, Config
+from truestrength.base.game_model import series_win_prob
 from truestrength.base.seasons import POSTSEASON_KINDS
 from truestrength.base.targets import end_of_regular_season
 from truestrength.features.playoff_rotation import fit_playoff_power
 from truestrength.models.postseason import (
     MIN_GAMES,
+    SD_GRID,
     Postseason,
     fit_postseason,
+    fit_strength_sd,
+    playoff_series,
     postseason_inputs,
+    series_win_probs,
 )
 from truestrength.models.rapm import Rapm
 
@@ -132,3 +138,75 @@ def test_before_its_first_game_a_team_is_played_by_last_season_s_rotation(synth_
                             rotation)
     want = rapm._fit_at(known, first).team_ratings(shares)
     np.testing.assert_allclose(got, want.reindex(got.index), atol=1e-12)
+
+
+# --------------------------------------------------------------------------------------------
+# how sure the postseason strengths are
+# --------------------------------------------------------------------------------------------
+def test_playoff_series_are_read_from_the_games():
+    def game(day, home, road, hp, rp, kind="playoff"):
+        return {"season": "2030-31", "game_id": f"g{day}", "game_date": pd.Timestamp(
+            "2031-04-20") + pd.Timedelta(days=day), "home_team_id": home, "road_team_id": road,
+            "home_pts": hp, "road_pts": rp, "kind": kind, "neutral_site": False}
+
+    rows = [game(0, 9, 10, 100, 90, kind="play_in")]  # a single game, not a series
+    # 1 hosts 8 and loses in six; 4 hosts 5 and wins in seven; 2 v 7 not finished (2-2)
+    rows += [game(1, 1, 8, 90, 100), game(2, 1, 8, 101, 99), game(3, 8, 1, 100, 90),
+             game(4, 8, 1, 95, 97), game(5, 1, 8, 88, 99), game(6, 8, 1, 110, 100)]
+    rows += [game(1, 4, 5, 99, 98), game(2, 4, 5, 90, 91), game(3, 5, 4, 90, 91),
+             game(4, 5, 4, 100, 91), game(5, 4, 5, 100, 80), game(6, 5, 4, 100, 80),
+             game(7, 4, 5, 120, 110)]
+    rows += [game(1, 2, 7, 100, 90), game(2, 2, 7, 90, 100), game(3, 7, 2, 100, 90),
+             game(4, 7, 2, 90, 100)]
+    got = playoff_series(pd.DataFrame(rows)).set_index("home")
+    assert sorted(got.index) == [1, 4]
+    assert got.loc[1, "road"] == 8 and not got.loc[1, "home_won"]
+    assert got.loc[4, "road"] == 5 and got.loc[4, "home_won"]
+
+
+def test_series_probabilities_spread_with_the_sd_and_sd_zero_is_the_closed_form():
+    lh, lr = np.array([1.0, 0.2, -0.5]), np.array([0.4, -0.4, -1.1])
+    np.testing.assert_allclose(series_win_probs(lh, lr, 0.0),
+                               series_win_prob(expit(lh), expit(lr)))
+    # Monte Carlo of the shocks gives the quadrature's mean
+    rng = np.random.default_rng(0)
+    d = rng.normal(0, np.sqrt(2) * 0.7, 200_000)
+    mc = series_win_prob(expit(lh[0] + d), expit(lr[0] + d)).mean()
+    assert abs(series_win_probs(lh[:1], lr[:1], 0.7)[0] - mc) < 0.003
+    # more uncertainty, closer to a coin flip for the favourite
+    p = [series_win_probs(lh[:1], lr[:1], sd)[0] for sd in (0.0, 0.5, 1.0, 2.0)]
+    assert p[0] > p[1] > p[2] > p[3] > 0.5
+
+
+@pytest.mark.parametrize("true_sd", [0.0, 0.6])
+def test_the_sd_fit_finds_the_shocks_series_were_played_with(true_sd):
+    rng = np.random.default_rng(1)
+    n = 3000  # a hundred series cannot tell sd 0 from 0.5 (BENCHMARKS "Stop 23")
+    lh = rng.normal(0.4, 0.6, n)
+    lr = lh - 0.6
+    d = rng.normal(0, np.sqrt(2) * true_sd, n)
+    won = rng.random(n) < series_win_prob(expit(lh + d), expit(lr + d))
+    sd, losses = fit_strength_sd(lh, lr, won)
+    # over 20 seeds the fit lay within 0.25 of 0 (the edge of the grid) and 0.1 of 0.6
+    assert abs(sd - true_sd) <= 0.3 if true_sd == 0 else abs(sd - true_sd) <= 0.15
+    assert losses.shape == SD_GRID.shape and losses.min() == losses[sd == SD_GRID][0]
+
+
+def test_the_fitted_sd_is_forward_chained_and_kept_with_the_run(history):
+    post = fit_postseason(history, CONFIG, Rapm(CONFIG.rapm))
+    # one earlier season forecasts the second's 15 series
+    assert post.sd_series == 15 and post.strength_sd in set(SD_GRID)
+    assert post.sd_log_loss[0] <= post.sd_log_loss[1]
+    back = Postseason.from_dict(post.to_dict())
+    assert (back.strength_sd, back.sd_series, back.sd_log_loss) == (
+        post.strength_sd, post.sd_series, post.sd_log_loss)
+    assert "strength sd" in post.describe()
+    fixed = fit_postseason(history, Config(blend=BlendSection(postseason_strength_sd=0.35)),
+                           Rapm(CONFIG.rapm))
+    assert (fixed.strength_sd, fixed.sd_series) == (0.35, 0)
+    assert "(fixed)" in fixed.describe()
+    # a run saved before the sd simulated with strengths known exactly
+    old = post.to_dict()
+    for key in ("strength_sd", "sd_series", "sd_log_loss"):
+        del old[key]
+    assert Postseason.from_dict(old).strength_sd == 0.0

@@ -393,6 +393,13 @@ class BlendSection(_Section):
     # and the two-input blends over-fitted the few hundred games; on the test seasons it
     # then did worse than the regular blend (BENCHMARKS "Stop 22").
     postseason_inputs: list[PostseasonInput] = ["rapm"]
+    # The sd (logits) of each team's strength shock per simulated postseason
+    # (``inference.simulate``), which spreads series and title odds for what the end-of-season
+    # strengths do not know. None: fitted with the postseason blend, by maximum likelihood
+    # of earlier seasons' playoff-series winners, each season forecast by a blend fitted on
+    # the seasons before it (``models.postseason.fit_strength_sd``); a number fixes it (0:
+    # strengths known exactly, as before stop 23).
+    postseason_strength_sd: float | None = Field(None, ge=0)
 
     @model_validator(mode="after")
     def _inputs(self) -> BlendSection:

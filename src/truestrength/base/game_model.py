@@ -12,6 +12,7 @@ rows.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -214,3 +215,27 @@ def fit_logistic_win_model(
     c = float(coef[int(fit_home)]) if fit_rest else 0.0
     b = float(coef[-1]) / scale if with_rating else 0.0
     return LogisticWinModel(home_advantage=a, slope=b, n_games=n, back_to_back=c)
+
+
+# --------------------------------------------------------------------------------------------
+# best-of-seven series
+# --------------------------------------------------------------------------------------------
+def series_win_prob(p_home: np.ndarray | float, p_road: np.ndarray | float) -> np.ndarray:
+    """P(the team with home court wins a best-of-seven), given its P(win) at home and on the
+    road (2-2-1-1-1: it hosts games 1, 2, 5, 7).
+
+    Closed form without enumerating sequences: imagine all seven games are played even after
+    the series is decided. Each game's venue is fixed by its number, not by earlier results,
+    so the games stay independent, and whoever reaches four wins first is exactly whoever wins
+    at least four of the seven. So P = P(Bin(4, p_home) + Bin(3, p_road) >= 4). (It follows
+    that any format with four home games gives the same answer; only the count matters.)
+    """
+    p = np.asarray(p_home, dtype=np.float64)[..., None]
+    q = np.asarray(p_road, dtype=np.float64)[..., None]
+    i, j = np.arange(5), np.arange(4)
+    comb4 = np.array([math.comb(4, k) for k in i], dtype=np.float64)
+    comb3 = np.array([math.comb(3, k) for k in j], dtype=np.float64)
+    a = comb4 * p**i * (1 - p) ** (4 - i)  # [..., 5] home-game wins
+    b = comb3 * q**j * (1 - q) ** (3 - j)  # [..., 4] road-game wins
+    enough = (i[:, None] + j[None, :]) >= 4
+    return np.einsum("...i,...j,ij->...", a, b, enough.astype(np.float64))

@@ -42,6 +42,10 @@ class Prediction:
     # Each input model's scores (index team_id) when this prediction blends several.
     components: dict[str, pd.Series] = field(default_factory=dict)
     attention: RosterAttention | None = None
+    # The sd (logits) of each team's strength shock per simulated postseason, for a
+    # prediction of the postseason whose model knows how sure its strengths are
+    # (``inference.simulate``); 0: strengths known exactly.
+    postseason_sd: float = 0.0
 
     def __post_init__(self) -> None:
         s = self.scores

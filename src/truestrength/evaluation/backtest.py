@@ -515,7 +515,8 @@ def _score_title(pred, data, season, date, truth, name,
     title odds with what happened, for their reliability table."""
     empty = pd.DataFrame({"home_team_id": [], "road_team_id": [], "neutral_site": []})
     state = SeasonState.from_league(data.before(date), season, date, schedule=empty)
-    odds = simulate_season(state, pred.win_prob, simulation).table.set_index("team_id")
+    odds = simulate_season(state, pred.win_prob, simulation,
+                           postseason_sd=pred.postseason_sd).table.set_index("team_id")
     p = odds["p_title"].reindex(truth.index).to_numpy(float)
     champ = int(np.flatnonzero(truth.to_numpy() == 1)[0])
     rounds = odds[["p_playoffs", "p_second_round", "p_conf_finals", "p_finals",

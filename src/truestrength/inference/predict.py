@@ -116,6 +116,8 @@ class PredictionMeta:
     playoff_power_learned: bool | None = None
     # The postseason blend's inputs (``models.postseason``); empty: the regular-season blend.
     postseason_inputs: list[str] = field(default_factory=list)
+    # The sd (logits) of a team's strength shock per simulated postseason (simulate).
+    postseason_sd: float = 0.0
 
 
 @dataclass
@@ -217,6 +219,7 @@ def make_predictions(ensemble: EnsembleAB, data: LeagueData, date: pd.Timestamp,
     # (deterministic), for the record.
     post = ensemble.fit_.postseason if ensemble.has_postseason else None
     post_inputs = post.inputs if post is not None else []
+    post_sd = post.strength_sd if post is not None else 0.0
     rotation = (fit_playoff_power(known, season, post.rotation) if "rapm" in post_inputs
                 else fit_playoff_power(known, season, config.playoff_rotation)
                 if post is None and config.playoff_rotation.enabled else None)
@@ -229,7 +232,8 @@ def make_predictions(ensemble: EnsembleAB, data: LeagueData, date: pd.Timestamp,
                                                       pred, state.remaining, game_dates,
                                                       config.playoff_rotation)
     sim = simulate_season(state, pred.win_prob, config.simulation, remaining_p=remaining_p,
-                          postseason_win_prob=post_wp)
+                          postseason_win_prob=post_wp,
+                          postseason_sd=post_sd)
     odds = sim.table.set_index("team_id")
     for col in ("p_playoffs", "p_conf_finals", "p_finals", "p_title"):
         out[col] = odds[col].reindex(out.index)
@@ -270,7 +274,7 @@ def make_predictions(ensemble: EnsembleAB, data: LeagueData, date: pd.Timestamp,
         postseason_play_in=sim.postseason.play_in,
         playoff_power=None if rotation is None else rotation.power,
         playoff_power_learned=None if rotation is None else rotation.learned,
-        postseason_inputs=post_inputs,
+        postseason_inputs=post_inputs, postseason_sd=post_sd,
     )
     return Predictions(season, date, out, drivers, meta, absences=list(avail.entries),
                        rosters=rosters)

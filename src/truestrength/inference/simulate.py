@@ -39,9 +39,19 @@ everything is a numpy array of shape ``[n_sims, ...]``, with no Python loop over
 Postseason games are at a home court, except in a format with ``neutral_site`` (the 2019-20
 bubble), where every play-in and playoff game is asked of the win model as neutral.
 Postseason games already played before ``as_of`` are not conditioned on: from the end of the
-regular season on, the whole play-in and playoffs are simulated afresh. Determinism: the
-regular season and the postseason draw from two independent streams spawned from
-``SimulationSection.seed``; the result depends only on (state, win model, seed, n_sims).
+regular season on, the whole play-in and playoffs are simulated afresh.
+
+**Strength uncertainty in the postseason** (``postseason_sd`` = sigma > 0): each simulated
+postseason first draws one shock per team, e ~ N(0, sigma^2) in logits, and every play-in and
+playoff game of that simulation is played at logit(P(home wins)) + e_home - e_road. A win
+model fitted game by game is calibrated one game at a time, but a series is seven games of
+the same two teams: if the strengths are known only to within sigma, those games are
+correlated, and series (and title) odds computed as if they were independent are too sure.
+Sigma 0 gives the frozen-strength simulation exactly, draw for draw.
+
+Determinism: the regular season, the postseason and the postseason's shocks draw from three
+independent streams spawned from ``SimulationSection.seed``; the result depends only on
+(state, win model, postseason_sd, seed, n_sims).
 Monte Carlo standard error of a probability p is sqrt(p(1-p)/n_sims), at most 0.005 for
 10,000 simulations.
 """
@@ -58,6 +68,7 @@ from scipy.special import expit
 
 from truestrength.base.config import SimulationSection
 from truestrength.base.errors import DataError
+from truestrength.base.game_model import series_win_prob
 from truestrength.base.league import LeagueData, back_to_backs
 from truestrength.base.predictor import WinProb
 from truestrength.base.seasons import PLAY_IN_7_10, PostseasonFormat, postseason_format
@@ -351,27 +362,6 @@ def _home_win_matrix(teams: np.ndarray, win_prob: WinProb, neutral: bool = False
 # --------------------------------------------------------------------------------------------
 # series and play-in
 # --------------------------------------------------------------------------------------------
-def series_win_prob(p_home: np.ndarray | float, p_road: np.ndarray | float) -> np.ndarray:
-    """P(the team with home court wins a best-of-seven), given its P(win) at home and on the
-    road (2-2-1-1-1: it hosts games 1, 2, 5, 7).
-
-    Closed form without enumerating sequences: imagine all seven games are played even after
-    the series is decided. Each game's venue is fixed by its number, not by earlier results,
-    so the games stay independent, and whoever reaches four wins first is exactly whoever wins
-    at least four of the seven. So P = P(Bin(4, p_home) + Bin(3, p_road) >= 4). (It follows
-    that any format with four home games gives the same answer; only the count matters.)
-    """
-    p = np.asarray(p_home, dtype=np.float64)[..., None]
-    q = np.asarray(p_road, dtype=np.float64)[..., None]
-    i, j = np.arange(5), np.arange(4)
-    comb4 = np.array([math.comb(4, k) for k in i], dtype=np.float64)
-    comb3 = np.array([math.comb(3, k) for k in j], dtype=np.float64)
-    a = comb4 * p**i * (1 - p) ** (4 - i)  # [..., 5] home-game wins
-    b = comb3 * q**j * (1 - q) ** (3 - j)  # [..., 4] road-game wins
-    enough = (i[:, None] + j[None, :]) >= 4
-    return np.einsum("...i,...j,ij->...", a, b, enough.astype(np.float64))
-
-
 def play_in(home_win: np.ndarray, seeds: np.ndarray, u: np.ndarray) -> tuple[np.ndarray,
                                                                               np.ndarray]:
     """One conference's play-in in every simulation.
@@ -401,6 +391,26 @@ def play_in_8_9(home_win: np.ndarray, s8: np.ndarray, s9: np.ndarray, held: np.n
     p = home_win[s8, s9]
     eight_wins = (u[0] < p) | (u[1] < p)
     return np.where(held & ~eight_wins, s9, s8)
+
+
+class _ShockedPairs:
+    """``home_win`` and ``series_p`` of one batch of simulations whose teams' strengths are
+    shocked by ``shock`` [n, T] (logits): indexed ``[i, j]`` with two [n] arrays of team
+    indices (simulation k asks about i[k] and j[k]), like the [T, T] matrices they replace
+    in :func:`play_in`, :func:`play_in_8_9` and :func:`_series`."""
+
+    def __init__(self, home_win: np.ndarray, shock: np.ndarray, series: bool) -> None:
+        p = np.clip(home_win, 1e-12, 1 - 1e-12)  # a certain game stays (all but) certain
+        self.logit, self.shock, self.series = np.log(p / (1 - p)), shock, series
+        self.rows = np.arange(shock.shape[0])
+
+    def __getitem__(self, ij: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        i, j = ij
+        d = self.shock[self.rows, i] - self.shock[self.rows, j]
+        p_home = expit(self.logit[i, j] + d)
+        if not self.series:
+            return p_home
+        return series_win_prob(p_home, 1.0 - expit(self.logit[j, i] - d))
 
 
 def _series(series_p: np.ndarray, rank: np.ndarray, a: np.ndarray, b: np.ndarray,
@@ -484,20 +494,25 @@ def _regular_season(state: SeasonState, p: np.ndarray, n_sims: int,
 def simulate_outcomes(state: SeasonState, win_prob: WinProb,
                       config: SimulationSection | None = None, *,
                       remaining_p: np.ndarray | None = None,
-                      postseason_win_prob: WinProb | None = None) -> SimOutcomes:
+                      postseason_win_prob: WinProb | None = None,
+                      postseason_sd: float = 0.0) -> SimOutcomes:
     """Simulate the rest of ``state.season`` ``config.n_sims`` times; see the module docstring.
 
     ``win_prob(home_ids, road_ids, neutral)`` -> P(home wins) is called twice in total: once
     for all remaining games, once for every ordered pair of teams (the postseason).
     ``remaining_p`` (one P(home wins) per row of ``state.remaining``) replaces the first call
     and ``postseason_win_prob`` the second: strengths that change during the season (a
-    player's return) without the simulator knowing why.
+    player's return) without the simulator knowing why. ``postseason_sd``: the sd of each
+    team's strength shock per simulated postseason, in logits (module docstring).
     """
     config = config or SimulationSection()
+    if not (math.isfinite(postseason_sd) and postseason_sd >= 0):
+        raise ValueError(f"postseason_sd must be finite and >= 0, got {postseason_sd}")
     n, teams = config.n_sims, state.teams
     n_teams = teams.size
-    season_rng, post_rng = (np.random.default_rng(s)
-                            for s in np.random.SeedSequence(config.seed).spawn(2))
+    # spawn(3)'s first two children are spawn(2)'s: the shocks leave the other draws alone
+    season_rng, post_rng, shock_rng = (np.random.default_rng(s)
+                                       for s in np.random.SeedSequence(config.seed).spawn(3))
 
     rem = state.remaining
     if remaining_p is not None:
@@ -511,6 +526,10 @@ def simulate_outcomes(state: SeasonState, win_prob: WinProb,
     fmt = state.postseason
     home_win = _home_win_matrix(teams, postseason_win_prob or win_prob, neutral=fmt.neutral_site)
     series_p = series_win_prob(home_win, 1.0 - home_win.T)  # [h, r]: h has home court
+    if postseason_sd > 0:
+        shock = shock_rng.normal(0.0, postseason_sd, (n, n_teams))
+        home_win, series_p = (_ShockedPairs(home_win, shock, series=False),
+                              _ShockedPairs(home_win, shock, series=True))
 
     wins = _regular_season(state, p_games, n, season_rng)
     n_games = (state.wins + state.losses + np.bincount(
@@ -592,13 +611,16 @@ def summarise_outcomes(outcomes: SimOutcomes) -> pd.DataFrame:
 def simulate_season(state: SeasonState, win_prob: WinProb,
                     config: SimulationSection | None = None, *,
                     remaining_p: np.ndarray | None = None,
-                    postseason_win_prob: WinProb | None = None) -> SimResult:
+                    postseason_win_prob: WinProb | None = None,
+                    postseason_sd: float = 0.0) -> SimResult:
     """Playoff odds for every team of ``state.season`` from ``state.as_of`` on
-    (``remaining_p``, ``postseason_win_prob``: see :func:`simulate_outcomes`)."""
+    (``remaining_p``, ``postseason_win_prob``, ``postseason_sd``: see
+    :func:`simulate_outcomes`)."""
     config = config or SimulationSection()
     t0 = time.perf_counter()
     table = summarise_outcomes(simulate_outcomes(state, win_prob, config,
                                                  remaining_p=remaining_p,
-                                                 postseason_win_prob=postseason_win_prob))
+                                                 postseason_win_prob=postseason_win_prob,
+                                                 postseason_sd=postseason_sd))
     return SimResult(table=table, n_sims=config.n_sims, seconds=time.perf_counter() - t0,
                      postseason=state.postseason)

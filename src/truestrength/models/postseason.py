@@ -17,29 +17,96 @@ It is a logistic regression of every earlier season's play-in and playoff games 
 on the inputs' home-minus-road differences, with a home edge, checked forward-chained like the
 regular blend. Its inputs need no out-of-fold fit, so every stored season with playoffs (and
 player rows, for ``rapm``) enters: a few hundred games, which is why the default is one input.
+
+**How sure the strengths are** (``strength_sd``, ``blend.postseason_strength_sd``). The
+logistic is calibrated game by game, but a series is seven games between the same two teams,
+and the end-of-season strengths err by team, not by game: a team read too weak is too weak in
+all seven. The simulator draws one shock per team and simulated postseason, N(0, sd^2) in
+logits (``inference.simulate``); sd is fitted (:func:`fit_strength_sd`) as the maximum
+likelihood of the training seasons' playoff-series winners, each season's series forecast by
+a blend fitted on the seasons before it only, so that sd measures the error of a forecast
+made without the season, as the published one is.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
+from scipy.special import expit
 
 from truestrength.base import ratings
 from truestrength.base.config import Config, PlayoffRotationSection
-from truestrength.base.game_model import LogisticWinModel, b2b_of
+from truestrength.base.game_model import LogisticWinModel, b2b_of, series_win_prob
 from truestrength.base.league import LeagueData
 from truestrength.base.seasons import POSTSEASON_KINDS
 from truestrength.base.targets import end_of_regular_season
 from truestrength.features.playoff_rotation import fit_playoff_power
 from truestrength.models.rapm import Rapm
-from truestrength.models.stacker import Stacker, input_values
+from truestrength.models.stacker import Stacker, fit_blend, input_values
 
-__all__ = ["MIN_GAMES", "Postseason", "fit_postseason", "postseason_inputs"]
+__all__ = ["MIN_GAMES", "MIN_SERIES", "SD_GRID", "Postseason", "fit_postseason",
+           "fit_strength_sd", "playoff_series", "postseason_inputs", "series_win_probs"]
 
 # Fewer earlier postseason games than this: no postseason blend (the regular one is used).
 MIN_GAMES = 20
+# Fewer forward-chained series than this (one postseason's 15): sd is not fitted, 0.
+MIN_SERIES = 15
+# The sd searched (logits): 0.05 steps are finer than a hundred series can tell apart.
+SD_GRID = np.round(np.arange(0.0, 1.5001, 0.05), 2)
+_NODES, _WEIGHTS = np.polynomial.hermite_e.hermegauss(40)  # E over a standard normal
+_WEIGHTS = _WEIGHTS / _WEIGHTS.sum()
+
+
+def playoff_series(games: pd.DataFrame) -> pd.DataFrame:
+    """One row per playoff series in ``games`` (``kind == "playoff"`` rows; play-in games are
+    single games, not series): ``season, home`` (the team hosting its first game: home
+    court), ``road``, ``home_won`` (won more of the series' games), ``neutral_site`` (of its
+    first game). A series whose games are split evenly (not finished in the store) is left
+    out."""
+    g = games[games["kind"] == "playoff"].sort_values(["game_date", "game_id"])
+    home_ids, road_ids = g["home_team_id"].to_numpy(), g["road_team_id"].to_numpy()
+    g = g.assign(a=np.minimum(home_ids, road_ids), b=np.maximum(home_ids, road_ids),
+                 a_won=np.where(g["home_pts"] > g["road_pts"], home_ids, road_ids)
+                 == np.minimum(home_ids, road_ids))
+    rows = []
+    for (season, a, b), s in g.groupby(["season", "a", "b"], sort=True):
+        first = s.iloc[0]
+        a_wins = int(s["a_won"].sum())
+        if 2 * a_wins == len(s):
+            continue
+        home = int(first["home_team_id"])
+        rows.append({"season": season, "home": home, "road": int(b if home == a else a),
+                     "home_won": (a_wins * 2 > len(s)) == (home == a),
+                     "neutral_site": bool(first["neutral_site"])})
+    return pd.DataFrame(rows, columns=["season", "home", "road", "home_won", "neutral_site"])
+
+
+def series_win_probs(logit_home: np.ndarray, logit_road: np.ndarray, sd: float) -> np.ndarray:
+    """P(the team with home court wins the series) when its game logits are ``logit_home`` at
+    home and ``logit_road`` on the road (its own win, per series) and each team's strength is
+    off by an independent N(0, sd^2) shock for the whole series: the mean over the shocks'
+    difference, N(0, 2 sd^2), by Gauss-Hermite quadrature; sd 0 is exactly
+    :func:`~truestrength.base.game_model.series_win_prob`."""
+    lh, lr = np.asarray(logit_home, float)[:, None], np.asarray(logit_road, float)[:, None]
+    if sd == 0:
+        return series_win_prob(expit(lh[:, 0]), expit(lr[:, 0]))
+    d = math.sqrt(2.0) * sd * _NODES
+    return series_win_prob(expit(lh + d), expit(lr + d)) @ _WEIGHTS
+
+
+def fit_strength_sd(logit_home: np.ndarray, logit_road: np.ndarray,
+                    home_won: np.ndarray) -> tuple[float, np.ndarray]:
+    """The sd of :data:`SD_GRID` with the highest likelihood of the series winners
+    (``home_won``), and the mean log loss per series at each sd of the grid."""
+    won = np.asarray(home_won, bool)
+    losses = np.array([-np.mean(np.log(np.clip(np.where(won, p, 1 - p), 1e-12, 1)))
+                       for p in (series_win_probs(logit_home, logit_road, sd)
+                                 for sd in SD_GRID)])
+    return float(SD_GRID[int(np.argmin(losses))]), losses
 
 
 def postseason_inputs(known: LeagueData, season: str, as_of: pd.Timestamp,
@@ -73,13 +140,18 @@ def postseason_inputs(known: LeagueData, season: str, as_of: pd.Timestamp,
 
 @dataclass
 class Postseason:
-    """The published postseason blend, the seasons whose postseason games fitted it, and the
+    """The published postseason blend, the seasons whose postseason games fitted it, the
     playoff rotation's settings it was fitted with (and so forecasts with, whatever the
-    configuration of the day says)."""
+    configuration of the day says), and the sd of a team's strength shock per simulated
+    postseason (fitted or fixed; ``sd_series``: the forward-chained series it was fitted on,
+    0 when fixed, with their mean log loss at that sd and at 0)."""
 
     stacker: Stacker
     seasons: tuple[str, ...]
     rotation: PlayoffRotationSection
+    strength_sd: float = 0.0
+    sd_series: int = 0
+    sd_log_loss: tuple[float, float] = (math.nan, math.nan)
 
     @property
     def inputs(self) -> list[str]:
@@ -99,29 +171,39 @@ class Postseason:
         return self.stacker.combine(frame).rename("postseason"), frame[self.inputs]
 
     def describe(self) -> str:
+        sd = (f"strength sd {self.strength_sd:g} logits (fitted on {self.sd_series} "
+              f"forward-chained series: log loss {self.sd_log_loss[0]:.4f}, at sd 0 "
+              f"{self.sd_log_loss[1]:.4f})" if self.sd_series
+              else f"strength sd {self.strength_sd:g} logits (fixed)")
         return (f"postseason: {self.stacker.describe()}; fitted on the play-in and playoff "
-                f"games of {', '.join(self.seasons)}")
+                f"games of {', '.join(self.seasons)}; {sd}")
 
     def to_dict(self) -> dict:
         return {"stacker": self.stacker.to_dict(), "seasons": list(self.seasons),
-                "playoff_rotation": self.rotation.model_dump(mode="json")}
+                "playoff_rotation": self.rotation.model_dump(mode="json"),
+                "strength_sd": self.strength_sd, "sd_series": self.sd_series,
+                "sd_log_loss": list(self.sd_log_loss)}
 
     @classmethod
     def from_dict(cls, d: dict) -> Postseason:
+        # runs saved before stop 23 simulated the postseason with strengths known exactly
         return cls(Stacker.from_dict(d["stacker"]), tuple(d["seasons"]),
-                   PlayoffRotationSection.model_validate(d["playoff_rotation"]))
+                   PlayoffRotationSection.model_validate(d["playoff_rotation"]),
+                   float(d.get("strength_sd", 0.0)), int(d.get("sd_series", 0)),
+                   tuple(float(v) for v in d.get("sd_log_loss", (math.nan, math.nan))))
 
 
 def fit_postseason(history: LeagueData, config: Config, rapm: Rapm) -> Postseason | None:
     """The postseason blend on every season of ``history`` with postseason games (and player
-    rows, when ``rapm`` is an input); None when they hold fewer than ``MIN_GAMES`` games."""
+    rows, when ``rapm`` is an input); None when they hold fewer than ``MIN_GAMES`` games.
+    Its strength sd is ``blend.postseason_strength_sd``, or fitted (module docstring)."""
     inputs = list(config.blend.postseason_inputs)
     g = history.games
     post = g[g["kind"].isin(POSTSEASON_KINDS)]
     seasons = sorted(set(post["season"]) & set(history.standings_games()["season"]))
     if "rapm" in inputs:
         seasons = [s for s in seasons if s in set(history.seasons_with_players)]
-    fitted, games = [], []
+    fitted, games, values = [], [], {}
     for season in seasons:
         as_of = end_of_regular_season(history, season)
         frame = postseason_inputs(history, season, as_of, inputs, config, rapm)
@@ -135,9 +217,49 @@ def fit_postseason(history: LeagueData, config: Config, rapm: Rapm) -> Postseaso
                               home_won=(s_games["home_pts"] > s_games["road_pts"]).to_numpy(),
                               neutral_site=s_games["neutral_site"].to_numpy(bool),
                               b2b=b2b_of(s_games)))
+        values[season] = x
         fitted.append(season)
     diffs = pd.concat(games, ignore_index=True).dropna(subset=inputs) if games else None
     if diffs is None or len(diffs) < MIN_GAMES:
         return None
     stacker = Stacker.fit(diffs, inputs, l2=config.blend.l2, fallback_z=config.blend.fallback_z)
-    return Postseason(stacker, tuple(fitted), config.playoff_rotation)
+    fixed = config.blend.postseason_strength_sd
+    if fixed is not None:
+        return Postseason(stacker, tuple(fitted), config.playoff_rotation, float(fixed))
+    lh, lr, won = _forward_chained_series(diffs, values, post, list(stacker.models),
+                                          config.blend.l2)
+    if won.size < MIN_SERIES:
+        return Postseason(stacker, tuple(fitted), config.playoff_rotation)
+    sd, losses = fit_strength_sd(lh, lr, won)
+    return Postseason(stacker, tuple(fitted), config.playoff_rotation, sd, int(won.size),
+                      (float(losses.min()), float(losses[0])))
+
+
+def _forward_chained_series(diffs: pd.DataFrame, values: dict[str, pd.DataFrame],
+                            post: pd.DataFrame, inputs: list[str], l2: float
+                            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each season's playoff series (after the first) with the home-court team's game logits
+    at home and on the road, from the published inputs' blend fitted on the postseason games
+    of the seasons before it only; and who won."""
+    order = list(values)
+    lh, lr, won = [], [], []
+    for k, season in enumerate(order[1:], start=1):
+        before = diffs[diffs["season"].isin(order[:k])]
+        if len(before) < MIN_GAMES or before["home_won"].nunique() < 2:
+            continue
+        fit = fit_blend(before[inputs].to_numpy(float), before["home_won"].to_numpy(bool),
+                        before["neutral_site"].to_numpy(bool), before["b2b"].to_numpy(float),
+                        tuple(inputs), l2)
+        series = playoff_series(post[post["season"] == season])
+        x = values[season][inputs]
+        diff = x.reindex(series["home"]).to_numpy() - x.reindex(series["road"]).to_numpy()
+        ok = np.isfinite(diff).all(axis=1)
+        neutral = series["neutral_site"].to_numpy(bool)[ok]
+        none = np.zeros(int(ok.sum()))
+        lh.append(fit.logit(diff[ok], neutral, none))
+        # on the road the home-court team's logit is minus the road team's logit at home
+        lr.append(-fit.logit(-diff[ok], neutral, none))
+        won.append(series["home_won"].to_numpy(bool)[ok])
+    if not won:
+        return np.empty(0), np.empty(0), np.empty(0, bool)
+    return np.concatenate(lh), np.concatenate(lr), np.concatenate(won)

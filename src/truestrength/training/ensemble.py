@@ -257,7 +257,8 @@ class EnsembleAB:
             scores, inputs = post.strengths(known, season, as_of, self.config, self._rapm,
                                             out, moved, availability.returning)
             return Prediction(scores, post.win_model.win_prob(scores),
-                              components={m: inputs[m].rename(m) for m in inputs.columns})
+                              components={m: inputs[m].rename(m) for m in inputs.columns},
+                              postseason_sd=post.strength_sd)
         pa = self.model_a.predict(known, season, as_of, availability=availability)
         if base is None:
             pb = self.model_b.predict(known, season, as_of).scores
