@@ -195,18 +195,24 @@ def test_the_sd_fit_finds_the_shocks_series_were_played_with(true_sd):
 def test_the_fitted_sd_is_forward_chained_and_kept_with_the_run(history):
     post = fit_postseason(history, CONFIG, Rapm(CONFIG.rapm))
     # one earlier season forecasts the second's 15 series
-    assert post.sd_series == 15 and post.strength_sd in set(SD_GRID)
+    assert post.sd_source == "fitted" and post.sd_series == 15
+    assert post.strength_sd in set(SD_GRID)
     assert post.sd_log_loss[0] <= post.sd_log_loss[1]
     back = Postseason.from_dict(post.to_dict())
-    assert (back.strength_sd, back.sd_series, back.sd_log_loss) == (
-        post.strength_sd, post.sd_series, post.sd_log_loss)
+    assert (back.strength_sd, back.sd_source, back.sd_series, back.sd_log_loss) == (
+        post.strength_sd, post.sd_source, post.sd_series, post.sd_log_loss)
     assert "strength sd" in post.describe()
     fixed = fit_postseason(history, Config(blend=BlendSection(postseason_strength_sd=0.35)),
                            Rapm(CONFIG.rapm))
-    assert (fixed.strength_sd, fixed.sd_series) == (0.35, 0)
+    assert (fixed.strength_sd, fixed.sd_source) == (0.35, "fixed")
     assert "(fixed)" in fixed.describe()
+    # one season: nothing before it to forecast its series from
+    alone = fit_postseason(history.restrict_seasons(history.seasons[:1]), CONFIG,
+                           Rapm(CONFIG.rapm))
+    assert (alone.strength_sd, alone.sd_source, alone.sd_series) == (0.0, "too few series", 0)
+    assert "too few to fit" in alone.describe()
     # a run saved before the sd simulated with strengths known exactly
     old = post.to_dict()
-    for key in ("strength_sd", "sd_series", "sd_log_loss"):
+    for key in ("strength_sd", "sd_source", "sd_series", "sd_log_loss"):
         del old[key]
     assert Postseason.from_dict(old).strength_sd == 0.0

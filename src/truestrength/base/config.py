@@ -114,6 +114,13 @@ class RapmSection(_Section):
     # The rotation of a team at a date: minutes over its last five games, recent enough to
     # see who is out and enough games not to be one night's blowout or foul trouble.
     minutes_games: int = Field(5, ge=1)
+    # A box-score prior (``features.player_rapm``): each player's value is shrunk towards a
+    # linear function of his decayed box-score rates, fitted in the same ridge, instead of
+    # towards 0 (how RPM, RAPTOR and EPM use the box score).
+    box_prior: bool = False
+    # His rates are shrunk towards the league's as if he had also played this many minutes
+    # at the league's rates: a rookie's first 100 minutes say little of his rates.
+    box_prior_minutes: float = Field(250.0, ge=0)
 
 
 class SimulationSection(_Section):

@@ -14,6 +14,12 @@ A ridge regression of game margins on the players who played, weighted by minute
 - penalty ``alpha * sum(coef**2)`` over the players only: a player never seen is 0 (the
   prior). Adding one number to every player moves no margin (each side's shares sum to 5), so
   values are relative to the league: the penalty puts their mean near 0.
+- with ``box_prior``, a player's value is ``u + b . gamma``: ``b`` his box-score rates per 36
+  minutes (``BOX_STATS``, decayed like the games, shrunk towards the league's by
+  ``box_prior_minutes``, z-scored over the players), ``gamma`` one weight per stat fitted in
+  the same ridge and not shrunk (in effect a statistical plus-minus learned from these very
+  games), and only ``u`` penalised. A player with few minutes is then near what his box score
+  says, not near the league average; the evidence of many games still overrules it.
 
 It is refitted on the first date of each ``refit_days`` block (blocks start on Mondays, a
 fixed calendar, so the fit used at a date never depends on which dates were asked before),
@@ -40,13 +46,19 @@ from truestrength.base.errors import DataError, ModelError
 from truestrength.base.league import LeagueData
 from truestrength.base.seasons import to_days
 
-__all__ = ["FLOOR_SLOTS", "RAPM_FEATURES", "RapmFit", "RapmValues", "fit_rapm", "rapm_logs",
-           "refit_date", "refit_days_of"]
+__all__ = ["BOX_STATS", "FLOOR_SLOTS", "RAPM_FEATURES", "RapmFit", "RapmValues",
+           "box_rates", "fit_rapm", "rapm_logs", "refit_date", "refit_days_of"]
 
 FLOOR_SLOTS = 5  # players on the floor per team: the rules, not a setting
 # Refit blocks are counted from a Monday, so a week's refit falls on its Monday.
 _BLOCK_ANCHOR = pd.Timestamp("2000-01-03")
-_LOG_COLS = ["game_id", "game_date", "team_id", "player_id", "minutes"]
+# The box score of the prior: makes and misses apart (a miss is a possession lost), boards
+# by end, and the rest of the counting stats.
+BOX_STATS = ("pts", "fga_missed", "fta_missed", "fg3m", "oreb", "dreb", "ast", "stl", "blk",
+             "tov", "pf")
+_BOX_RAW = ["pts", "fga", "fgm", "fta", "ftm", "fg3m", "oreb", "dreb", "ast", "stl", "blk",
+            "tov", "pf"]
+_LOG_COLS = ["game_id", "game_date", "team_id", "player_id", "minutes", *_BOX_RAW]
 
 
 @dataclass(frozen=True)
@@ -129,9 +141,16 @@ def fit_rapm(games: pd.DataFrame, logs: pd.DataFrame, at: pd.Timestamp,
     y = (g["home_pts"].to_numpy(float) - g["road_pts"].to_numpy(float))[played]
     age = (at - g["game_date"]).dt.days.to_numpy(float)[played]
     w = 0.5 ** (age / (365.25 * section.half_life_years))
-    WX = sp.diags(w) @ X
     penalty = np.full(n_p + 1, section.alpha)
     penalty[-1] = 0.0 if home_col.any() else 1.0  # all neutral: home coef fixed at 0
+    box = None
+    if section.box_prior:
+        box = box_rates(logs, j, n_p, w[i], section.box_prior_minutes)  # [n_p, F]
+        # the games' box columns: each side's share-weighted rates, home minus road
+        X = sp.hstack([X[:, :n_p], sp.csr_matrix(X[:, :n_p] @ box), X[:, n_p:]]).tocsr()
+        # a whisker of ridge keeps gamma unique should two rates be collinear in a tiny fit
+        penalty = np.concatenate([penalty[:n_p], np.full(box.shape[1], 1e-6), penalty[n_p:]])
+    WX = sp.diags(w) @ X
     # Normal equations, (P+1) x (P+1) and sparse (a player meets a few hundred others): a
     # direct sparse solve is exact, single-threaded, and leaves the home column unpenalised,
     # which sklearn's Ridge cannot.
@@ -140,8 +159,36 @@ def fit_rapm(games: pd.DataFrame, logs: pd.DataFrame, at: pd.Timestamp,
     if not np.isfinite(beta).all():  # pragma: no cover - alpha > 0 makes A positive definite
         raise ModelError(f"rapm: the ridge system at {at.date()} has no finite solution")
     evidence = np.bincount(j, weights=w[i] * np.abs(x), minlength=n_p)
-    return RapmFit(at, pd.Series(beta[:n_p], index=players, name="coef"), float(beta[-1]), n_g,
+    coef = beta[:n_p] if box is None else beta[:n_p] + box @ beta[n_p:n_p + box.shape[1]]
+    return RapmFit(at, pd.Series(coef, index=players, name="coef"), float(beta[-1]), n_g,
                    pd.Series(evidence, index=players, name="evidence"))
+
+
+def box_rates(logs: pd.DataFrame, j: np.ndarray, n_p: int, weight: np.ndarray,
+              prior_minutes: float) -> np.ndarray:
+    """[n_p, len(BOX_STATS)]: each player's (``j``: his index per row of ``logs``) rates per
+    36 minutes over his rows weighted by ``weight``, shrunk towards the league's rate by
+    ``prior_minutes`` of it, then z-scored over the players (weighted by their minutes)."""
+    missing = [c for c in _BOX_RAW if c not in logs.columns]
+    if missing:
+        raise DataError(f"rapm: the box-score prior needs player_game_logs field(s) {missing}")
+    stats = np.column_stack([
+        logs["pts"], logs["fga"] - logs["fgm"], logs["fta"] - logs["ftm"], logs["fg3m"],
+        logs["oreb"], logs["dreb"], logs["ast"], logs["stl"], logs["blk"], logs["tov"],
+        logs["pf"]]).astype(float)
+    if not np.isfinite(stats).all():
+        r = logs.iloc[int(np.flatnonzero(~np.isfinite(stats).all(axis=1))[0])]
+        raise DataError(f"rapm: player_game_logs game {r['game_id']} player {r['player_id']}:"
+                        " a box-score field is missing or not a number")
+    minutes = weight * logs["minutes"].to_numpy(float)
+    tot = np.stack([np.bincount(j, weights=weight * stats[:, f], minlength=n_p)
+                    for f in range(stats.shape[1])], axis=1)
+    mins = np.bincount(j, weights=minutes, minlength=n_p)
+    league = tot.sum(axis=0) / mins.sum()
+    rate = 36.0 * (tot + prior_minutes * league) / (mins + prior_minutes)[:, None]
+    mean = np.average(rate, axis=0, weights=mins + 1e-12)
+    sd = np.sqrt(np.average((rate - mean) ** 2, axis=0, weights=mins + 1e-12))
+    return (rate - mean) / np.where(sd > 1e-12, sd, 1.0)
 
 
 # The player features this module adds to a roster row (``features.player_stats``).
@@ -184,7 +231,8 @@ class RapmValues:
         n_l = int(np.searchsorted(self._log_days, refit_day, side="left"))
         s = self.section
         # The counts of rows before the date keep views of the same store apart.
-        key = (self.data_hash, int(refit_day), n_g, n_l, s.alpha, s.half_life_years)
+        key = (self.data_hash, int(refit_day), n_g, n_l, s.alpha, s.half_life_years,
+               s.box_prior, s.box_prior_minutes)
         fit = _SHARED_FITS.get(key)
         if fit is None:
             at = pd.Timestamp(np.datetime64(int(refit_day), "D"))

@@ -33,6 +33,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -51,6 +52,7 @@ from truestrength.models.stacker import Stacker, fit_blend, input_values
 __all__ = ["MIN_GAMES", "MIN_SERIES", "SD_GRID", "Postseason", "fit_postseason",
            "fit_strength_sd", "playoff_series", "postseason_inputs", "series_win_probs"]
 
+SdSource = Literal["fitted", "fixed", "too few series"]
 # Fewer earlier postseason games than this: no postseason blend (the regular one is used).
 MIN_GAMES = 20
 # Fewer forward-chained series than this (one postseason's 15): sd is not fitted, 0.
@@ -143,13 +145,15 @@ class Postseason:
     """The published postseason blend, the seasons whose postseason games fitted it, the
     playoff rotation's settings it was fitted with (and so forecasts with, whatever the
     configuration of the day says), and the sd of a team's strength shock per simulated
-    postseason (fitted or fixed; ``sd_series``: the forward-chained series it was fitted on,
-    0 when fixed, with their mean log loss at that sd and at 0)."""
+    postseason: ``sd_source`` says whether it was fitted, fixed by the configuration, or 0
+    for want of series to fit it on (fewer than ``MIN_SERIES``); ``sd_series`` the
+    forward-chained series it was fitted on, with their mean log loss at that sd and at 0."""
 
     stacker: Stacker
     seasons: tuple[str, ...]
     rotation: PlayoffRotationSection
     strength_sd: float = 0.0
+    sd_source: SdSource = "fixed"
     sd_series: int = 0
     sd_log_loss: tuple[float, float] = (math.nan, math.nan)
 
@@ -171,17 +175,19 @@ class Postseason:
         return self.stacker.combine(frame).rename("postseason"), frame[self.inputs]
 
     def describe(self) -> str:
-        sd = (f"strength sd {self.strength_sd:g} logits (fitted on {self.sd_series} "
-              f"forward-chained series: log loss {self.sd_log_loss[0]:.4f}, at sd 0 "
-              f"{self.sd_log_loss[1]:.4f})" if self.sd_series
-              else f"strength sd {self.strength_sd:g} logits (fixed)")
+        why = {"fitted": f"fitted on {self.sd_series} forward-chained series: log loss "
+                         f"{self.sd_log_loss[0]:.4f}, at sd 0 {self.sd_log_loss[1]:.4f}",
+               "fixed": "fixed",
+               "too few series": f"{self.sd_series} forward-chained series, too few to fit"}
+        sd = f"strength sd {self.strength_sd:g} logits ({why[self.sd_source]})"
         return (f"postseason: {self.stacker.describe()}; fitted on the play-in and playoff "
                 f"games of {', '.join(self.seasons)}; {sd}")
 
     def to_dict(self) -> dict:
         return {"stacker": self.stacker.to_dict(), "seasons": list(self.seasons),
                 "playoff_rotation": self.rotation.model_dump(mode="json"),
-                "strength_sd": self.strength_sd, "sd_series": self.sd_series,
+                "strength_sd": self.strength_sd, "sd_source": self.sd_source,
+                "sd_series": self.sd_series,
                 "sd_log_loss": list(self.sd_log_loss)}
 
     @classmethod
@@ -189,7 +195,8 @@ class Postseason:
         # runs saved before stop 23 simulated the postseason with strengths known exactly
         return cls(Stacker.from_dict(d["stacker"]), tuple(d["seasons"]),
                    PlayoffRotationSection.model_validate(d["playoff_rotation"]),
-                   float(d.get("strength_sd", 0.0)), int(d.get("sd_series", 0)),
+                   float(d.get("strength_sd", 0.0)), d.get("sd_source", "fixed"),
+                   int(d.get("sd_series", 0)),
                    tuple(float(v) for v in d.get("sd_log_loss", (math.nan, math.nan))))
 
 
@@ -229,9 +236,11 @@ def fit_postseason(history: LeagueData, config: Config, rapm: Rapm) -> Postseaso
     lh, lr, won = _forward_chained_series(diffs, values, post, list(stacker.models),
                                           config.blend.l2)
     if won.size < MIN_SERIES:
-        return Postseason(stacker, tuple(fitted), config.playoff_rotation)
+        return Postseason(stacker, tuple(fitted), config.playoff_rotation, 0.0,
+                          "too few series", int(won.size))
     sd, losses = fit_strength_sd(lh, lr, won)
-    return Postseason(stacker, tuple(fitted), config.playoff_rotation, sd, int(won.size),
+    return Postseason(stacker, tuple(fitted), config.playoff_rotation, sd, "fitted",
+                      int(won.size),
                       (float(losses.min()), float(losses[0])))
 
 
