@@ -67,3 +67,47 @@ def test_refits_on_the_monday_of_each_week():
     assert refit_date(pd.Timestamp("2018-10-21"), 7) == pd.Timestamp("2018-10-15")  # Sun
     assert refit_date(pd.Timestamp("2018-10-22"), 7) == pd.Timestamp("2018-10-22")  # Mon
     assert refit_date(pd.Timestamp("2018-10-21"), 1) == pd.Timestamp("2018-10-21")
+
+
+def _with_box(data, value: pd.Series):
+    """The league with a box score in which a player's assists per 36 minutes are exactly
+    5 + his value, and every other stat is 0."""
+    logs = data.player_logs.copy()
+    for c in ("pts", "fga", "fgm", "fta", "ftm", "fg3m", "oreb", "dreb", "stl", "blk", "tov",
+              "pf"):
+        logs[c] = 0.0
+    logs["ast"] = (5 + value.reindex(logs["player_id"]).to_numpy()) * logs["minutes"] / 36
+    return logs
+
+
+def test_the_box_prior_carries_what_the_box_score_says_through_a_strong_penalty():
+    data, value = league(noise=6.0)
+    logs = _with_box(data, value)
+    at = data.games["game_date"].max() + pd.Timedelta(days=1)
+    plain = fit_rapm(data.games, logs, at, RapmSection(alpha=1000.0))
+    prior = fit_rapm(data.games, logs, at,
+                     RapmSection(alpha=1000.0, box_prior=True, box_prior_minutes=0.0))
+    truth = value.to_numpy() - value.mean()
+    # shrunk to 0 by the penalty without it; with it, the box score's line is fitted free
+    assert np.abs(plain.coef.reindex(value.index)).max() < 0.5 * np.abs(truth).max()
+    slope, _ = np.polyfit(truth, prior.coef.reindex(value.index).to_numpy(), 1)
+    assert slope == pytest.approx(1.0, abs=0.05)
+    assert np.corrcoef(truth, prior.coef.reindex(value.index))[0, 1] > 0.99
+    assert prior.home == pytest.approx(HOME, abs=0.5)
+    # off, the box score is not read: the same fit as on rows without it
+    again = fit_rapm(data.games, data.player_logs, at, RapmSection(alpha=1000.0))
+    np.testing.assert_array_equal(plain.coef.to_numpy(), again.coef.to_numpy())
+
+
+def test_the_box_prior_names_a_box_score_it_cannot_read():
+    from truestrength.base.errors import DataError
+
+    data, value = league()
+    at = data.games["game_date"].max() + pd.Timedelta(days=1)
+    with pytest.raises(DataError, match=r"box-score prior needs .*'ast'"):
+        fit_rapm(data.games, _with_box(data, value).drop(columns="ast"), at,
+                 RapmSection(box_prior=True))
+    logs = _with_box(data, value)
+    logs.loc[logs.index[3], "tov"] = np.nan
+    with pytest.raises(DataError, match=f"game {logs.loc[logs.index[3], 'game_id']} player"):
+        fit_rapm(data.games, logs, at, RapmSection(box_prior=True))

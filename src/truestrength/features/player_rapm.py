@@ -58,7 +58,7 @@ BOX_STATS = ("pts", "fga_missed", "fta_missed", "fg3m", "oreb", "dreb", "ast", "
              "tov", "pf")
 _BOX_RAW = ["pts", "fga", "fgm", "fta", "ftm", "fg3m", "oreb", "dreb", "ast", "stl", "blk",
             "tov", "pf"]
-_LOG_COLS = ["game_id", "game_date", "team_id", "player_id", "minutes", *_BOX_RAW]
+_LOG_COLS = ["game_id", "game_date", "team_id", "player_id", "minutes"]
 
 
 @dataclass(frozen=True)
@@ -86,8 +86,11 @@ def refit_date(date: pd.Timestamp, refit_days: int) -> pd.Timestamp:
     return date - pd.Timedelta(days=(date - _BLOCK_ANCHOR).days % refit_days)
 
 
-def rapm_logs(known: LeagueData) -> pd.DataFrame:
-    logs = known.player_logs[_LOG_COLS]
+def rapm_logs(known: LeagueData, box: bool = False) -> pd.DataFrame:
+    """The player rows the ridge reads: who played how long in which game, and with ``box``
+    (``RapmSection.box_prior``) the box score the prior reads, where the rows have it."""
+    logs = known.player_logs
+    logs = logs[_LOG_COLS + ([c for c in _BOX_RAW if c in logs.columns] if box else [])]
     bad = ~np.isfinite(logs["minutes"].to_numpy(float)) | (logs["minutes"].to_numpy(float) < 0)
     if bad.any():
         row = logs[bad].iloc[0]
@@ -221,7 +224,7 @@ class RapmValues:
         g = data.games
         self._games = g.iloc[np.argsort(to_days(g["game_date"]), kind="stable")]
         self._game_days = to_days(self._games["game_date"])
-        logs = rapm_logs(data)
+        logs = rapm_logs(data, section.box_prior)
         self._logs = logs.iloc[np.argsort(to_days(logs["game_date"]), kind="stable")]
         self._log_days = to_days(self._logs["game_date"])
 

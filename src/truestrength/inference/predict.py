@@ -311,7 +311,8 @@ def projected_rosters(ensemble: EnsembleAB, known: LeagueData, season: str,
             weight.update({(team, int(p)): float(w) for p, w in
                            zip(attention.player_ids[i][m], attention.weights[i][m],
                                strict=True)})
-    fit = fit_rapm(known.games, rapm_logs(known), date, rapm or RapmSection())
+    rapm = rapm or RapmSection()
+    fit = fit_rapm(known.games, rapm_logs(known, rapm.box_prior), date, rapm)
     rows = []
     for i, team in enumerate(snaps.keys["team_id"].astype(int).tolist()):
         m = snaps.mask[i]

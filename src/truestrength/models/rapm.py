@@ -136,7 +136,7 @@ class Rapm:
     def _fit_at(self, known: LeagueData, date: pd.Timestamp) -> RapmFit:
         at = refit_date(date, self.section.refit_days)
         before = known.before(at)
-        games, logs = before.games, rapm_logs(before)
+        games, logs = before.games, rapm_logs(before, self.section.box_prior)
         key = (known.data_hash, at, len(games), len(logs))
         if key not in self._fits:
             # In a backtest every A+B fit reads the same weekly fits of its training seasons.
