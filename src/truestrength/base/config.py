@@ -100,10 +100,11 @@ class RapmSection(_Section):
     were chosen on the validation seasons 2017-18 and 2018-19 (BENCHMARKS.md, "Plain player
     RAPM (issue 10)")."""
 
-    # Best pooled regular-season log loss of {3, 10, 30, 100} x half-life {1, 2}: 0.6090
-    # (30: 0.6095, 3: 0.6130, 100: 0.6144); the prior a per-game margin's noise (~12 points)
-    # implies for player values of ~4 points spread is 144 / 16 ~ 10 as well.
-    alpha: float = Field(10.0, gt=0)
+    # Without the box prior: best pooled regular-season log loss of {3, 10, 30, 100} x
+    # half-life {1, 2} was 10 (0.6090; 30: 0.6095, 3: 0.6130, 100: 0.6144). With it, of
+    # {3, 10, 30, 100}: 30 (BENCHMARKS "Stop 23"), since what the box score says needs less
+    # shrinking towards it than towards 0 does.
+    alpha: float = Field(30.0, gt=0)
     # A game this many years old weighs half as much as yesterday's: players change with
     # age, trades and roles, so old games should count less, but one season is too few games
     # to separate teammates who share the floor. 2 beat 1 at every alpha but 100.
@@ -116,8 +117,11 @@ class RapmSection(_Section):
     minutes_games: int = Field(5, ge=1)
     # A box-score prior (``features.player_rapm``): each player's value is shrunk towards a
     # linear function of his decayed box-score rates, fitted in the same ridge, instead of
-    # towards 0 (how RPM, RAPTOR and EPM use the box score).
-    box_prior: bool = False
+    # towards 0 (how RPM, RAPTOR and EPM use the box score). On validation 2017-18/2018-19
+    # (alpha 30) the plain RAPM's pooled log loss fell 0.0009 and the published A+B's
+    # 0.0007, neither separable; the A+B's postseason and title log loss and its playoff
+    # ranking improved as well (BENCHMARKS "Stop 23").
+    box_prior: bool = True
     # His rates are shrunk towards the league's as if he had also played this many minutes
     # at the league's rates: a rookie's first 100 minutes say little of his rates.
     box_prior_minutes: float = Field(250.0, ge=0)
