@@ -18,7 +18,8 @@ def league(seed: int = 0, *, days: int = 60, neutral_rate: float = 0.0,
            noise: float = 0.0) -> tuple[LeagueData, pd.Series]:
     """Three short seasons of six teams of seven players. Each game, each team spreads 240
     minutes over its players at random; the home margin is HOME (none on a neutral site)
-    plus the sum of value x 5 x minutes / 240 at home minus the same on the road."""
+    plus the sum of value x 5 x minutes / 240 at home minus the same on the road. The box
+    score is all zeros: it says nothing, so the RAPM's box prior adds nothing to the ridge."""
     rng = np.random.default_rng(seed)
     value = pd.Series(rng.normal(0, 3, N_TEAMS * PER_TEAM),
                       index=np.arange(1, N_TEAMS * PER_TEAM + 1) + 1000)
@@ -48,5 +49,8 @@ def league(seed: int = 0, *, days: int = 60, neutral_rate: float = 0.0,
                                      "counts_for_standings"])
     pl = pd.DataFrame(logs, columns=["game_id", "season", "game_date", "team_id", "player_id",
                                      "minutes"])
+    for c in ("pts", "fga", "fgm", "fta", "ftm", "fg3m", "oreb", "dreb", "ast", "stl", "blk",
+              "tov", "pf"):
+        pl[c] = 0
     ts = pd.DataFrame([(s, t) for s in SEASONS for t in roster], columns=["season", "team_id"])
     return LeagueData({"games": g, "player_logs": pl, "team_seasons": ts}, "test"), value
