@@ -409,7 +409,8 @@ class BlendSection(_Section):
     # strengths do not know. None: fitted with the postseason blend, by maximum likelihood
     # of earlier seasons' playoff-series winners, each season forecast by a blend fitted on
     # the seasons before it (``models.postseason.fit_strength_sd``); a number fixes it (0:
-    # strengths known exactly, as before stop 23).
+    # strengths known exactly, as before stop 23). Fitted before the validation seasons it
+    # was 0 to 0.15: the series showed no over-sure odds (BENCHMARKS "Stop 23").
     postseason_strength_sd: float | None = Field(None, ge=0)
 
     @model_validator(mode="after")
