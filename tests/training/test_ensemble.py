@@ -322,3 +322,7 @@ def test_the_postseason_is_forecast_by_the_postseason_blend(fitted, synth_league
         old.predict(known, season, date, availability=Availability().for_postseason(
             date, None)).scores,
         fitted.predict(known, season, date, availability=Availability()).scores)
+    # a run saved before the RAPM's box prior was trained without it
+    meta["config"]["rapm"].pop("box_prior")
+    (tmp_path / "run" / "ensemble.json").write_text(json.dumps(meta))
+    assert fitted.config.rapm.box_prior and not run_config(tmp_path / "run").rapm.box_prior

@@ -643,6 +643,22 @@ def with_overrides(config: Config, section: str, **values: object) -> Config:
         raise ConfigError(f"invalid {section} setting(s) {sorted(given)}:\n{exc}") from exc
 
 
+# Fields added since runs were first saved, with the value a run saved before the field
+# existed was trained under. A run saves every field of its configuration, so a field missing
+# from it postdates the run; the default of today would silently change an old run.
+FIELDS_ADDED: dict[tuple[str, str], object] = {("rapm", "box_prior"): False}
+
+
+def saved_config(raw: dict) -> Config:
+    """A saved run's configuration (every field it had), each field it predates at the value
+    it was trained under (``FIELDS_ADDED``). Raises pydantic's ValidationError."""
+    raw = {k: dict(v) if isinstance(v, dict) else v for k, v in raw.items()}
+    for (section, name), value in FIELDS_ADDED.items():
+        if isinstance(raw.get(section), dict) and name not in raw[section]:
+            raw[section][name] = value
+    return Config.model_validate(raw)
+
+
 def load_config(path: Path | None) -> Config:
     """Defaults, overridden by the YAML file at ``path`` when given."""
     if path is None:

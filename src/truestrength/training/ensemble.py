@@ -32,7 +32,13 @@ from rich.console import Console
 
 from truestrength.base import ratings
 from truestrength.base.availability import Availability
-from truestrength.base.config import Config, EloSection, RapmSection, check_same_settings
+from truestrength.base.config import (
+    Config,
+    EloSection,
+    RapmSection,
+    check_same_settings,
+    saved_config,
+)
 from truestrength.base.errors import ModelError, RunError, check_is_fitted
 from truestrength.base.game_model import LogisticWinModel, b2b_of
 from truestrength.base.io import read_artifact, write_json
@@ -171,7 +177,7 @@ def _read_run(run_dir: Path) -> dict:
 
 def _saved_config(run_dir: Path, meta: dict) -> Config:
     try:
-        return Config.model_validate(meta["config"])
+        return saved_config(meta["config"])
     except (KeyError, ValidationError) as exc:
         raise RunError(f"{run_dir}: the run's saved configuration is not valid for this "
                        f"version ({exc}); retrain") from exc
