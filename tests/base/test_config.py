@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from truestrength.base.config import FIELDS_ADDED, Config, saved_config
+from truestrength.base.config import FIELDS_ADDED, Config, RapmSection, saved_config, saved_section
 
 
 def test_a_field_the_run_predates_takes_the_value_it_was_trained_under():
@@ -27,3 +27,12 @@ def test_a_saved_configuration_is_still_validated():
     raw["rapm"]["alpha"] = -1.0
     with pytest.raises(ValidationError, match="alpha"):
         saved_config(raw)
+
+
+def test_a_saved_section_is_read_the_same_way():
+    raw = RapmSection().model_dump(mode="json")
+    del raw["box_prior"]
+    got = saved_section("rapm", raw)
+    assert isinstance(got, RapmSection) and got.box_prior is False
+    assert got.alpha == RapmSection().alpha
+    assert saved_section("rapm", {**raw, "box_prior": True}).box_prior is True

@@ -652,11 +652,19 @@ FIELDS_ADDED: dict[tuple[str, str], object] = {("rapm", "box_prior"): False}
 def saved_config(raw: dict) -> Config:
     """A saved run's configuration (every field it had), each field it predates at the value
     it was trained under (``FIELDS_ADDED``). Raises pydantic's ValidationError."""
-    raw = {k: dict(v) if isinstance(v, dict) else v for k, v in raw.items()}
-    for (section, name), value in FIELDS_ADDED.items():
-        if isinstance(raw.get(section), dict) and name not in raw[section]:
-            raw[section][name] = value
+    raw = {k: _with_added(k, v) if isinstance(v, dict) else v for k, v in raw.items()}
     return Config.model_validate(raw)
+
+
+def saved_section(section: str, raw: dict) -> _Section:
+    """One section of a saved configuration (a checkpoint keeps its own), as
+    :func:`saved_config` reads it."""
+    return Config.model_fields[section].annotation.model_validate(_with_added(section, raw))
+
+
+def _with_added(section: str, raw: dict) -> dict:
+    return {**{name: value for (s, name), value in FIELDS_ADDED.items() if s == section},
+            **raw}
 
 
 def load_config(path: Path | None) -> Config:

@@ -47,6 +47,7 @@ from truestrength.base.config import (
     RapmSection,
     RosterSection,
     check_same_settings,
+    saved_section,
 )
 from truestrength.base.errors import ModelError, RunError, check_is_fitted
 from truestrength.base.game_model import LogisticWinModel, fit_game_model
@@ -178,7 +179,7 @@ class FittedModelA:
             section = ModelASection.model_validate(ck["model_a_config"])
             roster = RosterSection.model_validate(ck["roster_config"])
             # Checkpoints from before the RAPM features have no rapm_config (nor the feature).
-            rapm = RapmSection.model_validate(ck.get("rapm_config", {}))
+            rapm = saved_section("rapm", ck.get("rapm_config", {}))
         except (KeyError, ValidationError) as exc:
             raise RunError(f"{meta_path(path)}: Model A's saved configuration is not valid "
                            f"for this version ({exc}); retrain") from exc
