@@ -1,13 +1,14 @@
 """The player values of the projected rosters (``inference.predict.projected_rosters``) on the
-synthetic league, whose true abilities are known: each value is the player's plain RAPM from
-the games strictly before the date, and the values track the truth."""
+synthetic league, whose true abilities are known: each value is the player's plain RAPM in
+force at the date (its week's refit, on the games strictly before the refit date), and the
+values track the truth."""
 
 from __future__ import annotations
 
 import pytest
 from scipy.stats import spearmanr
 
-from truestrength.features.player_rapm import fit_rapm, rapm_logs
+from truestrength.features.player_rapm import fit_rapm, rapm_logs, refit_date
 from truestrength.inference.predict import make_predictions
 
 from helpers import mid_season, truth_config, truth_ensemble
@@ -19,10 +20,12 @@ def test_roster_values_are_the_rapm_before_the_date_and_track_true_ability(synth
     data, season, ens, ability = truth_ensemble(synthetic, CONFIG)
     date = mid_season(data, season)
     # the prediction is given the whole store, later games included; the values must be the
-    # fit on the games before the date alone
+    # fit on the games before the week's refit date alone
     rosters = make_predictions(ens, data, date, CONFIG).rosters
-    known = data.before(date)
-    fit = fit_rapm(known.games, rapm_logs(known, CONFIG.rapm.box_prior), date, CONFIG.rapm)
+    at = refit_date(date, CONFIG.rapm.refit_days)
+    assert at < date  # else the fit at the date itself would pass too
+    known = data.before(at)
+    fit = fit_rapm(known.games, rapm_logs(known, CONFIG.rapm.box_prior), at, CONFIG.rapm)
     want = fit.coef.reindex(rosters["player_id"]).fillna(0.0).round(2).to_numpy()
     assert rosters["value"].to_numpy() == pytest.approx(want, abs=1e-9)
     assert (rosters["value_games"] > 0).mean() > 0.9  # almost every rotation player was seen

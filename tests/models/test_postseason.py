@@ -136,7 +136,7 @@ def test_before_its_first_game_a_team_is_played_by_last_season_s_rotation(synth_
 
     shares = playoff_shares(prev[["game_id", "game_date", "team_id", "player_id", "minutes"]],
                             rotation)
-    want = rapm._fit_at(known, first).team_ratings(shares)
+    want = rapm.fit_at(known, first).team_ratings(shares)
     np.testing.assert_allclose(got, want.reindex(got.index), atol=1e-12)
 
 

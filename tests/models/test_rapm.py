@@ -125,7 +125,7 @@ def test_a_rating_without_a_player_is_the_rest_of_the_rotation_rescaled():
     shares = latest_shares(known.player_logs, model.section.minutes_games)
     team = 100
     mine = shares[shares["team_id"] == team].set_index("player_id")["share"]
-    coef = model._fit_at(known, d).coef.reindex(mine.index).fillna(0.0)
+    coef = model.fit_at(known, d).coef.reindex(mine.index).fillna(0.0)
     star = int(coef.idxmax())
     got = model.ratings(known, d, frozenset({star}))
     rest = mine.drop(star)

@@ -57,7 +57,6 @@ from truestrength.base.config import (
     Config,
     PlayoffRotationSection,
     PredictSection,
-    RapmSection,
 )
 from truestrength.base.errors import DataError
 from truestrength.base.io import write_json
@@ -67,7 +66,6 @@ from truestrength.base.seasons import POSTSEASON_KINDS, previous_season, season_
 from truestrength.base.stats import scores_to_ranks
 from truestrength.base.targets import end_of_regular_season, standings
 from truestrength.features.availability import resolve_availability
-from truestrength.features.player_rapm import fit_rapm, rapm_logs
 from truestrength.features.playoff_rotation import fit_playoff_power
 from truestrength.features.roster import build_snapshots
 from truestrength.inference.schedule import expected_schedule, games_left
@@ -253,8 +251,7 @@ def make_predictions(ensemble: EnsembleAB, data: LeagueData, date: pd.Timestamp,
     out["label"] = labels(out["standings_rank"], out["projected_rank"],
                           out["wins"] + out["losses"], config.predict)
     drivers, degenerate = attention_drivers(pred.attention, known, config.predict)
-    rosters = projected_rosters(ensemble, known, season, date, avail, pred.attention,
-                                config.rapm)
+    rosters = projected_rosters(ensemble, known, season, date, avail, pred.attention)
     out["attention_degenerate"] = [degenerate.get(t, True) for t in out.index]
     out = out.reset_index().sort_values("league_rank").reset_index(drop=True)
     meta = PredictionMeta(
@@ -286,15 +283,15 @@ ROSTER_COLUMNS = ["team_id", "player_id", "player", "minutes", "attention", "val
 
 def projected_rosters(ensemble: EnsembleAB, known: LeagueData, season: str,
                       date: pd.Timestamp, avail: Availability,
-                      attention: RosterAttention | None,
-                      rapm: RapmSection | None = None) -> pd.DataFrame:
+                      attention: RosterAttention | None) -> pd.DataFrame:
     """Model A's roster of each team at ``date`` (players out excluded, moved players on
     their new team): recent minutes per game and attention weight, by minutes. Rebuilt from
     the same snapshot code and settings Model A scored (``features.roster``): the model's
     output keeps only the attention, and the report shows the minutes the score used.
 
-    ``value`` is each player's plain RAPM coefficient from the games strictly before the date
-    (``features.player_rapm``, settings ``rapm``): the points of margin per game he adds
+    ``value`` is each player's plain RAPM coefficient in force at the date (the week's refit,
+    games strictly before its Monday; ``EnsembleAB.rapm_fit``, the run's ``rapm`` settings), the
+    one the published blend's RAPM reads: the points of margin per game he adds
     playing all 48 minutes, against a league-average player; ``value_games`` the decayed
     full games behind it (0: never seen, value 0). Model A's own player values are implicit
     (the attention is a share of a pooled vector, not points), so the roster view shows this
@@ -311,8 +308,7 @@ def projected_rosters(ensemble: EnsembleAB, known: LeagueData, season: str,
             weight.update({(team, int(p)): float(w) for p, w in
                            zip(attention.player_ids[i][m], attention.weights[i][m],
                                strict=True)})
-    rapm = rapm or RapmSection()
-    fit = fit_rapm(known.games, rapm_logs(known, rapm.box_prior), date, rapm)
+    fit = ensemble.rapm_fit(known, date)
     rows = []
     for i, team in enumerate(snaps.keys["team_id"].astype(int).tolist()):
         m = snaps.mask[i]

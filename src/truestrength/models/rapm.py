@@ -133,7 +133,9 @@ class Rapm:
         # rates one date under each of its availability phases.
         self._shares: tuple[tuple, pd.DataFrame] | None = None
 
-    def _fit_at(self, known: LeagueData, date: pd.Timestamp) -> RapmFit:
+    def fit_at(self, known: LeagueData, date: pd.Timestamp) -> RapmFit:
+        """The ridge fit in force at ``date``: its week's refit, on the games strictly
+        before the refit date (made once per refit date and view of the data)."""
         at = refit_date(date, self.section.refit_days)
         before = known.before(at)
         games, logs = before.games, rapm_logs(before, self.section.box_prior)
@@ -170,7 +172,7 @@ class Rapm:
             idx = idx[has_state[idx]]
             if not len(idx):
                 continue
-            fit = self._fit_at(history, at)
+            fit = self.fit_at(history, at)
             part = sides.iloc[idx][["team_id", "state"]].astype({"state": int})
             part["row"] = idx
             m = part.merge(shares, on=["team_id", "state"])
@@ -194,7 +196,7 @@ class Rapm:
         teams (:func:`available`)."""
         as_of = pd.Timestamp(as_of).normalize()
         known = known.before(as_of)  # never more than the games strictly before as_of
-        fit = self._fit_at(known, as_of)
+        fit = self.fit_at(known, as_of)
         logs = rapm_logs(known)
         key = (known.data_hash, as_of, len(logs))
         if self._shares is None or self._shares[0] != key:
@@ -223,7 +225,7 @@ class Rapm:
             carried = playoff_shares(earlier, rotation, out, moved, returning)
             shares = pd.concat([shares, carried[~carried["team_id"].isin(shares["team_id"])]],
                                ignore_index=True)
-        return self._fit_at(known, as_of).team_ratings(shares)
+        return self.fit_at(known, as_of).team_ratings(shares)
 
     def ratings_dates(self, data: LeagueData, dates: list[pd.Timestamp]) -> list[pd.Series]:
         """``ratings(data.before(d), d)`` at each of ``dates``: every team's rotation after
@@ -240,7 +242,7 @@ class Rapm:
         by_date = dict(list(rows.groupby("date")))
         empty = shares.iloc[:0]
         # One lookup per refit week, not per date: finding a fit cuts the data at its date.
-        fits = {week: self._fit_at(data, week)
+        fits = {week: self.fit_at(data, week)
                 for week in {refit_date(d, self.section.refit_days) for d in dates}}
         return [fits[refit_date(d, self.section.refit_days)].team_ratings(by_date.get(d, empty))
                 for d in dates]

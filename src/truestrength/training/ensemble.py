@@ -44,6 +44,7 @@ from truestrength.base.game_model import LogisticWinModel, b2b_of
 from truestrength.base.io import read_artifact, write_json
 from truestrength.base.league import LeagueData
 from truestrength.base.predictor import Prediction
+from truestrength.features.player_rapm import RapmFit
 from truestrength.models.baselines import Elo
 from truestrength.models.model_a.predictor import FittedModelA, ModelA
 from truestrength.models.model_b import ModelB
@@ -307,6 +308,11 @@ class EnsembleAB:
         return Prediction(scores, self.fit_.win_model.win_prob(scores),
                           components={m: frame[m].rename(m) for m in inputs},
                           attention=pa.attention)
+
+    def rapm_fit(self, known: LeagueData, date: pd.Timestamp) -> RapmFit:
+        """The plain RAPM's ridge fit in force at ``date`` (``Rapm.fit_at``), the one its
+        ratings in the blend and the postseason read: each player's value."""
+        return self._rapm.fit_at(known, date)
 
     @property
     def _rapm(self) -> Rapm:
