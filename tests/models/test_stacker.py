@@ -119,6 +119,16 @@ def test_inputs_are_standardised_within_a_date_except_elo_in_points():
     assert z.mean() == pytest.approx(0) and z.std(ddof=0) == pytest.approx(1)
     np.testing.assert_allclose(input_values(f, "model_a"), z)
     np.testing.assert_allclose(input_values(f, "elo"), [-1.1, -0.1, 1.2])
+    # several dates: each its own list, as each date alone gives it (one date is computed
+    # apart, without a groupby); a constant input is 0
+    g = pd.concat([f, f.assign(date=pd.Timestamp("2030-11-02"), model_a=[5.0, 5.0, 5.0],
+                               elo=[1500.0, 1510.0, 1490.0])], ignore_index=True)
+    for col in ("model_a", "elo"):
+        both = input_values(g, col).to_numpy()
+        np.testing.assert_allclose(both[:3], input_values(f, col), atol=1e-12)
+        np.testing.assert_allclose(both[3:], input_values(g.iloc[3:], col), atol=1e-12)
+    np.testing.assert_array_equal(input_values(g.iloc[3:], "model_a"), [0.0, 0.0, 0.0])
+    np.testing.assert_allclose(input_values(g.iloc[3:], "elo"), [0.0, 0.1, -0.1], atol=1e-12)
 
 
 def test_round_trip_and_errors():

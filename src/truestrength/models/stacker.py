@@ -47,8 +47,17 @@ POINT_SCALES = {"elo": 100.0, "rapm": 5.0, "srs": 5.0}
 BLEND = "blend"
 
 
+def _one_list(frame: pd.DataFrame) -> bool:
+    return len(frame) > 0 and all((frame[k] == frame[k].iloc[0]).all() for k in LIST_KEYS)
+
+
 def standardise_within_lists(frame: pd.DataFrame, column: str) -> pd.Series:
     """z-score of ``column`` within each (season, date) list."""
+    if _one_list(frame):  # one date's prediction: numpy, not a groupby per input and phase
+        x = frame[column].to_numpy(float)
+        std = x.std()
+        z = (x - x.mean()) / std if std > 1e-12 else np.zeros_like(x)
+        return pd.Series(z, index=frame.index, name=column)
     g = frame.groupby(LIST_KEYS, sort=False)[column]
     mean = g.transform("mean")
     std = g.transform("std", ddof=0)
@@ -59,6 +68,10 @@ def standardise_within_lists(frame: pd.DataFrame, column: str) -> pd.Series:
 def input_values(frame: pd.DataFrame, column: str) -> pd.Series:
     """The blend's input ``x`` of ``column`` (module docstring) for every row of ``frame``."""
     if column in POINT_SCALES:
+        if _one_list(frame):
+            x = frame[column].to_numpy(float)
+            return pd.Series((x - x.mean()) / POINT_SCALES[column], index=frame.index,
+                             name=column)
         centred = frame[column] - frame.groupby(LIST_KEYS, sort=False)[column].transform("mean")
         return (centred / POINT_SCALES[column]).astype(float)
     return standardise_within_lists(frame, column)
