@@ -37,11 +37,13 @@ import pandas as pd
 from truestrength.base.config import AvailabilitySection
 from truestrength.base.errors import DataError, ModelError
 from truestrength.base.league import LeagueData
+from truestrength.base.seasons import to_days
 from truestrength.features.player_stats import regular_player_logs
 
 __all__ = ["SPELL_COLUMNS", "AbsenceHazardRow", "AbsenceModel", "absence_spells"]
 
 SPELL_COLUMNS = ("season", "player_id", "team_id", "first_missed", "missed", "returned")
+_DAY_SPAN = 1_000_000  # more days than any date's day number: (group, day) keys stay ordered
 
 
 def absence_spells(known: LeagueData, recent_games: int,
@@ -60,8 +62,11 @@ def absence_spells(known: LeagueData, recent_games: int,
           .sort_values(["season", "team_id", "game_date", "game_id"], kind="stable")
           .reset_index(drop=True))
     tg["idx"] = tg.groupby(["season", "team_id"]).cumcount()
+    # (season, team) groups are contiguous and numbered in order, so (group, day) sorts tg
+    tg["grp"] = tg.groupby(["season", "team_id"], sort=False).ngroup()
+    tg_key = tg["grp"].to_numpy(np.int64) * _DAY_SPAN + to_days(tg["game_date"])
     n_team = tg.groupby(["season", "team_id"]).size().rename("n_team")
-    logs = (logs.merge(tg[["team_id", "game_id", "idx"]], on=["team_id", "game_id"])
+    logs = (logs.merge(tg[["team_id", "game_id", "idx", "grp"]], on=["team_id", "game_id"])
             .merge(n_team, left_on=["season", "team_id"], right_index=True)
             .sort_values(["season", "player_id", "game_date", "game_id"], kind="stable")
             .reset_index(drop=True))
@@ -81,13 +86,11 @@ def absence_spells(known: LeagueData, recent_games: int,
     missed = np.where(same, nxt_idx - logs["idx"] - 1, logs["n_team"] - logs["idx"] - 1)
     missed = pd.Series(missed, index=logs.index).fillna(0).astype(np.int64)
     if left.any():  # his old team's games before his first game for the new one
-        dates = {key: grp["game_date"].to_numpy()
-                 for key, grp in tg.groupby(["season", "team_id"], sort=False)}
-        for i in np.flatnonzero(left.to_numpy()):
-            r = logs.iloc[i]
-            before = int(np.searchsorted(dates[(r["season"], r["team_id"])],
-                                         nxt_date.iloc[i].to_datetime64(), side="left"))
-            missed.iloc[i] = max(before - int(r["idx"]) - 1, 0)
+        i = np.flatnonzero(left.to_numpy())
+        grp = logs["grp"].to_numpy(np.int64)[i] * _DAY_SPAN
+        before = (np.searchsorted(tg_key, grp + to_days(nxt_date.iloc[i]), side="left")
+                  - np.searchsorted(tg_key, grp, side="left"))
+        missed.iloc[i] = np.maximum(before - logs["idx"].to_numpy(np.int64)[i] - 1, 0)
     keep = (missed >= 1) & (recent >= rotation_min_minutes)
     spells = logs.loc[keep, ["season", "player_id", "team_id", "idx"]].copy()
     spells["missed"] = missed[keep].to_numpy()
