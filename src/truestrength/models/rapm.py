@@ -85,21 +85,31 @@ def available(shares: pd.DataFrame, out: frozenset[int] = frozenset(),
     moved = dict(moved or {})
     if not out and not moved:
         return shares
-    gone = shares["player_id"].isin(list(out))
-    kept = shares[~gone]
-    new_team = kept["player_id"].map(moved)
-    touched = (set(shares.loc[gone, "team_id"]) | set(kept.loc[new_team.notna(), "team_id"])
-               | set(new_team.dropna().astype(int)))
+    # numpy, not pandas: a prediction asks this once per availability phase
+    pid = shares["player_id"].to_numpy(np.int64)
+    team = shares["team_id"].to_numpy(np.int64)
+    share = shares["share"].to_numpy(float)
+    gone = np.isin(pid, np.fromiter(out, np.int64, len(out)))
+    lost = team[gone]
+    pid, team, share = pid[~gone], team[~gone], share[~gone]
+    new_team = np.array([moved.get(int(p), t) for p, t in zip(pid, team, strict=True)],
+                        dtype=np.int64)
+    move = np.array([int(p) in moved for p in pid], dtype=bool)
+    touched = np.unique(np.concatenate([lost, team[move], new_team[move]]))
     # Rows by team and player, as ``latest_shares`` gives them: an untouched team's rating
-    # then sums the same numbers in the same order.
-    kept = kept.assign(team_id=new_team.fillna(kept["team_id"]).astype(np.int64)).groupby(
-        ["team_id", "player_id"], as_index=False, sort=True)["share"].sum()
-    total = kept.groupby("team_id")["share"].transform("sum")
+    # then sums the same numbers in the same order. A player moved to a team he already has
+    # a row on (none in practice) is one row, his shares summed.
+    keys, inverse = np.unique(np.stack([new_team, pid], axis=1), axis=0, return_inverse=True)
+    summed = np.bincount(inverse.ravel(), weights=share, minlength=len(keys))
+    teams, by_team = np.unique(keys[:, 0], return_inverse=True)
+    total = np.bincount(by_team, weights=summed)[by_team]
     # Only a team that lost or gained a player is rescaled: the others keep their shares to
     # the bit.
-    scaled = kept["share"].where(~kept["team_id"].isin(touched),
-                                 FLOOR_SLOTS * kept["share"] / total)
-    return kept.assign(share=scaled)[total > 0].reset_index(drop=True)
+    scaled = np.where(np.isin(keys[:, 0], touched), FLOOR_SLOTS * summed / np.where(
+        total > 0, total, 1.0), summed)
+    keep = total > 0
+    return pd.DataFrame({"team_id": keys[keep, 0], "player_id": keys[keep, 1],
+                         "share": scaled[keep]})
 
 
 def latest_shares(logs: pd.DataFrame, n_games: int) -> pd.DataFrame:
@@ -138,9 +148,9 @@ class Rapm:
         before the refit date (made once per refit date and view of the data)."""
         at = refit_date(date, self.section.refit_days)
         before = known.before(at)
-        games, logs = before.games, rapm_logs(before, self.section.box_prior)
-        key = (known.data_hash, at, len(games), len(logs))
+        key = (known.data_hash, at, len(before.games), len(before.player_logs))
         if key not in self._fits:
+            games, logs = before.games, rapm_logs(before, self.section.box_prior)
             # In a backtest every A+B fit reads the same weekly fits of its training seasons.
             self._fits[key] = memo.reuse(
                 lambda: ("rapm", *key, self.section.model_dump_json()),
@@ -197,10 +207,9 @@ class Rapm:
         as_of = pd.Timestamp(as_of).normalize()
         known = known.before(as_of)  # never more than the games strictly before as_of
         fit = self.fit_at(known, as_of)
-        logs = rapm_logs(known)
-        key = (known.data_hash, as_of, len(logs))
+        key = (known.data_hash, as_of, len(known.player_logs))
         if self._shares is None or self._shares[0] != key:
-            self._shares = key, latest_shares(logs, self.section.minutes_games)
+            self._shares = key, latest_shares(rapm_logs(known), self.section.minutes_games)
         return fit.team_ratings(available(self._shares[1], out, moved))
 
     def playoff_ratings(self, known: LeagueData, season: str, as_of: pd.Timestamp,
