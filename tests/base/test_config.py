@@ -22,6 +22,12 @@ def test_a_field_the_run_predates_takes_the_value_it_was_trained_under():
     assert set(FIELDS_ADDED) == {("rapm", "box_prior")}
 
 
+def test_a_run_from_before_the_whole_section_gets_the_added_fields_too():
+    raw = Config().model_dump(mode="json")
+    del raw["rapm"]
+    assert saved_config(raw).rapm.box_prior is False
+
+
 def test_a_saved_configuration_is_still_validated():
     raw = Config().model_dump(mode="json")
     raw["rapm"]["alpha"] = -1.0

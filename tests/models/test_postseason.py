@@ -4,6 +4,8 @@ playoff rotation."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,6 +15,7 @@ from features.league_factory import Game, Line, make_league
 from truestrength.base import ratings
 from truestrength.base.config import BlendSection, Config
 from truestrength.base.game_model import series_win_prob
+from truestrength.base.io import write_json
 from truestrength.base.seasons import POSTSEASON_KINDS
 from truestrength.base.targets import end_of_regular_season
 from truestrength.features.playoff_rotation import fit_playoff_power
@@ -150,7 +153,8 @@ def test_playoff_series_are_read_from_the_games():
             "home_pts": hp, "road_pts": rp, "kind": kind, "neutral_site": False}
 
     rows = [game(0, 9, 10, 100, 90, kind="play_in")]  # a single game, not a series
-    # 1 hosts 8 and loses in six; 4 hosts 5 and wins in seven; 2 v 7 not finished (2-2)
+    # 1 hosts 8 and loses in six; 4 hosts 5 and wins in seven; 2 v 7 (2-2) and 3 v 6 (3-0)
+    # are still being played
     rows += [game(1, 1, 8, 90, 100), game(2, 1, 8, 101, 99), game(3, 8, 1, 100, 90),
              game(4, 8, 1, 95, 97), game(5, 1, 8, 88, 99), game(6, 8, 1, 110, 100)]
     rows += [game(1, 4, 5, 99, 98), game(2, 4, 5, 90, 91), game(3, 5, 4, 90, 91),
@@ -158,6 +162,7 @@ def test_playoff_series_are_read_from_the_games():
              game(7, 4, 5, 120, 110)]
     rows += [game(1, 2, 7, 100, 90), game(2, 2, 7, 90, 100), game(3, 7, 2, 100, 90),
              game(4, 7, 2, 90, 100)]
+    rows += [game(1, 3, 6, 100, 90), game(2, 3, 6, 100, 90), game(3, 6, 3, 90, 100)]  # 3-0
     got = playoff_series(pd.DataFrame(rows)).set_index("home")
     assert sorted(got.index) == [1, 4]
     assert got.loc[1, "road"] == 8 and not got.loc[1, "home_won"]
@@ -189,15 +194,15 @@ def test_the_sd_fit_finds_the_shocks_series_were_played_with(true_sd):
     sd, losses = fit_strength_sd(lh, lr, won)
     # over 20 seeds the fit lay within 0.25 of 0 (the edge of the grid) and 0.1 of 0.6
     assert abs(sd - true_sd) <= 0.3 if true_sd == 0 else abs(sd - true_sd) <= 0.15
-    assert losses.shape == SD_GRID.shape and losses.min() == losses[sd == SD_GRID][0]
+    # the losses are the series' mean log loss at each sd of the grid
+    p = series_win_probs(lh, lr, 0.5)
+    assert losses[SD_GRID == 0.5][0] == pytest.approx(-np.mean(np.log(np.where(won, p, 1 - p))))
 
 
-def test_the_fitted_sd_is_forward_chained_and_kept_with_the_run(history):
+def test_the_fitted_sd_is_forward_chained_and_kept_with_the_run(history, tmp_path):
     post = fit_postseason(history, CONFIG, Rapm(CONFIG.rapm))
     # one earlier season forecasts the second's 15 series
     assert post.sd_source == "fitted" and post.sd_series == 15
-    assert post.strength_sd in set(SD_GRID)
-    assert post.sd_log_loss[0] <= post.sd_log_loss[1]
     back = Postseason.from_dict(post.to_dict())
     assert (back.strength_sd, back.sd_source, back.sd_series, back.sd_log_loss) == (
         post.strength_sd, post.sd_source, post.sd_series, post.sd_log_loss)
@@ -206,6 +211,11 @@ def test_the_fitted_sd_is_forward_chained_and_kept_with_the_run(history):
                            Rapm(CONFIG.rapm))
     assert (fixed.strength_sd, fixed.sd_source) == (0.35, "fixed")
     assert "(fixed)" in fixed.describe()
+    # saved as a run saves it (the unfitted log losses are JSON null) and read back
+    saved = json.loads(write_json(tmp_path / "post.json", fixed.to_dict()).read_text())
+    again = Postseason.from_dict(saved)
+    assert (again.strength_sd, again.sd_source) == (0.35, "fixed")
+    assert np.isnan(again.sd_log_loss).all()
     # one season: nothing before it to forecast its series from
     alone = fit_postseason(history.restrict_seasons(history.seasons[:1]), CONFIG,
                            Rapm(CONFIG.rapm))

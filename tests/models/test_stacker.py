@@ -129,6 +129,10 @@ def test_inputs_are_standardised_within_a_date_except_elo_in_points():
         np.testing.assert_allclose(both[3:], input_values(g.iloc[3:], col), atol=1e-12)
     np.testing.assert_array_equal(input_values(g.iloc[3:], "model_a"), [0.0, 0.0, 0.0])
     np.testing.assert_allclose(input_values(g.iloc[3:], "elo"), [0.0, 0.1, -0.1], atol=1e-12)
+    # a missing value stays missing and the others are standardised among themselves
+    h = f.assign(model_a=[1.0, np.nan, 3.0], elo=[1400.0, np.nan, 1600.0])
+    np.testing.assert_allclose(input_values(h, "model_a"), [-1.0, np.nan, 1.0])
+    np.testing.assert_allclose(input_values(h, "elo"), [-1.0, np.nan, 1.0])
 
 
 def test_round_trip_and_errors():

@@ -653,6 +653,8 @@ def saved_config(raw: dict) -> Config:
     """A saved run's configuration (every field it had), each field it predates at the value
     it was trained under (``FIELDS_ADDED``). Raises pydantic's ValidationError."""
     raw = {k: _with_added(k, v) if isinstance(v, dict) else v for k, v in raw.items()}
+    for section in {s for s, _ in FIELDS_ADDED}:  # a run from before the whole section
+        raw.setdefault(section, _with_added(section, {}))
     return Config.model_validate(raw)
 
 

@@ -43,7 +43,8 @@ from truestrength.features.player_stats import regular_player_logs
 __all__ = ["SPELL_COLUMNS", "AbsenceHazardRow", "AbsenceModel", "absence_spells"]
 
 SPELL_COLUMNS = ("season", "player_id", "team_id", "first_missed", "missed", "returned")
-_DAY_SPAN = 1_000_000  # more days than any date's day number: (group, day) keys stay ordered
+# Wider than twice any date's day number (1970 is day 0): (group, day) keys stay ordered.
+_DAY_SPAN = 1_000_000
 
 
 def absence_spells(known: LeagueData, recent_games: int,
@@ -87,9 +88,10 @@ def absence_spells(known: LeagueData, recent_games: int,
     missed = pd.Series(missed, index=logs.index).fillna(0).astype(np.int64)
     if left.any():  # his old team's games before his first game for the new one
         i = np.flatnonzero(left.to_numpy())
-        grp = logs["grp"].to_numpy(np.int64)[i] * _DAY_SPAN
-        before = (np.searchsorted(tg_key, grp + to_days(nxt_date.iloc[i]), side="left")
-                  - np.searchsorted(tg_key, grp, side="left"))
+        grp = logs["grp"].to_numpy(np.int64)[i]
+        before = (np.searchsorted(tg_key, grp * _DAY_SPAN + to_days(nxt_date.iloc[i]),
+                                  side="left")
+                  - np.searchsorted(tg["grp"].to_numpy(np.int64), grp, side="left"))
         missed.iloc[i] = np.maximum(before - logs["idx"].to_numpy(np.int64)[i] - 1, 0)
     keep = (missed >= 1) & (recent >= rotation_min_minutes)
     spells = logs.loc[keep, ["season", "player_id", "team_id", "idx"]].copy()

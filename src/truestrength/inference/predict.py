@@ -299,7 +299,8 @@ def projected_rosters(ensemble: EnsembleAB, known: LeagueData, season: str,
     model_a = getattr(ensemble.model_a, "fitted_", None)
     if model_a is None:
         return pd.DataFrame(columns=ROSTER_COLUMNS)
-    snaps = build_snapshots(known, [season], model_a.roster, dates=[date], availability=avail)
+    snaps = build_snapshots(known, [season], model_a.roster, dates=[date], availability=avail,
+                            rapm=model_a.rapm)
     names = known.players.set_index("player_id")["name"] if len(known.players) else {}
     weight: dict[tuple[int, int], float] = {}
     if attention is not None:

@@ -55,6 +55,7 @@ __all__ = ["MIN_GAMES", "MIN_SERIES", "SD_GRID", "Postseason", "fit_postseason",
 SdSource = Literal["fitted", "fixed", "too few series"]
 # Fewer earlier postseason games than this: no postseason blend (the regular one is used).
 MIN_GAMES = 20
+WINS_TO_TAKE_A_SERIES = 4  # every round best of seven (the seasons stored: 2003 on)
 # Fewer forward-chained series than this (one postseason's 15): sd is not fitted, 0.
 MIN_SERIES = 15
 # The sd searched (logits): 0.05 steps are finer than a hundred series can tell apart.
@@ -66,9 +67,8 @@ _WEIGHTS = _WEIGHTS / _WEIGHTS.sum()
 def playoff_series(games: pd.DataFrame) -> pd.DataFrame:
     """One row per playoff series in ``games`` (``kind == "playoff"`` rows; play-in games are
     single games, not series): ``season, home`` (the team hosting its first game: home
-    court), ``road``, ``home_won`` (won more of the series' games), ``neutral_site`` (of its
-    first game). A series whose games are split evenly (not finished in the store) is left
-    out."""
+    court), ``road``, ``home_won`` (took four games), ``neutral_site`` (of its first game).
+    A series in which neither team has four wins (still being played) is left out."""
     g = games[games["kind"] == "playoff"].sort_values(["game_date", "game_id"])
     home_ids, road_ids = g["home_team_id"].to_numpy(), g["road_team_id"].to_numpy()
     g = g.assign(a=np.minimum(home_ids, road_ids), b=np.maximum(home_ids, road_ids),
@@ -78,11 +78,11 @@ def playoff_series(games: pd.DataFrame) -> pd.DataFrame:
     for (season, a, b), s in g.groupby(["season", "a", "b"], sort=True):
         first = s.iloc[0]
         a_wins = int(s["a_won"].sum())
-        if 2 * a_wins == len(s):
+        if WINS_TO_TAKE_A_SERIES not in (a_wins, len(s) - a_wins):
             continue
         home = int(first["home_team_id"])
         rows.append({"season": season, "home": home, "road": int(b if home == a else a),
-                     "home_won": (a_wins * 2 > len(s)) == (home == a),
+                     "home_won": (a_wins == WINS_TO_TAKE_A_SERIES) == (home == a),
                      "neutral_site": bool(first["neutral_site"])})
     return pd.DataFrame(rows, columns=["season", "home", "road", "home_won", "neutral_site"])
 
@@ -197,7 +197,9 @@ class Postseason:
                    PlayoffRotationSection.model_validate(d["playoff_rotation"]),
                    float(d.get("strength_sd", 0.0)), d.get("sd_source", "fixed"),
                    int(d.get("sd_series", 0)),
-                   tuple(float(v) for v in d.get("sd_log_loss", (math.nan, math.nan))))
+                   # NaN (not fitted) is saved as JSON null
+                   tuple(math.nan if v is None else float(v)
+                         for v in d.get("sd_log_loss", (None, None))))
 
 
 def fit_postseason(history: LeagueData, config: Config, rapm: Rapm) -> Postseason | None:

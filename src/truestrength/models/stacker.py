@@ -47,13 +47,15 @@ POINT_SCALES = {"elo": 100.0, "rapm": 5.0, "srs": 5.0}
 BLEND = "blend"
 
 
-def _one_list(frame: pd.DataFrame) -> bool:
-    return len(frame) > 0 and all((frame[k] == frame[k].iloc[0]).all() for k in LIST_KEYS)
+def _one_list(frame: pd.DataFrame, column: str) -> bool:
+    """One (season, date) list and no missing value: numpy does what the groupby would."""
+    return (len(frame) > 0 and bool(frame[column].notna().all())
+            and all((frame[k] == frame[k].iloc[0]).all() for k in LIST_KEYS))
 
 
 def standardise_within_lists(frame: pd.DataFrame, column: str) -> pd.Series:
     """z-score of ``column`` within each (season, date) list."""
-    if _one_list(frame):  # one date's prediction: numpy, not a groupby per input and phase
+    if _one_list(frame, column):  # one date's prediction: numpy, not a groupby per input and phase
         x = frame[column].to_numpy(float)
         std = x.std()
         z = (x - x.mean()) / std if std > 1e-12 else np.zeros_like(x)
@@ -68,7 +70,7 @@ def standardise_within_lists(frame: pd.DataFrame, column: str) -> pd.Series:
 def input_values(frame: pd.DataFrame, column: str) -> pd.Series:
     """The blend's input ``x`` of ``column`` (module docstring) for every row of ``frame``."""
     if column in POINT_SCALES:
-        if _one_list(frame):
+        if _one_list(frame, column):
             x = frame[column].to_numpy(float)
             return pd.Series((x - x.mean()) / POINT_SCALES[column], index=frame.index,
                              name=column)
