@@ -115,7 +115,7 @@ def main() -> None:
 def _series_and_title(known, season, as_of, games, truth, win_prob, config: Config,
                       sd: float) -> tuple[tuple[float, float], tuple[float, float]]:
     """The season's playoff-series log loss and title log loss at ``sd`` and at 0."""
-    series = playoff_series(games)
+    series = playoff_series(known, season)
     home, road = series["home"].to_numpy(), series["road"].to_numpy()
     neutral = series["neutral_site"].to_numpy(bool)
     at_home = win_prob(home, road, neutral)

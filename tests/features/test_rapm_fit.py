@@ -110,5 +110,6 @@ def test_the_box_prior_names_a_box_score_it_cannot_read():
                  RapmSection(box_prior=True))
     logs = _with_box(data, value)
     logs.loc[logs.index[3], "tov"] = np.nan
-    with pytest.raises(DataError, match=f"game {logs.loc[logs.index[3], 'game_id']} player"):
+    with pytest.raises(DataError, match=f"game {logs.loc[logs.index[3], 'game_id']} player .*"
+                                        "field tov is nan"):
         fit_rapm(data.games, logs, at, RapmSection(box_prior=True))

@@ -146,27 +146,25 @@ def test_before_its_first_game_a_team_is_played_by_last_season_s_rotation(synth_
 # --------------------------------------------------------------------------------------------
 # how sure the postseason strengths are
 # --------------------------------------------------------------------------------------------
-def test_playoff_series_are_read_from_the_games():
-    def game(day, home, road, hp, rp, kind="playoff"):
-        return {"season": "2030-31", "game_id": f"g{day}", "game_date": pd.Timestamp(
-            "2031-04-20") + pd.Timedelta(days=day), "home_team_id": home, "road_team_id": road,
-            "home_pts": hp, "road_pts": rp, "kind": kind, "neutral_site": False}
-
-    rows = [game(0, 9, 10, 100, 90, kind="play_in")]  # a single game, not a series
-    # 1 hosts 8 and loses in six; 4 hosts 5 and wins in seven; 2 v 7 (2-2) and 3 v 6 (3-0)
-    # are still being played
-    rows += [game(1, 1, 8, 90, 100), game(2, 1, 8, 101, 99), game(3, 8, 1, 100, 90),
-             game(4, 8, 1, 95, 97), game(5, 1, 8, 88, 99), game(6, 8, 1, 110, 100)]
-    rows += [game(1, 4, 5, 99, 98), game(2, 4, 5, 90, 91), game(3, 5, 4, 90, 91),
-             game(4, 5, 4, 100, 91), game(5, 4, 5, 100, 80), game(6, 5, 4, 100, 80),
-             game(7, 4, 5, 120, 110)]
-    rows += [game(1, 2, 7, 100, 90), game(2, 2, 7, 90, 100), game(3, 7, 2, 100, 90),
-             game(4, 7, 2, 90, 100)]
-    rows += [game(1, 3, 6, 100, 90), game(2, 3, 6, 100, 90), game(3, 6, 3, 90, 100)]  # 3-0
-    got = playoff_series(pd.DataFrame(rows)).set_index("home")
-    assert sorted(got.index) == [1, 4]
-    assert got.loc[1, "road"] == 8 and not got.loc[1, "home_won"]
-    assert got.loc[4, "road"] == 5 and got.loc[4, "home_won"]
+def test_playoff_series_are_the_store_s_decided_series(synth_league):
+    season = synth_league.seasons[1]
+    got = playoff_series(synth_league, season)
+    assert len(got) == 15 and not got["neutral_site"].any()
+    g = synth_league.games
+    pg = g[(g["season"] == season) & (g["kind"] == "playoff")].sort_values(
+        ["game_date", "game_id"])
+    for r in got.itertuples():
+        games = pg[pg["home_team_id"].isin([r.home, r.road])
+                   & pg["road_team_id"].isin([r.home, r.road])]
+        assert games["home_team_id"].iloc[0] == r.home  # home court: hosts game 1
+        home_wins = (((games["home_team_id"] == r.home) & (games["home_pts"] > games["road_pts"]))
+                     | ((games["road_team_id"] == r.home)
+                        & (games["road_pts"] > games["home_pts"]))).sum()
+        assert (home_wins == 4) == r.home_won and (r.home_won or len(games) - home_wins == 4)
+    # while the playoffs are being played no series of the season is known yet
+    mid = pg["game_date"].iloc[len(pg) // 2]
+    assert playoff_series(synth_league.before(mid), season).empty
+    assert len(playoff_series(synth_league.before(mid), synth_league.seasons[0])) == 15
 
 
 def test_series_probabilities_spread_with_the_sd_and_sd_zero_is_the_closed_form():

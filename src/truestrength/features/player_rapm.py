@@ -179,10 +179,12 @@ def box_rates(logs: pd.DataFrame, j: np.ndarray, n_p: int, weight: np.ndarray,
         logs["pts"], logs["fga"] - logs["fgm"], logs["fta"] - logs["ftm"], logs["fg3m"],
         logs["oreb"], logs["dreb"], logs["ast"], logs["stl"], logs["blk"], logs["tov"],
         logs["pf"]]).astype(float)
-    if not np.isfinite(stats).all():
-        r = logs.iloc[int(np.flatnonzero(~np.isfinite(stats).all(axis=1))[0])]
+    bad = ~np.isfinite(logs[_BOX_RAW].to_numpy(float))
+    if bad.any():
+        row, col = (int(v[0]) for v in np.nonzero(bad))
+        r = logs.iloc[row]
         raise DataError(f"rapm: player_game_logs game {r['game_id']} player {r['player_id']}:"
-                        " a box-score field is missing or not a number")
+                        f" field {_BOX_RAW[col]} is {r[_BOX_RAW[col]]} (must be a number)")
     minutes = weight * logs["minutes"].to_numpy(float)
     tot = np.stack([np.bincount(j, weights=weight * stats[:, f], minlength=n_p)
                     for f in range(stats.shape[1])], axis=1)

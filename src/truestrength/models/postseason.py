@@ -55,7 +55,6 @@ __all__ = ["MIN_GAMES", "MIN_SERIES", "SD_GRID", "Postseason", "fit_postseason",
 SdSource = Literal["fitted", "fixed", "too few series"]
 # Fewer earlier postseason games than this: no postseason blend (the regular one is used).
 MIN_GAMES = 20
-WINS_TO_TAKE_A_SERIES = 4  # every round best of seven (the seasons stored: 2003 on)
 # Fewer forward-chained series than this (one postseason's 15): sd is not fitted, 0.
 MIN_SERIES = 15
 # The sd searched (logits): 0.05 steps are finer than a hundred series can tell apart.
@@ -64,27 +63,20 @@ _NODES, _WEIGHTS = np.polynomial.hermite_e.hermegauss(40)  # E over a standard n
 _WEIGHTS = _WEIGHTS / _WEIGHTS.sum()
 
 
-def playoff_series(games: pd.DataFrame) -> pd.DataFrame:
-    """One row per playoff series in ``games`` (``kind == "playoff"`` rows; play-in games are
-    single games, not series): ``season, home`` (the team hosting its first game: home
-    court), ``road``, ``home_won`` (took four games), ``neutral_site`` (of its first game).
-    A series in which neither team has four wins (still being played) is left out."""
-    g = games[games["kind"] == "playoff"].sort_values(["game_date", "game_id"])
-    home_ids, road_ids = g["home_team_id"].to_numpy(), g["road_team_id"].to_numpy()
-    g = g.assign(a=np.minimum(home_ids, road_ids), b=np.maximum(home_ids, road_ids),
-                 a_won=np.where(g["home_pts"] > g["road_pts"], home_ids, road_ids)
-                 == np.minimum(home_ids, road_ids))
-    rows = []
-    for (season, a, b), s in g.groupby(["season", "a", "b"], sort=True):
-        first = s.iloc[0]
-        a_wins = int(s["a_won"].sum())
-        if WINS_TO_TAKE_A_SERIES not in (a_wins, len(s) - a_wins):
-            continue
-        home = int(first["home_team_id"])
-        rows.append({"season": season, "home": home, "road": int(b if home == a else a),
-                     "home_won": (a_wins == WINS_TO_TAKE_A_SERIES) == (home == a),
-                     "neutral_site": bool(first["neutral_site"])})
-    return pd.DataFrame(rows, columns=["season", "home", "road", "home_won", "neutral_site"])
+def playoff_series(data: LeagueData, season: str) -> pd.DataFrame:
+    """The decided playoff series of ``season`` (the store's ``playoff_series`` table, which
+    a view cut inside the playoffs does not show yet): ``season, home`` (home court: the host
+    of game 1), ``road``, ``home_won``, ``neutral_site`` (the season's playoff games were on
+    neutral floors: the 2020 bubble)."""
+    s = data.playoff_series
+    s = s[(s["season"] == season) & s["winner_id"].notna()]
+    g = data.games
+    neutral = bool(g.loc[(g["season"] == season) & (g["kind"] == "playoff"),
+                         "neutral_site"].astype(bool).all())
+    return pd.DataFrame({"season": season, "home": s["team_a"].to_numpy(np.int64),
+                         "road": s["team_b"].to_numpy(np.int64),
+                         "home_won": (s["winner_id"] == s["team_a"]).to_numpy(bool),
+                         "neutral_site": neutral})
 
 
 def series_win_probs(logit_home: np.ndarray, logit_road: np.ndarray, sd: float) -> np.ndarray:
@@ -235,7 +227,7 @@ def fit_postseason(history: LeagueData, config: Config, rapm: Rapm) -> Postseaso
     fixed = config.blend.postseason_strength_sd
     if fixed is not None:
         return Postseason(stacker, tuple(fitted), config.playoff_rotation, float(fixed))
-    lh, lr, won = _forward_chained_series(diffs, values, post, list(stacker.models),
+    lh, lr, won = _forward_chained_series(diffs, values, history, list(stacker.models),
                                           config.blend.l2)
     if won.size < MIN_SERIES:
         return Postseason(stacker, tuple(fitted), config.playoff_rotation, 0.0,
@@ -247,7 +239,7 @@ def fit_postseason(history: LeagueData, config: Config, rapm: Rapm) -> Postseaso
 
 
 def _forward_chained_series(diffs: pd.DataFrame, values: dict[str, pd.DataFrame],
-                            post: pd.DataFrame, inputs: list[str], l2: float
+                            history: LeagueData, inputs: list[str], l2: float
                             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each season's playoff series (after the first) with the home-court team's game logits
     at home and on the road, from the published inputs' blend fitted on the postseason games
@@ -261,7 +253,7 @@ def _forward_chained_series(diffs: pd.DataFrame, values: dict[str, pd.DataFrame]
         fit = fit_blend(before[inputs].to_numpy(float), before["home_won"].to_numpy(bool),
                         before["neutral_site"].to_numpy(bool), before["b2b"].to_numpy(float),
                         tuple(inputs), l2)
-        series = playoff_series(post[post["season"] == season])
+        series = playoff_series(history, season)
         x = values[season][inputs]
         diff = x.reindex(series["home"]).to_numpy() - x.reindex(series["road"]).to_numpy()
         ok = np.isfinite(diff).all(axis=1)
