@@ -19,7 +19,11 @@ def test_a_field_the_run_predates_takes_the_value_it_was_trained_under():
     for value in (True, False):
         raw["rapm"]["box_prior"] = value
         assert saved_config(raw).rapm.box_prior is value
-    assert set(FIELDS_ADDED) == {("rapm", "box_prior")}
+    assert set(FIELDS_ADDED) == {("rapm", "box_prior"), ("blend", "postseason_combine")}
+    # the postseason blend was one fitted logistic before the mean of single fits
+    assert raw["blend"]["postseason_combine"] == "mean"
+    del raw["blend"]["postseason_combine"]
+    assert saved_config(raw).blend.postseason_combine == "fitted"
 
 
 def test_a_run_from_before_the_whole_section_gets_the_added_fields_too():

@@ -16,6 +16,7 @@ from truestrength.base import ratings
 from truestrength.base.config import BlendSection, Config
 from truestrength.base.game_model import series_win_prob
 from truestrength.base.io import write_json
+from truestrength.base.league import LeagueData
 from truestrength.base.seasons import POSTSEASON_KINDS
 from truestrength.base.targets import end_of_regular_season
 from truestrength.features.playoff_rotation import fit_playoff_power
@@ -30,9 +31,11 @@ from truestrength.models.postseason import (
     series_win_probs,
 )
 from truestrength.models.rapm import Rapm
+from truestrength.models.stacker import MEAN
 
 CONFIG = Config()
-TWO = Config(blend=BlendSection(postseason_inputs=["srs", "rapm"]))
+TWO = Config(blend=BlendSection(postseason_inputs=["srs", "rapm"], postseason_combine="fitted"))
+ONE = Config(blend=BlendSection(postseason_inputs=["rapm"]))
 
 
 @pytest.fixture(scope="module")
@@ -91,12 +94,12 @@ def test_the_blend_is_a_logistic_of_earlier_postseason_games_on_the_inputs(histo
 
 def test_strengths_combine_the_inputs_and_survive_a_round_trip(history, synth_league):
     post = fit_postseason(history, CONFIG, Rapm(CONFIG.rapm))
-    assert post.inputs == ["rapm"] and post.stacker.weights[0] > 0
+    assert post.inputs == ["srs", "rapm"] and (post.stacker.weights > 0).all()
     season = synth_league.seasons[2]
     as_of = end_of_regular_season(synth_league, season)
     scores, frame = post.strengths(synth_league, season, as_of, CONFIG, Rapm(CONFIG.rapm))
-    w = post.stacker.weights[0]
-    np.testing.assert_allclose(scores, w * (frame["rapm"] - frame["rapm"].mean()) / 5.0,
+    w = post.stacker.weights
+    np.testing.assert_allclose(scores, ((frame - frame.mean()) / 5.0).to_numpy() @ w,
                                atol=1e-12)
     again = Postseason.from_dict(post.to_dict())
     pd.testing.assert_series_equal(
@@ -110,6 +113,36 @@ def test_strengths_combine_the_inputs_and_survive_a_round_trip(history, synth_le
                              out=frozenset({star}))[1]["rapm"]
     assert without[team] != frame["rapm"][team]  # only his team changes
     assert (without.drop(team) == frame["rapm"].drop(team)).all()
+
+
+def test_the_mean_averages_each_input_s_own_fit_on_every_season_it_has(history):
+    # the first season without player rows: SRS reads it, RAPM cannot
+    first = history.seasons[0]
+    frames = {name: getattr(history, name) for name in
+              ("games", "team_games", "team_seasons", "playoff_series", "schedule", "rosters")}
+    logs = history.player_logs
+    frames["player_logs"] = logs[logs["season"] != first]
+    partial = LeagueData(frames, "partial")
+    post = fit_postseason(partial, CONFIG, Rapm(CONFIG.rapm))
+    st = post.stacker
+    assert st.choice == MEAN and post.seasons == tuple(history.seasons)
+    n_post = history.games.groupby("season")["kind"].apply(
+        lambda k: int(k.isin(POSTSEASON_KINDS).sum()))
+    # each input fitted alone, on the seasons it has: SRS on both, RAPM on the second only
+    alone = {m: fit_postseason(partial, Config(blend=BlendSection(postseason_inputs=[m])),
+                               Rapm(CONFIG.rapm)).stacker.published for m in ("srs", "rapm")}
+    assert alone["srs"].n_games == n_post.sum() and alone["rapm"].n_games == n_post.iloc[1]
+    for m in ("srs", "rapm"):
+        assert st.candidates[m].weights[0] == pytest.approx(alone[m].weights[0])
+    # the published logit is the mean of the two fits' logits
+    rng = np.random.default_rng(0)
+    diffs, neutral, b2b = rng.normal(size=(50, 2)), rng.random(50) < 0.3, rng.integers(-1, 2, 50)
+    want = (alone["srs"].logit(diffs[:, :1], neutral, b2b)
+            + alone["rapm"].logit(diffs[:, 1:], neutral, b2b)) / 2
+    np.testing.assert_allclose(st.published.logit(diffs, neutral, b2b), want, atol=1e-12)
+    assert "mean of each input's own fit" in post.describe()
+    # the fitted combination would have read the second season alone
+    assert fit_postseason(partial, TWO, Rapm(TWO.rapm)).seasons == (history.seasons[1],)
 
 
 def test_too_few_postseason_games_no_blend():

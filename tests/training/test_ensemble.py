@@ -284,7 +284,7 @@ def test_the_postseason_is_forecast_by_the_postseason_blend(fitted, synth_league
                                                             tmp_path):
     season, date = as_of
     post = fitted.fit_.postseason
-    assert fitted.has_postseason and post.inputs == ["rapm"]
+    assert fitted.has_postseason and post.inputs == ["srs", "rapm"]
     assert post.seasons == tuple(synth_league.seasons[:2])
     known = synth_league.before(date)
     pl = known.player_logs[known.player_logs["season"] == season]
@@ -310,7 +310,8 @@ def test_the_postseason_is_forecast_by_the_postseason_blend(fitted, synth_league
             date, None)).scores,
         fitted.predict(known, season, date, availability=Availability().for_postseason(
             date, None)).scores)
-    assert fitted.describe().splitlines()[1].startswith("postseason: published rapm")
+    assert fitted.describe().splitlines()[1].startswith(
+        "postseason: published the mean of each input's own fit")
     # a run saved before the postseason blend forecasts the postseason by the regular one
     meta = json.loads((tmp_path / "run" / "ensemble.json").read_text())
     del meta["postseason"]

@@ -378,6 +378,7 @@ BlendInput = Literal["model_a", "model_b", "elo", "rapm"]
 # The postseason's inputs (``models.postseason``): each is read at the end of the regular
 # season without training, so that every earlier season's playoffs can fit its weights.
 PostseasonInput = Literal["srs", "elo", "rapm"]
+PostseasonCombine = Literal["fitted", "mean"]
 
 
 class BlendSection(_Section):
@@ -399,11 +400,18 @@ class BlendSection(_Section):
     # The postseason's own blend (``models.postseason``): a logistic of earlier seasons'
     # play-in and playoff games on these inputs as they stood the day after the regular
     # season, RAPM played by the playoff rotation (``playoff_rotation``'s power and cap).
-    # Empty: the postseason is forecast by the regular-season blend. RAPM alone: on the
-    # validation seasons' playoff games its log loss beat SRS, Elo and the last-games RAPM,
-    # and the two-input blends over-fitted the few hundred games; on the test seasons it
-    # then did worse than the regular blend (BENCHMARKS "Stop 22").
-    postseason_inputs: list[PostseasonInput] = ["rapm"]
+    # Empty: the postseason is forecast by the regular-season blend. SRS and RAPM, their
+    # fits' mean: over the 243 play-in and playoff games of validation seasons 2016-17 …
+    # 2018-19 the lowest log loss of the candidates (0.6090; RAPM alone 0.6143, SRS 0.6116,
+    # not separable). RAPM alone, chosen on 2017-18/2018-19 at stop 22, did worse than the
+    # regular blend on the test seasons (BENCHMARKS "Stop 22", "Stop 24").
+    postseason_inputs: list[PostseasonInput] = ["srs", "rapm"]
+    # How several postseason inputs are combined. "fitted": one logistic on the seasons that
+    # have every input (RAPM's few: the two-input fits over-fitted, weights of opposite
+    # signs). "mean": each input's own logistic on every season it has, their logits
+    # averaged with equal weights, no combination weight fitted (the forecast-combination
+    # rule that estimated weights rarely beat on a few hundred outcomes).
+    postseason_combine: PostseasonCombine = "mean"
     # The sd (logits) of each team's strength shock per simulated postseason
     # (``inference.simulate``), which spreads series and title odds for what the end-of-season
     # strengths do not know. None: fitted with the postseason blend, by maximum likelihood
@@ -646,7 +654,8 @@ def with_overrides(config: Config, section: str, **values: object) -> Config:
 # Fields added since runs were first saved, with the value a run saved before the field
 # existed was trained under. A run saves every field of its configuration, so a field missing
 # from it postdates the run; the default of today would silently change an old run.
-FIELDS_ADDED: dict[tuple[str, str], object] = {("rapm", "box_prior"): False}
+FIELDS_ADDED: dict[tuple[str, str], object] = {("rapm", "box_prior"): False,
+                                               ("blend", "postseason_combine"): "fitted"}
 
 
 def saved_config(raw: dict) -> Config:

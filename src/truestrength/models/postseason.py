@@ -31,7 +31,7 @@ made without the season, as the published one is.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -47,7 +47,7 @@ from truestrength.base.seasons import POSTSEASON_KINDS
 from truestrength.base.targets import end_of_regular_season
 from truestrength.features.playoff_rotation import fit_playoff_power
 from truestrength.models.rapm import Rapm
-from truestrength.models.stacker import Stacker, fit_blend, input_values
+from truestrength.models.stacker import MEAN, BlendFit, Stacker, fit_blend, input_values
 
 __all__ = ["MIN_GAMES", "MIN_SERIES", "SD_GRID", "Postseason", "fit_postseason",
            "fit_strength_sd", "playoff_series", "postseason_inputs", "series_win_probs"]
@@ -196,20 +196,25 @@ class Postseason:
 
 def fit_postseason(history: LeagueData, config: Config, rapm: Rapm) -> Postseason | None:
     """The postseason blend on every season of ``history`` with postseason games (and player
-    rows, when ``rapm`` is an input); None when they hold fewer than ``MIN_GAMES`` games.
+    rows, for ``rapm``), combined as ``blend.postseason_combine`` says; None when they hold
+    fewer than ``MIN_GAMES`` games (for ``"mean"``: for some input).
     Its strength sd is ``blend.postseason_strength_sd``, or fitted (module docstring)."""
     inputs = list(config.blend.postseason_inputs)
+    how = config.blend.postseason_combine
     g = history.games
     post = g[g["kind"].isin(POSTSEASON_KINDS)]
     seasons = sorted(set(post["season"]) & set(history.standings_games()["season"]))
-    if "rapm" in inputs:
-        seasons = [s for s in seasons if s in set(history.seasons_with_players)]
-    fitted, games, values = [], [], {}
+    with_players = set(history.seasons_with_players)
+    if "rapm" in inputs and how == "fitted":
+        seasons = [s for s in seasons if s in with_players]
+    games, values = [], {}
     for season in seasons:
+        # an input a season cannot give (RAPM without player rows) is missing, not 0
+        has = [m for m in inputs if m != "rapm" or season in with_players]
         as_of = end_of_regular_season(history, season)
-        frame = postseason_inputs(history, season, as_of, inputs, config, rapm)
-        x = pd.DataFrame({m: input_values(frame, m).to_numpy() for m in inputs},
-                         index=frame.index)
+        frame = postseason_inputs(history, season, as_of, has, config, rapm)
+        x = pd.DataFrame({m: input_values(frame, m).to_numpy() if m in has else np.nan
+                          for m in inputs}, index=frame.index)
         s_games = post[post["season"] == season]
         home = x.reindex(s_games["home_team_id"]).to_numpy()
         road = x.reindex(s_games["road_team_id"]).to_numpy()
@@ -219,40 +224,86 @@ def fit_postseason(history: LeagueData, config: Config, rapm: Rapm) -> Postseaso
                               neutral_site=s_games["neutral_site"].to_numpy(bool),
                               b2b=b2b_of(s_games)))
         values[season] = x
-        fitted.append(season)
-    diffs = pd.concat(games, ignore_index=True).dropna(subset=inputs) if games else None
-    if diffs is None or len(diffs) < MIN_GAMES:
+    diffs = pd.concat(games, ignore_index=True) if games else None
+    fits_on = [[m] for m in inputs] if how == "mean" else [inputs]
+    if diffs is None or any(len(diffs.dropna(subset=c)) < MIN_GAMES for c in fits_on):
         return None
-    stacker = Stacker.fit(diffs, inputs, l2=config.blend.l2, fallback_z=config.blend.fallback_z)
-    fixed = config.blend.postseason_strength_sd
+    blend = config.blend
+    if how == "mean":
+        stacker = _mean_stacker([Stacker.fit(diffs.dropna(subset=[m]), [m], l2=blend.l2,
+                                             fallback_z=blend.fallback_z) for m in inputs],
+                                blend.l2)
+    else:
+        stacker = Stacker.fit(diffs.dropna(subset=inputs), inputs, l2=blend.l2,
+                              fallback_z=blend.fallback_z)
+    fitted = tuple(sorted(set(diffs.dropna(subset=inputs, how="all")["season"])))
+    fixed = blend.postseason_strength_sd
     if fixed is not None:
-        return Postseason(stacker, tuple(fitted), config.playoff_rotation, float(fixed))
-    lh, lr, won = _forward_chained_series(diffs, values, history, list(stacker.models),
-                                          config.blend.l2)
+        return Postseason(stacker, fitted, config.playoff_rotation, float(fixed))
+    models = list(stacker.models)
+    lh, lr, won = _forward_chained_series(diffs, values, history,
+                                          lambda before: _combined_fit(before, models, how,
+                                                                       blend.l2))
     if won.size < MIN_SERIES:
-        return Postseason(stacker, tuple(fitted), config.playoff_rotation, 0.0,
+        return Postseason(stacker, fitted, config.playoff_rotation, 0.0,
                           "too few series", int(won.size))
     sd, losses = fit_strength_sd(lh, lr, won)
-    return Postseason(stacker, tuple(fitted), config.playoff_rotation, sd, "fitted",
+    return Postseason(stacker, fitted, config.playoff_rotation, sd, "fitted",
                       int(won.size),
                       (float(losses.min()), float(losses[0])))
 
 
+def _mean_fit(fits: list[BlendFit]) -> BlendFit:
+    """Single-input fits averaged: each weight in its input's place over the number of
+    inputs, and the mean home edge and back-to-back, so the logit is the fits' mean logit."""
+    k = len(fits)
+    return BlendFit(tuple(f.inputs[0] for f in fits),
+                    np.array([float(f.weights[0]) / k for f in fits]),
+                    float(np.mean([f.home_advantage for f in fits])),
+                    max(f.n_games for f in fits),
+                    float(np.mean([f.back_to_back for f in fits])))
+
+
+def _mean_stacker(singles: list[Stacker], l2: float) -> Stacker:
+    """The published ``"mean"`` combination, with each input's own fit as its candidates
+    and its own forward-chained log loss (each over the games that input has)."""
+    return Stacker(_mean_fit([s.published for s in singles]), MEAN,
+                   {s.models[0]: s.published for s in singles},
+                   {s.models[0]: s.nested_log_loss[s.models[0]] for s in singles},
+                   max(s.nested_games for s in singles), l2)
+
+
+def _combined_fit(games: pd.DataFrame, inputs: list[str], how: str, l2: float
+                  ) -> BlendFit | None:
+    """The combination of ``inputs`` fitted on ``games`` as ``fit_postseason`` fits it, or
+    None when some fit has fewer than ``MIN_GAMES`` games or one-sided results."""
+    parts = [[m] for m in inputs] if how == "mean" else [inputs]
+    fits = []
+    for cols in parts:
+        rows = games.dropna(subset=cols)
+        if len(rows) < MIN_GAMES or rows["home_won"].nunique() < 2:
+            return None
+        fits.append(fit_blend(rows[cols].to_numpy(float), rows["home_won"].to_numpy(bool),
+                              rows["neutral_site"].to_numpy(bool), rows["b2b"].to_numpy(float),
+                              tuple(cols), l2))
+    return _mean_fit(fits) if how == "mean" else fits[0]
+
+
 def _forward_chained_series(diffs: pd.DataFrame, values: dict[str, pd.DataFrame],
-                            history: LeagueData, inputs: list[str], l2: float
+                            history: LeagueData,
+                            fit_on: Callable[[pd.DataFrame], BlendFit | None]
                             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each season's playoff series (after the first) with the home-court team's game logits
-    at home and on the road, from the published inputs' blend fitted on the postseason games
-    of the seasons before it only; and who won."""
+    at home and on the road, from the published combination (``fit_on``) fitted on the
+    postseason games of the seasons before it only; and who won. A season whose series an
+    input cannot read is left out."""
     order = list(values)
     lh, lr, won = [], [], []
     for k, season in enumerate(order[1:], start=1):
-        before = diffs[diffs["season"].isin(order[:k])]
-        if len(before) < MIN_GAMES or before["home_won"].nunique() < 2:
+        fit = fit_on(diffs[diffs["season"].isin(order[:k])])
+        if fit is None:
             continue
-        fit = fit_blend(before[inputs].to_numpy(float), before["home_won"].to_numpy(bool),
-                        before["neutral_site"].to_numpy(bool), before["b2b"].to_numpy(float),
-                        tuple(inputs), l2)
+        inputs = list(fit.inputs)
         series = playoff_series(history, season)
         x = values[season][inputs]
         diff = x.reindex(series["home"]).to_numpy() - x.reindex(series["road"]).to_numpy()

@@ -45,6 +45,9 @@ LIST_KEYS = ["season", "date"]
 # Inputs read in their own points: centred within the list, then divided by this.
 POINT_SCALES = {"elo": 100.0, "rapm": 5.0, "srs": 5.0}
 BLEND = "blend"
+# The choice of a combination of single-input fits averaged, not fitted jointly
+# (``models.postseason``'s ``blend.postseason_combine: mean``).
+MEAN = "mean"
 
 
 def _one_list(frame: pd.DataFrame, column: str) -> bool:
@@ -234,6 +237,10 @@ class Stacker:
                                                             strict=True))
         losses = ", ".join(f"{n} {v:.4f}" for n, v in self.nested_log_loss.items())
         home, b2b = self.published.home_advantage, self.published.back_to_back
+        if self.choice == MEAN:
+            return (f"published the mean of each input's own fit: weights {parts}, home "
+                    f"{home:+.3f}, back-to-back {b2b:+.3f}; forward-chained log loss of each "
+                    f"alone, over the games it has: {losses}")
         margin = (f"; blend − best input {self.nested_margin:+.4f} ± "
                   f"{self.nested_margin_se:.4f} (falls back beyond {self.fallback_z:g} "
                   "standard errors)") if BLEND in self.candidates else ""
