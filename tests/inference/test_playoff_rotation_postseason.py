@@ -35,6 +35,10 @@ class RosterReader:
         return Prediction(scores, lambda h, r, n, b=None: np.where(np.asarray(h) == 1, 0.9 if on
                                                            else 0.5, 0.5))
 
+    def predict_phases(self, known, season, as_of, availabilities, base) -> list[Prediction]:
+        return [self.predict(known, season, as_of, availability=a, base=base)
+                for a in availabilities]
+
 
 class TeamReader:
     def predict(self, known, season, as_of) -> Prediction:

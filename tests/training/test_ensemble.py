@@ -13,7 +13,13 @@ import pytest
 
 from truestrength.base import ratings
 from truestrength.base.availability import Availability, PlayerAvailability
-from truestrength.base.config import BlendSection, Config, ModelASection, ModelBSection
+from truestrength.base.config import (
+    BlendSection,
+    Config,
+    ModelASection,
+    ModelBSection,
+    PlayoffRotationSection,
+)
 from truestrength.base.errors import NotFittedError, RunError
 from truestrength.models.baselines import Elo
 from truestrength.models.rapm import Rapm
@@ -278,6 +284,39 @@ def test_rapm_in_the_blend_reads_who_is_out_and_only_earlier_games(fitted_with_r
     batch = model.predict_dates(synth_league, season, [date])[0]
     pd.testing.assert_series_equal(batch.components["rapm"], r, atol=1e-12, rtol=0)
     pd.testing.assert_series_equal(batch.scores, base.scores, atol=1e-6, rtol=0)
+
+
+def test_phases_built_at_once_are_each_phase_predicted_alone(fitted_with_rapm, synth_league,
+                                                             as_of):
+    model = fitted_with_rapm
+    season, date = as_of
+    known = synth_league.before(date)
+    base = model.predict(known, season, date)
+    pl = known.player_logs[known.player_logs["season"] == season]
+    mins = pl.groupby(["player_id", "team_id"])["minutes"].sum().sort_values(ascending=False)
+    (p1, t1), (p2, _) = mins.index[0], mins.index[1]
+    other = int(base.scores.index[base.scores.index != t1][0])
+
+    def out(*pids):
+        return [PlayerAvailability(int(p), "P", 0, "out", "test", True, None) for p in pids]
+
+    phases = [Availability(), Availability(tuple(out(p1))), Availability(tuple(out(p1, p2))),
+              Availability((PlayerAvailability(int(p1), "P", other, "traded", "test", False,
+                                               from_team_id=int(t1), since=date),))]
+    got = model.predict_phases(known, season, date, phases, base=base)
+    assert len(got) == len(phases)
+    for a, g in zip(phases, got, strict=True):
+        want = model.predict(known, season, date, availability=a, base=base)
+        for m in ("model_a", "rapm"):
+            pd.testing.assert_series_equal(g.components[m], want.components[m])
+        pd.testing.assert_series_equal(g.scores, want.scores)
+        np.testing.assert_array_equal(g.attention.player_ids, want.attention.player_ids)
+    # the phases differ, so no phase was given another's rosters
+    assert len({tuple(g.components["model_a"].round(9)) for g in got}) == len(phases)
+    with pytest.raises(ValueError, match="postseason"):
+        on = PlayoffRotationSection(enabled=True)
+        model.model_a.predict_phases(known, season, date,
+                                     [Availability().for_postseason(date, on)])
 
 
 def test_the_postseason_is_forecast_by_the_postseason_blend(fitted, synth_league, as_of,

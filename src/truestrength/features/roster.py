@@ -215,7 +215,7 @@ def build_snapshots(
     config: RosterSection = RosterSection(),
     dates: str | list = "game_dates",
     *,
-    availability: Availability | None = None,
+    availability: Availability | list[Availability] | None = None,
     rapm: RapmSection = RapmSection(),
     rotation: PlayoffRotation | None = None,
 ) -> RosterSnapshots:
@@ -224,12 +224,18 @@ def build_snapshots(
     ``availability`` (prediction only, never training): players out on a date have no row
     that date, so the next players by minutes fill the set; a traded player's rows go to
     his new team from the roster date on (see "Availability" in the module docstring).
+    Several availabilities (one date only): the date's snapshots under each in turn, the
+    rows of the first availability's teams first (a prediction's availability phases, built
+    at once).
     ``rapm``: the ridge settings of the RAPM features, read only with
     ``config.rapm_feature``. ``rotation`` (the postseason of a prediction, never training):
     the playoff rotation instead of the recent one ("Playoff rotation" in the module
     docstring)."""
     resolved = resolve_seasons(data, seasons)
     by_season = snapshot_days(data, seasons, resolved, dates)
+    phases = list(availability) if isinstance(availability, list) else [availability]
+    if len(phases) > 1 and any(len(d) > 1 for d in by_season.values()):
+        raise ValueError("build_snapshots: several availabilities are built at one date only")
     # The previous-season fallback roster needs its own prior: two seasons back.
     needed = set(by_season) | {previous_season(s) for s in by_season} | {
         previous_season(previous_season(s)) for s in by_season}
@@ -252,8 +258,9 @@ def build_snapshots(
         if season not in by_season:
             continue
         teams = team_seasons.loc[team_seasons["season"] == season, ["team_id", "conference"]]
-        parts.append(_build_season(state, season, by_season[season], teams, availability,
-                                   values, rotation=rotation))
+        days = np.repeat(by_season[season], len(phases))
+        parts.append(_build_season(state, season, days, teams,
+                                   phases * len(by_season[season]), values, rotation=rotation))
     out = _concat(parts, config.max_players, feature_names(config))
     if rotation is not None:
         out = RosterSnapshots(
@@ -338,38 +345,41 @@ def _top(rows: _Rows, max_players: int) -> tuple[np.ndarray, np.ndarray]:
     return order[keep], rank[keep]
 
 
-def _apply_availability(rows: _Rows, days: np.ndarray, availability: Availability | None,
-                        team_ids: np.ndarray) -> _Rows:
+def _apply_availability(rows: _Rows, days: np.ndarray,
+                        availability: list[Availability | None], team_ids: np.ndarray) -> _Rows:
     """Drop the rows of players out on their date; move traded players' rows to their new
-    team on dates on or after the roster date (features stay those of his latest team)."""
-    if availability is None or len(rows.pid) == 0:
+    team on dates on or after the roster date (features stay those of his latest team).
+    ``availability``: the one of each of ``days``."""
+    if len(rows.pid) == 0 or all(a is None for a in availability):
         return rows
     keep = np.ones(len(rows.pid), dtype=bool)
     for i in np.unique(rows.date_i):
-        out = availability.out_on(from_days(days[i:i + 1])[0])
+        out = availability[i].out_on(from_days(days[i:i + 1])[0]) \
+            if availability[i] is not None else None
         if out:
             at = rows.date_i == i
             keep[at] &= ~np.isin(rows.pid[at], np.fromiter(out, np.int64))
     rows = rows.take(np.flatnonzero(keep))
-    moves = availability.moves
-    if not moves:
-        return rows
     team = rows.team.copy()
-    for pid, (new_team, since) in moves.items():
-        if new_team not in team_ids:
-            raise DataError(f"player {pid} is moved to team {new_team}, which is not a team "
-                            "of the season")
-        at = (rows.pid == pid) & (days[rows.date_i] >= to_days([since])[0])
-        team[at] = new_team
+    for i in np.unique(rows.date_i):
+        if availability[i] is None:
+            continue
+        for pid, (new_team, since) in availability[i].moves.items():
+            if new_team not in team_ids:
+                raise DataError(f"player {pid} is moved to team {new_team}, which is not a "
+                                "team of the season")
+            at = (rows.date_i == i) & (rows.pid == pid) & (days[i] >= to_days([since])[0])
+            team[at] = new_team
     return _Rows(rows.date_i, team, rows.pid, rows.minutes, rows.feat_team)
 
 
 def _build_season(state: LeagueState, season: str, days: np.ndarray,
-                  teams: pd.DataFrame, availability: Availability | None = None,
+                  teams: pd.DataFrame, availability: list[Availability | None],
                   rapm_values: RapmValues | None = None, *,
                   rotation: PlayoffRotation | None = None
                   ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """One season's snapshots as (keys, x, player_ids, minutes, mask)."""
+    """One season's snapshots as (keys, x, player_ids, minutes, mask); ``availability``:
+    the one of each of ``days`` (which may repeat a day)."""
     cfg = state.config
     team_ids = np.sort(teams["team_id"].to_numpy(np.int64))
     conference = teams.set_index("team_id")["conference"]

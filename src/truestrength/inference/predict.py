@@ -368,18 +368,23 @@ def phased_win_probs(ensemble: EnsembleAB, known: LeagueData, season: str, date:
 
     if not ensemble.reads_rosters or not any(r > date for r in avail.return_dates()):
         return (None, postseason().win_prob, 2) if apart else (None, None, 1)
-    scored = {avail.out_on(date): pred}
+    days = [date, *(r for r in avail.return_dates() if date < r <= last)]
+    which = np.searchsorted(to_days(days), to_days(game_dates), side="right") - 1
+    wanted = [days[k] for k in np.unique(which)] + ([] if apart else [post_day])
+    # each distinct phase once, all of them in one roster build
+    phases = {avail.out_on(date): None}
+    for day in wanted:
+        phase = avail.back_by(day)
+        phases.setdefault(phase.out_on(date), phase)
+    todo = [k for k, v in phases.items() if v is not None]
+    scored = {avail.out_on(date): pred} | dict(zip(todo, ensemble.predict_phases(
+        known, season, date, [phases[k] for k in todo], base=pred) if todo else [],
+        strict=True))
 
     def at(day: pd.Timestamp) -> Prediction:
-        phase = avail.back_by(day)
-        key = phase.out_on(date)
-        if key not in scored:
-            scored[key] = ensemble.predict(known, season, date, availability=phase, base=pred)
-        return scored[key]
+        return scored[avail.back_by(day).out_on(date)]
 
-    days = [date, *(r for r in avail.return_dates() if date < r <= last)]
     p = np.empty(len(remaining))
-    which = np.searchsorted(to_days(days), to_days(game_dates), side="right") - 1
     for k, day in enumerate(days):
         sel = which == k
         if sel.any():

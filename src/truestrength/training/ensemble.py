@@ -272,6 +272,23 @@ class EnsembleAB:
             elo = ratings.elo_ratings_before(known.games, as_of, season, self.config.elo)
         else:
             pb, elo = base.components["model_b"], base.components["elo"]
+        return self._blend_under(pa, known, season, as_of, out, moved, pb, elo)
+
+    def predict_phases(self, known: LeagueData, season: str, as_of: pd.Timestamp,
+                       availabilities: list[Availability], base: Prediction) -> list[Prediction]:
+        """``predict(known, season, as_of, availability=a, base=base)`` for each of
+        ``availabilities`` (regular-season phases), Model A's rosters built at once."""
+        check_is_fitted(self, "fit_", "model_a", "model_b")
+        pas = self.model_a.predict_phases(known, season, as_of, availabilities)
+        pb, elo = base.components["model_b"], base.components["elo"]
+        return [self._blend_under(pa, known, season, as_of, *_out_and_moved(a, as_of), pb, elo)
+                for a, pa in zip(availabilities, pas, strict=True)]
+
+    def _blend_under(self, pa: Prediction, known: LeagueData, season: str,
+                     as_of: pd.Timestamp, out: frozenset[int], moved: dict[int, int],
+                     pb: pd.Series, elo: pd.Series) -> Prediction:
+        """The blend of Model A's ``pa`` with Model B's and Elo's scores and RAPM's ratings
+        with ``out`` left out and ``moved`` moved."""
         others = {"model_b": pb, "elo": elo}
         if "rapm" in self.fit_.stacker.models:
             others["rapm"] = self._rapm.ratings(known, as_of, out, moved)

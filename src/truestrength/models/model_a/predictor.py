@@ -300,6 +300,21 @@ class ModelA:
                                 availability=availability, rapm=f.rapm, rotation=rotation)
         return self._predictions(snaps, known.teams_of_season(season), season, [as_of])[0]
 
+    def predict_phases(self, known: LeagueData, season: str, as_of: pd.Timestamp,
+                       availabilities: list[Availability]) -> list[Prediction]:
+        """``predict`` under each of ``availabilities`` (a prediction's regular-season
+        phases: no playoff rotation), from one snapshot build."""
+        check_is_fitted(self, "fitted_")
+        if any(a.playoff_rotation is not None for a in availabilities):
+            raise ValueError("model_a: predict_phases scores regular-season availabilities; "
+                             "a postseason one is scored by predict")
+        f = self.fitted_
+        as_of = pd.Timestamp(as_of)
+        snaps = build_snapshots(known, [season], f.roster, dates=[as_of],
+                                availability=list(availabilities), rapm=f.rapm)
+        return self._predictions(snaps, known.teams_of_season(season), season, [as_of],
+                                 phases=len(availabilities))
+
     def predict_dates(self, data: LeagueData, season: str,
                       dates: list[pd.Timestamp]) -> list[Prediction]:
         """``predict(data.before(d), season, d)`` at each of ``dates``, nobody out, from one
@@ -311,24 +326,41 @@ class ModelA:
         return self._predictions(snaps, data.teams_of_season(season), season, dates)
 
     def _predictions(self, snaps: RosterSnapshots, teams: list[int], season: str,
-                     dates: list[pd.Timestamp]) -> list[Prediction]:
+                     dates: list[pd.Timestamp], phases: int = 1) -> list[Prediction]:
+        """One prediction per date, or per phase of the one date (``phases``: the date's
+        snapshots come phase by phase, each phase's teams in order)."""
         f = self.fitted_
         raw, attn = f.score(snaps)
         attn = attn.mean(axis=1)
         day = snaps.keys["date"].to_numpy()
+        all_teams = snaps.keys["team_id"].to_numpy()
         out = []
         for date in dates:
-            rows = np.flatnonzero(day == date.normalize().to_datetime64())
-            team_ids = snaps.keys["team_id"].to_numpy()[rows]
-            missing = sorted(set(teams) - set(team_ids))
-            if missing:
-                raise ModelError(f"model_a: no roster for team(s) {missing} in {season} at "
-                                 f"{date:%Y-%m-%d} (no player rows this season or last)")
-            scores = pd.Series(raw[rows], index=team_ids).reindex(teams).rename("model_a")
-            attention = RosterAttention(team_ids, snaps.player_ids[rows], attn[rows],
-                                        snaps.mask[rows])
-            out.append(Prediction(scores, f.win_model.win_prob(scores), attention=attention))
+            on_day = np.flatnonzero(day == date.normalize().to_datetime64())
+            # a new phase starts where the team order starts again
+            starts = np.flatnonzero(np.diff(all_teams[on_day], prepend=np.inf) <= 0) \
+                if phases > 1 else np.zeros(min(len(on_day), 1), np.int64)
+            for rows in np.split(on_day, starts[1:]) if len(on_day) else [on_day]:
+                out.append(self._prediction(raw, attn, snaps, rows, teams, season, date))
+        if len(out) != len(dates) * phases:
+            raise ModelError(f"model_a: {len(out)} roster sets for {phases} availability "
+                             f"phases in {season} at {dates[0]:%Y-%m-%d} (a phase lacks every "
+                             "roster)")
         return out
+
+    def _prediction(self, raw: np.ndarray, attn: np.ndarray, snaps: RosterSnapshots,
+                    rows: np.ndarray, teams: list[int], season: str,
+                    date: pd.Timestamp) -> Prediction:
+        f = self.fitted_
+        team_ids = snaps.keys["team_id"].to_numpy()[rows]
+        missing = sorted(set(teams) - set(team_ids))
+        if missing:
+            raise ModelError(f"model_a: no roster for team(s) {missing} in {season} at "
+                             f"{date:%Y-%m-%d} (no player rows this season or last)")
+        scores = pd.Series(raw[rows], index=team_ids).reindex(teams).rename("model_a")
+        attention = RosterAttention(team_ids, snaps.player_ids[rows], attn[rows],
+                                    snaps.mask[rows])
+        return Prediction(scores, f.win_model.win_prob(scores), attention=attention)
 
 
 def _lists_for(snaps: RosterSnapshots, data: LeagueData, section: ModelASection,
