@@ -52,8 +52,10 @@ MEAN = "mean"
 
 def _one_list(frame: pd.DataFrame, column: str) -> bool:
     """One (season, date) list and no missing value: numpy does what the groupby would."""
-    return (len(frame) > 0 and bool(frame[column].notna().all())
-            and all((frame[k] == frame[k].iloc[0]).all() for k in LIST_KEYS))
+    if len(frame) == 0 or frame[column].isna().any():
+        return False
+    # numpy: pandas' comparison of a whole column costs more than the standardising it saves
+    return all(bool((v == v[0]).all()) for v in (frame[k].to_numpy() for k in LIST_KEYS))
 
 
 def standardise_within_lists(frame: pd.DataFrame, column: str) -> pd.Series:
