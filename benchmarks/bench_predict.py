@@ -6,9 +6,10 @@ Each of ``--processes`` fresh Python processes loads the store and the run, then
 median repeat. A first call in a new process pays for the week's RAPM fit, the absence model
 and the league's derived tables, and for every page of memory it touches first.
 
-That last cost depends on the machine, so it is printed too: the time to touch 400 MB of
-fresh memory in a new process (about 0.1 s on ordinary hardware; a virtual machine whose host
-takes back freed memory can take seconds).
+That last cost depends on the machine, so it is printed too: each call's minor page faults
+(4 KiB pages it touched first) and the time to touch 400 MB of fresh memory in a new process
+(about 0.1 s on ordinary hardware; a virtual machine whose host takes back freed memory can
+take seconds).
 
 Run: python benchmarks/bench_predict.py --db STORE --run RUN_DIR --date 2023-01-15
 """
@@ -24,7 +25,7 @@ import time
 from pathlib import Path
 
 _CHILD = """
-import json, sys, time
+import json, resource, sys, time
 from pathlib import Path
 import pandas as pd
 from truestrength.app.store import load_data
@@ -35,12 +36,14 @@ date, calls = pd.Timestamp(sys.argv[3]), int(sys.argv[4])
 data = load_data(db)
 config = run_config(run)
 model = EnsembleAB.load(run, expect=config)
-out = []
+out, faults = [], []
 for _ in range(calls):
+    f = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     t = time.perf_counter()
     preds = make_predictions(model, data, date, config)
     out.append(time.perf_counter() - t)
-print(json.dumps({"calls": out, "phases": preds.meta.availability_phases}))
+    faults.append(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f)
+print(json.dumps({"calls": out, "faults": faults, "phases": preds.meta.availability_phases}))
 """
 
 _TOUCH = """
@@ -71,7 +74,8 @@ def main() -> None:
         repeat += got["calls"][1:]
         print(f"process {k + 1}: make_predictions "
               + " / ".join(f"{c:.2f}" for c in got["calls"])
-              + f" s ({got['phases']} availability phases; process {time.perf_counter() - t:.0f}"
+              + " s; pages first touched " + " / ".join(str(f) for f in got["faults"])
+              + f" ({got['phases']} availability phases; process {time.perf_counter() - t:.0f}"
               " s in all)")
     print(f"median first call {statistics.median(first):.2f} s (range {min(first):.2f}-"
           f"{max(first):.2f}); median repeat {statistics.median(repeat):.2f} s "
