@@ -62,3 +62,30 @@ def test_predict_with_an_injuries_file(synthetic, tmp_path):
     js = json.loads((out_dir / "predictions.json").read_text())
     assert any(a["player_id"] == row["player_id"] for a in js["absences"])
     assert js["meta"]["players_out"] >= 1
+
+
+def test_the_availability_line_counts_inferred_absences_in_one_clause():
+    from types import SimpleNamespace
+
+    from truestrength.base.availability import PlayerAvailability
+    from truestrength.cli import availability_summary
+
+    day = pd.Timestamp("2023-04-01")
+
+    def player(pid, reason, back=None):
+        return PlayerAvailability(pid, f"P{pid}", 1, "out", reason, True, back)
+
+    absences = (player(1, "injuries file: out"), player(2, "injuries file: out"),
+                player(3, "missed last 7 games; typically not back within his team's 2 games "
+                          "left (history)"),
+                player(4, "missed last 31 games; typically back after 1 more (history)",
+                       day + pd.Timedelta(days=3)),
+                player(5, "missed last 12 games; typically not back within his team's 2 games "
+                          "left (history)"),
+                player(6, "injuries file: out", day))  # back on the day: not out
+    preds = SimpleNamespace(absences=absences, date=day,
+                            meta=SimpleNamespace(players_moved=0, availability_phases=2))
+    assert availability_summary(preds) == (
+        "availability: 5 out (2 injuries file: out, 3 absent from their team's last 7-31 "
+        "games), 0 moved by rosters, 1 with a return date (2 strengths simulated); see "
+        "absences.csv")

@@ -6,7 +6,9 @@ A :class:`TrueStrengthError` (bad data, configuration, model or run) becomes a o
 
 from __future__ import annotations
 
+import re
 import sys
+from collections import Counter
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -527,10 +529,13 @@ def report(
 def availability_summary(preds) -> str:
     """One line: how many players were out and why, moved, and back before the season ends."""
     out = [a for a in preds.absences if a.treated_out and a.out_on(preds.date)]
-    reasons: dict[str, int] = {}
-    for a in out:
-        reasons[a.reason] = reasons.get(a.reason, 0) + 1
-    why = ", ".join(f"{n} {r}" for r, n in sorted(reasons.items()))
+    # an inferred absence's reason names its own count of games: one clause for them all
+    missed = [int(m.group(1)) for a in out if (m := re.match(r"missed last (\d+) ", a.reason))]
+    reasons = Counter(a.reason for a in out if not re.match(r"missed last \d+ ", a.reason))
+    why = ", ".join([f"{n} {r}" for r, n in sorted(reasons.items())] + (
+        [f"{len(missed)} absent from their team's last "
+         + (f"{min(missed)}" if min(missed) == max(missed) else f"{min(missed)}-{max(missed)}")
+         + " games"] if missed else []))
     back = sum(a.return_date is not None for a in out)
     text = f"availability: {len(out)} out" + (f" ({why})" if why else "")
     text += f", {preds.meta.players_moved} moved by rosters"
