@@ -535,7 +535,7 @@ def availability_summary(preds) -> str:
     why = ", ".join([f"{n} {r}" for r, n in sorted(reasons.items())] + (
         [f"{len(missed)} absent from their team's last "
          + (f"{min(missed)}" if min(missed) == max(missed) else f"{min(missed)}-{max(missed)}")
-         + " games"] if missed else []))
+         + (" games" if max(missed) > 1 else " game")] if missed else []))
     back = sum(a.return_date is not None for a in out)
     text = f"availability: {len(out)} out" + (f" ({why})" if why else "")
     text += f", {preds.meta.players_moved} moved by rosters"

@@ -35,7 +35,6 @@ from truestrength.models.stacker import MEAN
 
 CONFIG = Config()
 TWO = Config(blend=BlendSection(postseason_inputs=["srs", "rapm"], postseason_combine="fitted"))
-ONE = Config(blend=BlendSection(postseason_inputs=["rapm"]))
 
 
 @pytest.fixture(scope="module")
@@ -117,12 +116,7 @@ def test_strengths_combine_the_inputs_and_survive_a_round_trip(history, synth_le
 
 def test_the_mean_averages_each_input_s_own_fit_on_every_season_it_has(history):
     # the first season without player rows: SRS reads it, RAPM cannot
-    first = history.seasons[0]
-    frames = {name: getattr(history, name) for name in
-              ("games", "team_games", "team_seasons", "playoff_series", "schedule", "rosters")}
-    logs = history.player_logs
-    frames["player_logs"] = logs[logs["season"] != first]
-    partial = LeagueData(frames, "partial")
+    partial = _without_players(history, history.seasons[0])
     post = fit_postseason(partial, CONFIG, Rapm(CONFIG.rapm))
     st = post.stacker
     assert st.choice == MEAN and post.seasons == tuple(history.seasons)
@@ -143,6 +137,35 @@ def test_the_mean_averages_each_input_s_own_fit_on_every_season_it_has(history):
     assert "mean of each input's own fit" in post.describe()
     # the fitted combination would have read the second season alone
     assert fit_postseason(partial, TWO, Rapm(TWO.rapm)).seasons == (history.seasons[1],)
+
+
+def _without_players(league: LeagueData, season: str) -> LeagueData:
+    frames = {name: getattr(league, name) for name in
+              ("games", "team_games", "team_seasons", "playoff_series", "schedule", "rosters")}
+    logs = league.player_logs
+    frames["player_logs"] = logs[logs["season"] != season]
+    return LeagueData(frames, f"without players in {season}")
+
+
+def test_the_mean_s_sd_chain_fits_each_season_on_the_seasons_before_it(synth_league,
+                                                                         monkeypatch):
+    import truestrength.models.postseason as postseason
+
+    seasons = synth_league.seasons[:3]
+    partial = _without_players(synth_league.restrict_seasons(seasons), seasons[0])
+    seen = []
+
+    def spy(games, inputs, how, l2):
+        seen.append(sorted(set(games["season"])))
+        return fit(games, inputs, how, l2)
+
+    fit = postseason._combined_fit
+    monkeypatch.setattr(postseason, "_combined_fit", spy)
+    post = fit_postseason(partial, CONFIG, Rapm(CONFIG.rapm))
+    # the second season's series: a fit on the first alone, which has no RAPM, so none; the
+    # third's 15 series: a fit on the first two (SRS on both, RAPM on the second)
+    assert seen == [seasons[:1], seasons[:2]]
+    assert (post.sd_source, post.sd_series) == ("fitted", 15)
 
 
 def test_too_few_postseason_games_no_blend():

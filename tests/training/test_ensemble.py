@@ -314,6 +314,9 @@ def test_phases_built_at_once_are_each_phase_predicted_alone(fitted_with_rapm, s
     # the phases differ, so no phase was given another's rosters
     assert len({tuple(g.components["model_a"].round(9)) for g in got}) == len(phases)
     with pytest.raises(ValueError, match="postseason"):
+        model.predict_phases(known, season, date, [Availability().for_postseason(date, None)],
+                             base=base)
+    with pytest.raises(ValueError, match="postseason"):
         on = PlayoffRotationSection(enabled=True)
         model.model_a.predict_phases(known, season, date,
                                      [Availability().for_postseason(date, on)])

@@ -16,7 +16,10 @@ season without any training:
 It is a logistic regression of every earlier season's play-in and playoff games (home won)
 on the inputs' home-minus-road differences, with a home edge, checked forward-chained like the
 regular blend. Its inputs need no out-of-fold fit, so every stored season with playoffs (and
-player rows, for ``rapm``) enters: a few hundred games, which is why the default is one input.
+player rows, for ``rapm``) enters: a few hundred games for RAPM. One logistic of several inputs
+(``blend.postseason_combine: fitted``) can read only the seasons that have them all, and
+over-fitted them; the default ``mean`` fits each input alone on every season it has and
+averages the fits' logits with equal weights.
 
 **How sure the strengths are** (``strength_sd``, ``blend.postseason_strength_sd``). The
 logistic is calibrated game by game, but a series is seven games between the same two teams,
@@ -236,7 +239,9 @@ def fit_postseason(history: LeagueData, config: Config, rapm: Rapm) -> Postseaso
     else:
         stacker = Stacker.fit(diffs.dropna(subset=inputs), inputs, l2=blend.l2,
                               fallback_z=blend.fallback_z)
-    fitted = tuple(sorted(set(diffs.dropna(subset=inputs, how="all")["season"])))
+    # the seasons some fit read: for "fitted" those with every input
+    fitted = tuple(sorted(set(diffs.dropna(subset=inputs,
+                                           how="all" if how == "mean" else "any")["season"])))
     fixed = blend.postseason_strength_sd
     if fixed is not None:
         return Postseason(stacker, fitted, config.playoff_rotation, float(fixed))

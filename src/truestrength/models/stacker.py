@@ -154,7 +154,7 @@ class Stacker:
     """The published blend, why it was chosen, and what it was chosen against."""
 
     published: BlendFit
-    choice: str  # BLEND, or the name of the single input published instead
+    choice: str  # BLEND, the name of the single input published instead, or MEAN
     candidates: dict[str, BlendFit]  # each fitted on every out-of-fold game
     nested_log_loss: dict[str, float]  # each candidate's pooled forward-chained log loss
     nested_games: int  # games those log losses are over
@@ -240,9 +240,11 @@ class Stacker:
         losses = ", ".join(f"{n} {v:.4f}" for n, v in self.nested_log_loss.items())
         home, b2b = self.published.home_advantage, self.published.back_to_back
         if self.choice == MEAN:
+            alone = ", ".join(f"{n} {v:.4f} ({self.candidates[n].n_games} games)"
+                              for n, v in self.nested_log_loss.items())
             return (f"published the mean of each input's own fit: weights {parts}, home "
                     f"{home:+.3f}, back-to-back {b2b:+.3f}; forward-chained log loss of each "
-                    f"alone, over the games it has: {losses}")
+                    f"alone, on the games it has: {alone}")
         margin = (f"; blend − best input {self.nested_margin:+.4f} ± "
                   f"{self.nested_margin_se:.4f} (falls back beyond {self.fallback_z:g} "
                   "standard errors)") if BLEND in self.candidates else ""

@@ -279,6 +279,9 @@ class EnsembleAB:
         """``predict(known, season, as_of, availability=a, base=base)`` for each of
         ``availabilities`` (regular-season phases), Model A's rosters built at once."""
         check_is_fitted(self, "fit_", "model_a", "model_b")
+        if any(a.postseason for a in availabilities):
+            raise ValueError("model_ab: predict_phases scores regular-season availabilities; "
+                             "the postseason is scored by predict")
         pas = self.model_a.predict_phases(known, season, as_of, availabilities)
         pb, elo = base.components["model_b"], base.components["elo"]
         return [self._blend_under(pa, known, season, as_of, *_out_and_moved(a, as_of), pb, elo)
