@@ -12,6 +12,7 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
+from truestrength.base.league import LeagueData
 from truestrength.cli import app
 
 from helpers import FAST_YAML, train_with_cli
@@ -243,6 +244,33 @@ def test_a_run_on_another_league_warns_and_never_claims_in_sample(trained, tmp_p
     r = runner.invoke(app, _predict_args(trained, _mid_date(data, train_season)))
     assert r.exit_code == 0, r.output
     assert "in-sample" in r.output and "warning:" not in r.output
+
+
+def test_the_store_check_reads_every_season_the_training_store_held(trained):
+    # A real store holds games-only seasons before the player rows: the run's models train
+    # on fewer seasons than the manifest's fingerprint covers. The same store is the same
+    # league.
+    from types import SimpleNamespace
+
+    from truestrength.app.runs import check_league, read_run_manifest
+    from truestrength.app.store import load_data
+
+    run, data = trained["run"], load_data(trained["db"])
+    manifest = read_run_manifest(run)
+    held = manifest["train_seasons"]
+    fewer = SimpleNamespace(train_seasons=held[1:])
+    got = check_league(run, manifest, fewer, data, held[-1])
+    assert (got.same_games, got.warnings) == (True, [])
+    # and a store whose games of the first of them differ is another store
+    g = data.games
+    changed = g.assign(home_pts=g["home_pts"].where(g["season"] != held[0],
+                                                    g["home_pts"] + 1))
+    other = LeagueData({**{n: getattr(data, n) for n in
+                           ("team_games", "player_logs", "team_seasons", "playoff_series",
+                            "schedule", "rosters")}, "games": changed}, "changed")
+    got = check_league(run, manifest, fewer, other, held[-1])
+    assert got.same_games is False and "differ from those the run was trained on" in \
+        got.warnings[0]
 
 
 def test_a_run_none_of_whose_teams_are_in_the_store_is_refused(trained, tmp_path):

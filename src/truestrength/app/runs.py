@@ -144,7 +144,10 @@ def check_league(run: Path, manifest: dict, ensemble: EnsembleAB, data: LeagueDa
         warnings.append(f"{len(new)} of the {len(store_teams)} teams of {season} were not in "
                         f"the run's training seasons (ids {new[:5]}): the run may come from "
                         "another league; their odds rest on unseen teams")
-    train_seasons = ensemble.train_seasons
+    # The fingerprint covers every season the training store held (the manifest's
+    # train_seasons), games-only seasons before the player rows too; the models' own
+    # training seasons (``ensemble.train_seasons``) can be fewer.
+    train_seasons = list(manifest.get("train_seasons") or ensemble.train_seasons)
     held = [s for s in train_seasons if s in data.seasons]
     fingerprint = manifest.get("games_fingerprint")
     same: bool | None = None
