@@ -530,12 +530,15 @@ def availability_summary(preds) -> str:
     """One line: how many players were out and why, moved, and back before the season ends."""
     out = [a for a in preds.absences if a.treated_out and a.out_on(preds.date)]
     # an inferred absence's reason names its own count of games: one clause for them all
-    missed = [int(m.group(1)) for a in out if (m := re.match(r"missed last (\d+) ", a.reason))]
-    reasons = Counter(a.reason for a in out if not re.match(r"missed last \d+ ", a.reason))
-    why = ", ".join([f"{n} {r}" for r, n in sorted(reasons.items())] + (
-        [f"{len(missed)} absent from their team's last "
-         + (f"{min(missed)}" if min(missed) == max(missed) else f"{min(missed)}-{max(missed)}")
-         + (" games" if max(missed) > 1 else " game")] if missed else []))
+    counts = [re.match(r"missed last (\d+) ", a.reason) for a in out]
+    missed = [int(m.group(1)) for m in counts if m]
+    reasons = Counter(a.reason for a, m in zip(out, counts, strict=True) if not m)
+    clauses = [f"{n} {r}" for r, n in sorted(reasons.items())]
+    if missed:
+        lo, hi = min(missed), max(missed)
+        clauses.append(f"{len(missed)} absent from their team's last "
+                       f"{lo if lo == hi else f'{lo}-{hi}'} game{'s' if hi > 1 else ''}")
+    why = ", ".join(clauses)
     back = sum(a.return_date is not None for a in out)
     text = f"availability: {len(out)} out" + (f" ({why})" if why else "")
     text += f", {preds.meta.players_moved} moved by rosters"

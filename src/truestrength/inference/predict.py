@@ -372,14 +372,14 @@ def phased_win_probs(ensemble: EnsembleAB, known: LeagueData, season: str, date:
     which = np.searchsorted(to_days(days), to_days(game_dates), side="right") - 1
     wanted = [days[k] for k in np.unique(which)] + ([] if apart else [post_day])
     # each distinct phase once, all of them in one roster build
-    phases = {avail.out_on(date): None}
-    for day in wanted:
-        phase = avail.back_by(day)
-        phases.setdefault(phase.out_on(date), phase)
-    todo = [k for k, v in phases.items() if v is not None]
-    scored = {avail.out_on(date): pred} | dict(zip(todo, ensemble.predict_phases(
-        known, season, date, [phases[k] for k in todo], base=pred) if todo else [],
-        strict=True))
+    scored: dict[frozenset[int], Prediction] = {avail.out_on(date): pred}
+    todo: dict[frozenset[int], Availability] = {}
+    for phase in (avail.back_by(day) for day in wanted):
+        if phase.out_on(date) not in scored:
+            todo.setdefault(phase.out_on(date), phase)
+    if todo:
+        scored |= zip(todo, ensemble.predict_phases(known, season, date, list(todo.values()),
+                                                    base=pred), strict=True)
 
     def at(day: pd.Timestamp) -> Prediction:
         return scored[avail.back_by(day).out_on(date)]

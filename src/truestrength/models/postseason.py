@@ -228,8 +228,8 @@ def fit_postseason(history: LeagueData, config: Config, rapm: Rapm) -> Postseaso
                               b2b=b2b_of(s_games)))
         values[season] = x
     diffs = pd.concat(games, ignore_index=True) if games else None
-    fits_on = [[m] for m in inputs] if how == "mean" else [inputs]
-    if diffs is None or any(len(diffs.dropna(subset=c)) < MIN_GAMES for c in fits_on):
+    if diffs is None or any(len(diffs.dropna(subset=c)) < MIN_GAMES
+                            for c in _fit_columns(inputs, how)):
         return None
     blend = config.blend
     if how == "mean":
@@ -278,13 +278,17 @@ def _mean_stacker(singles: list[Stacker], l2: float) -> Stacker:
                    max(s.nested_games for s in singles), l2)
 
 
+def _fit_columns(inputs: list[str], how: str) -> list[list[str]]:
+    """The input columns of each logistic a combination fits."""
+    return [[m] for m in inputs] if how == "mean" else [inputs]
+
+
 def _combined_fit(games: pd.DataFrame, inputs: list[str], how: str, l2: float
                   ) -> BlendFit | None:
     """The combination of ``inputs`` fitted on ``games`` as ``fit_postseason`` fits it, or
     None when some fit has fewer than ``MIN_GAMES`` games or one-sided results."""
-    parts = [[m] for m in inputs] if how == "mean" else [inputs]
     fits = []
-    for cols in parts:
+    for cols in _fit_columns(inputs, how):
         rows = games.dropna(subset=cols)
         if len(rows) < MIN_GAMES or rows["home_won"].nunique() < 2:
             return None
