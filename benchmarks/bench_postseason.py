@@ -30,12 +30,11 @@ import pandas as pd
 from truestrength.app.store import load_data
 from truestrength.base import memo
 from truestrength.base.config import Config, load_config, with_overrides
-from truestrength.base.game_model import b2b_of
-from truestrength.base.seasons import POSTSEASON_KINDS
-from truestrength.base.targets import end_of_regular_season, playoff_finish_rank
+from truestrength.base.targets import playoff_finish_rank
 from truestrength.evaluation import metrics as m
+from truestrength.evaluation.postseason_forecast import forecast_postseason
 from truestrength.inference.simulate import SeasonState, simulate_season
-from truestrength.models.postseason import fit_postseason, playoff_series, series_win_probs
+from truestrength.models.postseason import playoff_series, series_win_probs
 from truestrength.models.rapm import Rapm
 
 
@@ -67,21 +66,9 @@ def main() -> None:
             config = with_overrides(config, "blend", postseason_strength_sd=args.sd)
             per_game, line = [], []
             for season in seasons:
-                history = data.restrict_seasons([s for s in data.seasons if s < season])
-                post = fit_postseason(history, config, rapm)
-                if post is None:
-                    raise SystemExit(f"{season}: too few earlier postseason games for {inputs}")
-                known = data.restrict_seasons([s for s in data.seasons if s <= season])
-                as_of = end_of_regular_season(known, season)
-                scores, frame = post.strengths(known, season, as_of, config, rapm)
-                g = known.games
-                g = g[(g["season"] == season) & g["kind"].isin(POSTSEASON_KINDS)]
-                p = post.win_model.win_prob(scores)(g["home_team_id"].to_numpy(),
-                                                    g["road_team_id"].to_numpy(),
-                                                    g["neutral_site"].to_numpy(bool),
-                                                    b2b_of(g))
-                won = (g["home_pts"] > g["road_pts"]).to_numpy()
-                ll = -np.log(np.where(won, p, 1 - p))
+                f = forecast_postseason(data, season, config, rapm)
+                post, scores, known, as_of, g = f.post, f.scores, f.known, f.as_of, f.games
+                ll = f.log_losses
                 per_game.append(ll)
                 truth = playoff_finish_rank(known, season)
                 s = scores.reindex(truth.index).to_numpy(float)

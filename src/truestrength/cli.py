@@ -332,7 +332,7 @@ def tune(
     db: Path | None = DbOption,
     config: Path | None = ConfigOption,
 ) -> None:
-    """Search Model A's settings (Optuna TPE) on validation seasons before the test season;
+    """Search the models' settings (Optuna TPE) on validation seasons before the test season;
     prints the best settings as YAML to paste into a configuration file."""
     import shlex
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import optuna
 import pytest
 import yaml
+from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
@@ -31,6 +32,7 @@ from truestrength.app.tune import (
 from truestrength.base.config import Config, load_config
 from truestrength.base.errors import ConfigError, DataError, RunError
 from truestrength.cli import app
+from truestrength.models.rapm import Rapm
 
 POSTGRES_ENV = "TRUESTRENGTH_TEST_POSTGRES_URL"
 runner = CliRunner()
@@ -119,6 +121,49 @@ def test_search_space_is_validated_with_the_config(tmp_path):
             load_config(path)
 
 
+def test_categorical_and_optional_settings_are_checked_against_their_own_type(tmp_path):
+    ok = [{"section": "playoff_rotation", "name": "max_missed_games", "type": "categorical",
+           "choices": [5, 10, None]},
+          {"section": "playoff_rotation", "name": "power", "low": 1.0, "high": 3.0},
+          {"section": "blend", "name": "postseason_combine", "type": "categorical",
+           "choices": ["fitted", "mean"]},
+          {"section": "rapm", "name": "minutes_games", "low": 2, "high": 10, "type": "int"}]
+    cfg = Config.model_validate({"tune": {"params": ok, "objective": "postseason"}})
+    # the first trial: the defaults inside the space (None is a choice like any other)
+    assert config_values(cfg) == {"playoff_rotation.max_missed_games": 10,
+                                  "playoff_rotation.power": 2.0,
+                                  "blend.postseason_combine": "mean",
+                                  "rapm.minutes_games": 5}
+    off = Config.model_validate({"playoff_rotation": {"max_missed_games": None},
+                                 "tune": {"params": ok[:1]}})
+    assert config_values(off) == {"playoff_rotation.max_missed_games": None}
+    for param, message in (
+        ({"section": "playoff_rotation", "name": "max_missed_games", "type": "categorical",
+          "choices": [10, -1]}, "choice -1 is not a valid value"),
+        ({"section": "blend", "name": "postseason_combine", "type": "categorical",
+          "choices": ["mean", "median"]}, "choice 'median' is not a valid value"),
+        ({"section": "blend", "name": "postseason_combine", "low": 0, "high": 1},
+         "not a number: give type: categorical"),
+        ({"section": "rapm", "name": "alpha", "type": "categorical", "choices": [10.0, 10.0]},
+         "listed twice"),
+        ({"section": "rapm", "name": "alpha", "type": "categorical", "choices": [10.0],
+          "low": 1}, "takes choices, not low/high"),
+        ({"section": "rapm", "name": "alpha", "choices": [10.0]}, "need type: categorical"),
+        ({"section": "rapm", "name": "alpha"}, "needs low and high"),
+        ({"section": "playoff_rotation", "name": "max_missed_games", "low": 5, "high": 20},
+         "whole number: give type: int"),
+    ):
+        with pytest.raises(ValidationError, match=message):
+            Config.model_validate({"tune": {"params": [param]}})
+    with pytest.raises(ValidationError, match="tune.predictor is for the regular objective"):
+        Config.model_validate({"tune": {"objective": "postseason", "predictor": "rapm"}})
+
+
+def test_an_unknown_predictor_is_refused_before_any_trial(synth_league, tmp_path):
+    with pytest.raises(ConfigError, match=r"unknown predictor\(s\) \['modle_a'\]"):
+        plan_tune(synth_league, fast_config(tmp_path, predictor="modle_a"))
+
+
 def test_a_study_made_for_another_objective_is_refused(synth_league, tmp_path):
     a = plan_tune(synth_league, fast_config(tmp_path))
     storage = open_storage(a.config.tune.storage)
@@ -190,6 +235,54 @@ def test_tune_end_to_end_on_sqlite(synth_league, tmp_path, monkeypatch):
     for key, value in study.best_params.items():
         section, name = key.split(".")
         assert getattr(getattr(best, section), name) == value
+
+
+def test_the_postseason_objective_scores_the_blend_on_validation_playoffs_only(
+        synth_league, tmp_path, monkeypatch):
+    seen, real = [], tune_mod.forecast_postseason
+
+    def spy(data, season, config, rapm):
+        seen.append((list(data.seasons), season))
+        return real(data, season, config, rapm)
+
+    monkeypatch.setattr(tune_mod, "forecast_postseason", spy)
+    space = [{"section": "playoff_rotation", "name": "power", "low": 0.5, "high": 4.0},
+             {"section": "blend", "name": "postseason_combine", "type": "categorical",
+              "choices": ["fitted", "mean"]}]
+    cfg = fast_config(tmp_path, objective="postseason", params=space, n_trials=4)
+    got = run_tune(synth_league, plan_tune(synth_league, cfg))
+
+    # never the test season 2017-18, not even as data
+    assert seen == [(["2015-16", "2016-17"], "2016-17")] * 4
+    done = [t for t in got.trials if t.state == "COMPLETE"]
+    assert len(done) == 4 and "play-in and playoff" in got.objective
+    # the first trial is the defaults, scored as the blend alone scores them
+    assert done[0].params == {"playoff_rotation.power": 2.0, "blend.postseason_combine": "mean"}
+    view = synth_league.restrict_seasons(["2015-16", "2016-17"])
+    direct = real(view, "2016-17", cfg, Rapm(cfg.rapm))
+    assert done[0].value == pytest.approx(direct.log_losses.mean())
+    assert 86 < len(direct.games) < 100  # the season's play-in and playoff games
+    # the objective reads the settings: other settings, other values
+    assert len({round(t.value, 10) for t in done}) == 4
+    md = (tmp_path / "out" / "tune.md").read_text()
+    assert "| fitted |" in md or "| mean |" in md
+
+
+def test_the_regular_objective_scores_the_named_predictor(synth_league, tmp_path, monkeypatch):
+    seen, real_backtest = [], tune_mod.backtest
+
+    def spy(data, predictors, settings, *args, **kw):
+        result = real_backtest(data, predictors, settings, *args, **kw)
+        seen.append((list(predictors), tune_mod.pooled_regular_log_loss(result, "rapm")[0]))
+        return result
+
+    monkeypatch.setattr(tune_mod, "backtest", spy)
+    space = [{"section": "rapm", "name": "alpha", "low": 1.0, "high": 300.0, "log": True}]
+    got = run_tune(synth_league, plan_tune(synth_league, fast_config(
+        tmp_path, predictor="rapm", params=space, n_trials=2)))
+    assert [p for p, _ in seen] == [["rapm"], ["rapm"]]
+    assert [t.value for t in got.trials] == pytest.approx([v for _, v in seen])
+    assert seen[0][1] != seen[1][1] and "log loss of rapm" in got.objective
 
 
 def test_a_trial_is_the_mean_over_model_a_seeds(synth_league, tmp_path, monkeypatch):

@@ -1,10 +1,10 @@
-"""``truestrength tune``: Optuna's TPE over Model A's settings, chosen without peeking.
+"""``truestrength tune``: Optuna's TPE over the models' settings, chosen without peeking.
 
-Each trial is a walk-forward backtest of ``model_a`` on the validation seasons only: every
-validation season is fitted on the seasons before it, and the backtest is handed a view of
-the store that holds nothing from ``tune.before_season`` (the first test season) on, so no
-test season can reach the objective. The objective is the pooled regular-season game log
-loss over the validation seasons' games.
+Each trial scores the validation seasons only, each fitted on the seasons before it, from a
+view of the store that holds nothing from ``tune.before_season`` (the first test season) on,
+so no test season can reach the objective. The objective (``tune.objective``) is the pooled
+log loss over the validation seasons' regular-season games of a walk-forward backtest of
+``tune.predictor``, or over their play-in and playoff games of the postseason blend.
 
 The study lives in an Optuna storage: a SQLite file by default, or a PostgreSQL URL that
 many processes and machines share (each runs the same command; their trials add up).
@@ -12,6 +12,7 @@ many processes and machines share (each runs the same command; their trials add 
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import secrets
@@ -22,10 +23,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
 
 from truestrength.app.predictors import predictor_factories
-from truestrength.base.config import Config, TuneParam, with_overrides
+from truestrength.base import memo
+from truestrength.base.config import Config, TuneParam, TuneSection, with_overrides
 from truestrength.base.errors import ConfigError, DataError, ModelError, RunError
 from truestrength.base.io import make_folder, write_json
 from truestrength.base.league import LeagueData
@@ -33,13 +36,22 @@ from truestrength.base.manifest import code_version
 from truestrength.base.seasons import season_start_year
 from truestrength.evaluation import metrics as m
 from truestrength.evaluation.backtest import BacktestResult, backtest
+from truestrength.evaluation.postseason_forecast import forecast_postseason
+from truestrength.models.rapm import Rapm
 
-OBJECTIVE = ("pooled regular-season game log loss of model_a on the validation seasons, "
-             "mean over tune.seeds seeds")
 TUNE_FORMAT = "truestrength-tune/1"
 # Settings of the base configuration the objective depends on besides the searched ones: a
 # study joined under other values would mix trials of different objectives.
-OBJECTIVE_SECTIONS = ("model_a", "roster")
+OBJECTIVE_SECTIONS = ("model_a", "roster", "rapm", "playoff_rotation", "blend", "baselines",
+                      "elo", "availability", "model_b")
+
+
+def objective_text(t: TuneSection) -> str:
+    if t.objective == "postseason":
+        return ("pooled play-in and playoff game log loss of the postseason blend on the "
+                "validation seasons")
+    return (f"pooled regular-season game log loss of {t.predictor or 'model_a'} on the "
+            "validation seasons, mean over tune.seeds seeds")
 
 
 @dataclass(frozen=True)
@@ -61,8 +73,8 @@ class TrialRecord:
     number: int
     state: str  # COMPLETE, FAIL, RUNNING, ...
     value: float | None
-    params: dict[str, float]  # "section.name" -> value
-    by_season: dict[str, float]  # validation season -> its regular-season game log loss
+    params: dict[str, Any]  # "section.name" -> value
+    by_season: dict[str, float]  # validation season -> its log loss
     worker: str | None
     seconds: float | None
     error: str | None
@@ -144,6 +156,8 @@ def plan_tune(data: LeagueData, config: Config, command: str = "") -> TuneSpec:
     if min(validation) == min(data.seasons):
         raise DataError(f"tune: validation season {min(validation)} is the store's first: "
                         "there is nothing before it to fit on")
+    if t.predictor is not None:
+        predictor_factories([t.predictor], config)  # an unknown name: one error, no trial
     return TuneSpec(config, tuple(sorted(validation)), command)
 
 
@@ -158,13 +172,14 @@ def trial_config(config: Config, values: dict[str, float]) -> Config:
     return config
 
 
-def pooled_regular_log_loss(result: BacktestResult) -> tuple[float, dict[str, float]]:
+def pooled_regular_log_loss(result: BacktestResult, predictor: str = "model_a"
+                            ) -> tuple[float, dict[str, float]]:
     """Log loss over every regular-season game of every validation season together, and
     per season. Pooled rather than a mean of seasons: a shortened season counts by its games."""
     g = result.games
     if g.empty:
-        raise ModelError("model_a gave no game probabilities: nothing to tune on")
-    g = g[(g["predictor"] == "model_a") & (g["kind"] == "regular")]
+        raise ModelError(f"{predictor} gave no game probabilities: nothing to tune on")
+    g = g[(g["predictor"] == predictor) & (g["kind"] == "regular")]
     missing = sorted(set(result.meta.test_seasons) - set(g["season"]))
     if missing:
         raise DataError(f"tune: validation season(s) {missing} have no regular-season game")
@@ -173,14 +188,42 @@ def pooled_regular_log_loss(result: BacktestResult) -> tuple[float, dict[str, fl
     return m.log_loss(g["p_home"].to_numpy(float), g["home_won"].to_numpy(float)), by_season
 
 
-def config_values(config: Config) -> dict[str, float]:
+def pooled_postseason_log_loss(view: LeagueData, validation: tuple[str, ...], config: Config
+                               ) -> tuple[float, dict[str, float]]:
+    """The postseason blend's log loss over every play-in and playoff game of the validation
+    seasons together, and per season; each season's blend fitted on the seasons before it."""
+    rapm = Rapm(config.rapm)
+    losses = {s: forecast_postseason(view, s, config, rapm).log_losses for s in validation}
+    return (float(np.concatenate(list(losses.values())).mean()),
+            {s: float(v.mean()) for s, v in losses.items()})
+
+
+def score(view: LeagueData, validation: tuple[str, ...], config: Config
+          ) -> tuple[float, dict[str, float]]:
+    """One trial's objective (``tune.objective``) under ``config``, pooled and per season."""
+    t = config.tune
+    if t.objective == "postseason":
+        return pooled_postseason_log_loss(view, validation, config)
+    name = t.predictor or "model_a"
+    settings = config.backtest.model_copy(update={"test_seasons": list(validation),
+                                                  "predictors": [name]})
+    runs = [pooled_regular_log_loss(backtest(
+        view, predictor_factories([name], with_overrides(
+            config, "model_a", seed=config.model_a.seed + k)), settings, config.simulation,
+        progress=False), name) for k in range(t.seeds)]
+    return (sum(r[0] for r in runs) / t.seeds,
+            {s: sum(r[1][s] for r in runs) / t.seeds for s in runs[0][1]})
+
+
+def config_values(config: Config) -> dict[str, Any]:
     """The searched settings' values in ``config``, those inside the search space."""
     values = {p.key: getattr(getattr(config, p.section), p.name) for p in config.tune.params}
-    return {p.key: values[p.key] for p in config.tune.params
-            if p.low <= values[p.key] <= p.high}
+    return {p.key: values[p.key] for p in config.tune.params if p.contains(values[p.key])}
 
 
-def _suggest(trial: Any, p: TuneParam) -> float:
+def _suggest(trial: Any, p: TuneParam) -> Any:
+    if p.type == "categorical":
+        return trial.suggest_categorical(p.key, p.choices)
     if p.type == "int":
         return trial.suggest_int(p.key, int(p.low), int(p.high), log=p.log)
     return trial.suggest_float(p.key, p.low, p.high, log=p.log)
@@ -233,7 +276,7 @@ def _storage_error(shown: str, exc: Exception) -> RunError:
 def _fingerprint(spec: TuneSpec, data_hash: str) -> dict[str, Any]:
     """What makes two processes' trials comparable: same objective, seasons, data, space."""
     return {
-        "objective": OBJECTIVE,
+        "objective": objective_text(spec.config.tune),
         "before_season": spec.config.tune.before_season,
         "seeds": spec.config.tune.seeds,
         "validation": list(spec.validation),
@@ -297,9 +340,6 @@ def run_tune(data: LeagueData, spec: TuneSpec, out: Path | None = None,
     make_folder(out, "tune output folder")
     version, data_hash = code_version(), data.data_hash
     worker = f"{socket.gethostname()}:{os.getpid()}"
-    settings = spec.config.backtest.model_copy(
-        update={"test_seasons": list(spec.validation), "predictors": ["model_a"]})
-
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     shown = hide_password(t.storage)
     storage = open_storage(t.storage, retries=t.storage_retries)
@@ -312,13 +352,8 @@ def run_tune(data: LeagueData, spec: TuneSpec, out: Path | None = None,
                            "data_hash": data_hash, "validation": list(spec.validation)}.items():
             trial.set_user_attr(key, value)
         try:
-            cfg = trial_config(spec.config, values)
-            runs = [pooled_regular_log_loss(backtest(
-                view, predictor_factories(["model_a"], with_overrides(
-                    cfg, "model_a", seed=cfg.model_a.seed + k)), settings, cfg.simulation,
-                progress=False)) for k in range(t.seeds)]
-            pooled = sum(r[0] for r in runs) / t.seeds
-            by_season = {s: sum(r[1][s] for r in runs) / t.seeds for s in runs[0][1]}
+            pooled, by_season = score(view, spec.validation,
+                                      trial_config(spec.config, values))
             if not math.isfinite(pooled):
                 raise ModelError(f"the objective is not finite ({pooled})")
         except (ModelError, ConfigError) as exc:
@@ -335,13 +370,16 @@ def run_tune(data: LeagueData, spec: TuneSpec, out: Path | None = None,
         if on_trial is not None:
             on_trial(_record(trial))
 
-    study.optimize(objective, n_trials=t.n_trials, catch=(ModelError, ConfigError),
-                   callbacks=[report])
+    # The postseason objective's trials share RAPM's weekly fits when its settings are the
+    # base's (they are keyed by them); a backtest keeps its own fits within a trial.
+    with memo.reusing_fits() if t.objective == "postseason" else contextlib.nullcontext():
+        study.optimize(objective, n_trials=t.n_trials, catch=(ModelError, ConfigError),
+                       callbacks=[report])
     trials = [_record(tr) for tr in study.get_trials(deepcopy=False)]
     done = [tr for tr in trials if tr.state == "COMPLETE"]
     best = min(done, key=lambda tr: (tr.value, tr.number)) if done else None
     result = TuneResult(
-        study_name=t.study_name, storage=shown, objective=OBJECTIVE,
+        study_name=t.study_name, storage=shown, objective=objective_text(t),
         before_season=t.before_season, validation=spec.validation, data_hash=data_hash,
         code_version=version, command=spec.command.replace(t.storage, shown), trials=trials,
         best=best,
@@ -389,7 +427,7 @@ def tune_markdown(r: TuneResult) -> str:
               "|" + "---|" * len(head)]
     for tr in r.trials:
         cells = [str(tr.number), tr.state, _num(tr.value),
-                 *(_num(tr.params.get(k)) for k in keys),
+                 *(_param(tr.params, k) for k in keys),
                  *(_num(tr.by_season.get(s)) for s in r.validation),
                  _num(tr.seconds), tr.worker or ""]
         lines.append("| " + " | ".join(cells) + " |")
@@ -400,9 +438,16 @@ def tune_markdown(r: TuneResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _num(v: float | int | None) -> str:
+def _param(params: dict[str, Any], key: str) -> str:
+    """A trial's value of ``key``: empty when not drawn, "None" when the choice drawn is None."""
+    if key not in params:
+        return ""
+    return "None" if params[key] is None else _num(params[key])
+
+
+def _num(v: Any) -> str:
     if v is None:
         return ""
-    if isinstance(v, int):
+    if isinstance(v, int | str):  # bool is an int
         return str(v)
     return f"{v:.5g}"

@@ -7,7 +7,7 @@ boosted trees, ``elo`` and ``baselines`` the rating predictors, ``rapm`` the pla
 RAPM, ``simulation`` the Monte Carlo (predictions and the backtest's title odds),
 ``backtest``, ``verify``, ``predict``, ``availability`` (who is out at prediction time),
 ``playoff_rotation`` (the roster Model A scores the postseason with),
-``tune`` (the search over Model A's settings and its validation seasons), ``report`` (the
+``tune`` (the search over the models' settings and its validation seasons), ``report`` (the
 HTML report), ``synth`` and ``fetch``. Defaults of the models were chosen on validation
 seasons before any test season (BENCHMARKS.md says where that rule was broken and how).
 """
@@ -15,7 +15,8 @@ seasons before any test season (BENCHMARKS.md says where that rule was broken an
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from types import NoneType
+from typing import Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -504,40 +505,74 @@ class AvailabilitySection(_Section):
     absence_min_spells: int = Field(200, ge=1)
 
 
-# Sections whose settings ``tune`` may search: Model A's own and the roster snapshots it reads.
-_TUNABLE: dict[str, type[_Section]] = {"model_a": ModelASection, "roster": RosterSection}
+# Sections whose settings ``tune`` may search: the models' and the features' they read.
+_TUNABLE: dict[str, type[_Section]] = {
+    "model_a": ModelASection, "roster": RosterSection, "rapm": RapmSection,
+    "playoff_rotation": PlayoffRotationSection, "blend": BlendSection,
+    "baselines": BaselinesSection, "elo": EloSection, "availability": AvailabilitySection}
+TunableSection = Literal["model_a", "roster", "rapm", "playoff_rotation", "blend",
+                         "baselines", "elo", "availability"]
+Choice = bool | int | float | str | None
 
 
 class TuneParam(_Section):
-    """One dimension of ``tune``'s search space: ``section.name`` drawn from [low, high]."""
+    """One dimension of ``tune``'s search space: ``section.name`` drawn from [low, high], or
+    (``type: categorical``) one of ``choices``, each checked against the setting's own type."""
 
-    section: Literal["model_a", "roster"] = "model_a"
+    section: TunableSection = "model_a"
     name: str
-    low: float
-    high: float
+    low: float | None = None
+    high: float | None = None
     log: bool = False  # sample log-uniformly: for rates and weights spanning decades
-    type: Literal["float", "int"] = "float"
+    type: Literal["float", "int", "categorical"] = "float"
+    choices: list[Choice] | None = None
 
     @model_validator(mode="after")
     def _valid_range(self) -> TuneParam:
-        fields = _TUNABLE[self.section].model_fields
+        section = _TUNABLE[self.section]
+        fields = section.model_fields
         if self.name not in fields:
             raise ValueError(f"{self.section} has no setting {self.name!r} "
                              f"(it has {', '.join(sorted(fields))})")
-        kind = fields[self.name].annotation
+        where = f"{self.section}.{self.name}"
+        if self.type == "categorical":
+            if not self.choices or self.low is not None or self.high is not None:
+                raise ValueError(f"{where}: a categorical setting takes choices, not low/high")
+            if len({repr(c) for c in self.choices}) != len(self.choices):
+                raise ValueError(f"{where}: a choice is listed twice ({self.choices})")
+            for c in self.choices:
+                try:
+                    section.model_validate({self.name: c})
+                except ValidationError as exc:
+                    raise ValueError(f"{where}: choice {c!r} is not a valid value: "
+                                     f"{exc.errors()[0]['msg']}") from None
+            return self
+        if self.choices is not None:
+            raise ValueError(f"{where}: choices need type: categorical")
+        # an optional number (None = a rule switched off) is searched over its numbers
+        kind = next((a for a in get_args(fields[self.name].annotation) if a is not NoneType),
+                    fields[self.name].annotation)
         if kind not in (int, float):
-            raise ValueError(f"{self.section}.{self.name} is not a number and cannot be tuned")
+            raise ValueError(f"{where} is not a number: give type: categorical and choices")
+        if self.low is None or self.high is None:
+            raise ValueError(f"{where}: a numeric range needs low and high")
         if kind is int and self.type != "int":
-            raise ValueError(f"{self.section}.{self.name} is a whole number: give type: int")
+            raise ValueError(f"{where} is a whole number: give type: int")
         if not self.low < self.high:
-            raise ValueError(f"{self.section}.{self.name}: low ({self.low}) must be below "
-                             f"high ({self.high})")
+            raise ValueError(f"{where}: low ({self.low}) must be below high ({self.high})")
         if self.log and self.low <= 0:
-            raise ValueError(f"{self.section}.{self.name}: a log scale needs low > 0")
+            raise ValueError(f"{where}: a log scale needs low > 0")
         if self.type == "int" and not (float(self.low).is_integer()
                                        and float(self.high).is_integer()):
-            raise ValueError(f"{self.section}.{self.name}: an int range needs whole bounds")
+            raise ValueError(f"{where}: an int range needs whole bounds")
         return self
+
+    def contains(self, value: object) -> bool:
+        """Whether ``value`` lies in this dimension (the base configuration's first trial)."""
+        if self.type == "categorical":
+            return any(value == c and type(value) is type(c) for c in self.choices or [])
+        return (isinstance(value, int | float) and not isinstance(value, bool)
+                and self.low <= value <= self.high)
 
     @property
     def key(self) -> str:
@@ -545,10 +580,18 @@ class TuneParam(_Section):
 
 
 class TuneSection(_Section):
-    """``truestrength tune``: Optuna's TPE over Model A's settings, scored by the pooled
-    regular-season game log loss of a walk-forward backtest on validation seasons that all
-    come before ``before_season`` (the first test season), never on a test season."""
+    """``truestrength tune``: Optuna's TPE over the models' settings, scored on validation
+    seasons that all come before ``before_season`` (the first test season), never on a test
+    season. ``objective``: "regular" is the pooled regular-season game log loss of a
+    walk-forward backtest of ``predictor``; "postseason" the pooled log loss of the
+    postseason blend (``models.postseason``, fitted on the seasons before each validation
+    season as ``train`` fits it) on their play-in and playoff games, which trains no network:
+    seconds a trial."""
 
+    objective: Literal["regular", "postseason"] = "regular"
+    # The backtest predictor a "regular" trial scores (rapm, model_ab, ...); None: model_a.
+    # The postseason objective scores the postseason blend and takes none.
+    predictor: str | None = Field(None, min_length=1)
     n_trials: int = Field(20, ge=1)  # per process: several processes add up in one study
     seed: int = 0  # the sampler's seed in the process that creates the study
     # TPE draws this many random trials before it models the objective.
@@ -590,6 +633,9 @@ class TuneSection(_Section):
     @model_validator(mode="after")
     def _seasons_and_params(self) -> TuneSection:
         season_start_year(self.before_season)
+        if self.objective == "postseason" and self.predictor is not None:
+            raise ValueError("tune.predictor is for the regular objective; the postseason "
+                             "objective scores the postseason blend")
         for s in self.validation or []:
             season_start_year(s)
         keys = [p.key for p in self.params]
