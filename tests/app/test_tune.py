@@ -123,17 +123,17 @@ def test_search_space_is_validated_with_the_config(tmp_path):
 
 def test_categorical_and_optional_settings_are_checked_against_their_own_type(tmp_path):
     ok = [{"section": "playoff_rotation", "name": "max_missed_games", "type": "categorical",
-           "choices": [5, 10, None]},
-          {"section": "playoff_rotation", "name": "power", "low": 1.0, "high": 3.0},
+           "choices": [10, 30, None]},
+          {"section": "playoff_rotation", "name": "power", "low": 1.0, "high": 5.0},
           {"section": "blend", "name": "postseason_combine", "type": "categorical",
            "choices": ["fitted", "mean"]},
           {"section": "rapm", "name": "minutes_games", "low": 2, "high": 10, "type": "int"}]
     cfg = Config.model_validate({"tune": {"params": ok, "objective": "postseason"}})
     # the first trial: the defaults inside the space (None is a choice like any other)
-    assert config_values(cfg) == {"playoff_rotation.max_missed_games": 10,
-                                  "playoff_rotation.power": 2.0,
+    assert config_values(cfg) == {"playoff_rotation.max_missed_games": 30,
+                                  "playoff_rotation.power": 4.8,
                                   "blend.postseason_combine": "mean",
-                                  "rapm.minutes_games": 5}
+                                  "rapm.minutes_games": 4}
     off = Config.model_validate({"playoff_rotation": {"max_missed_games": None},
                                  "tune": {"params": ok[:1]}})
     assert config_values(off) == {"playoff_rotation.max_missed_games": None}
@@ -246,7 +246,7 @@ def test_the_postseason_objective_scores_the_blend_on_validation_playoffs_only(
         return real(data, season, config, rapm)
 
     monkeypatch.setattr(tune_mod, "forecast_postseason", spy)
-    space = [{"section": "playoff_rotation", "name": "power", "low": 0.5, "high": 4.0},
+    space = [{"section": "playoff_rotation", "name": "power", "low": 0.5, "high": 5.0},
              {"section": "blend", "name": "postseason_combine", "type": "categorical",
               "choices": ["fitted", "mean"]}]
     cfg = fast_config(tmp_path, objective="postseason", params=space, n_trials=4)
@@ -257,7 +257,7 @@ def test_the_postseason_objective_scores_the_blend_on_validation_playoffs_only(
     done = [t for t in got.trials if t.state == "COMPLETE"]
     assert len(done) == 4 and "play-in and playoff" in got.objective
     # the first trial is the defaults, scored as the blend alone scores them
-    assert done[0].params == {"playoff_rotation.power": 2.0, "blend.postseason_combine": "mean"}
+    assert done[0].params == {"playoff_rotation.power": 4.8, "blend.postseason_combine": "mean"}
     view = synth_league.restrict_seasons(["2015-16", "2016-17"])
     direct = real(view, "2016-17", cfg, Rapm(cfg.rapm))
     assert done[0].value == pytest.approx(direct.log_losses.mean())

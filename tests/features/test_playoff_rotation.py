@@ -179,7 +179,6 @@ def test_a_long_absence_is_an_injury_a_short_one_is_rest():
         assert 10 in ids  # 3 games of rest
         assert (9 in ids) == in_rotation  # 15 games missed
         assert po.minutes[r].sum() == pytest.approx(240.0, abs=1e-3)
-    assert PlayoffRotationSection().max_missed_games == 10
 
 
 def test_playoff_shares_are_the_playoff_minutes_of_the_healthy_players_in_floor_slots():

