@@ -285,6 +285,26 @@ def test_the_regular_objective_scores_the_named_predictor(synth_league, tmp_path
     assert seen[0][1] != seen[1][1] and "log loss of rapm" in got.objective
 
 
+def test_settings_already_scored_are_not_scored_again(synth_league, tmp_path, monkeypatch):
+    calls, real = [], tune_mod.score
+
+    def spy(view, validation, config):
+        calls.append(config.baselines.fit_seasons)
+        return real(view, validation, config)
+
+    monkeypatch.setattr(tune_mod, "score", spy)
+    space = [{"section": "baselines", "name": "fit_seasons", "type": "categorical",
+              "choices": [1, 2]}]
+    got = run_tune(synth_league, plan_tune(synth_league, fast_config(
+        tmp_path, predictor="elo_calibrated", params=space, n_trials=6)))
+    assert sorted(calls) == [1, 2]  # six trials, two settings, two backtests
+    for t in got.trials:
+        first = next(u for u in got.trials if u.params == t.params)
+        assert t.value == first.value and t.by_season == first.by_season
+        assert t.repeat_of == (None if t is first else first.number)
+    assert "as trial" in (tmp_path / "out" / "tune.md").read_text()
+
+
 def test_a_trial_is_the_mean_over_model_a_seeds(synth_league, tmp_path, monkeypatch):
     seen, real_backtest = [], tune_mod.backtest
 

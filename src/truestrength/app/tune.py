@@ -80,6 +80,7 @@ class TrialRecord:
     error: str | None
     code_version: str | None
     data_hash: str | None
+    repeat_of: int | None = None  # the earlier trial with the same settings, not re-scored
 
 
 @dataclass(frozen=True)
@@ -351,6 +352,16 @@ def run_tune(data: LeagueData, spec: TuneSpec, out: Path | None = None,
         for key, value in {"worker": worker, "sampler_seed": seed, "code_version": version,
                            "data_hash": data_hash, "validation": list(spec.validation)}.items():
             trial.set_user_attr(key, value)
+        # Every objective is deterministic (a trial's seeds are fixed), so settings already
+        # scored are not scored again: TPE redraws a categorical's few values often.
+        same = next((tr for tr in trial.study.get_trials(
+            deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+            if tr.params == trial.params), None)
+        if same is not None:
+            trial.set_user_attr("repeat_of", same.number)
+            trial.set_user_attr("by_season", same.user_attrs.get("by_season", {}))
+            trial.set_user_attr("seconds", 0.0)
+            return same.value
         try:
             pooled, by_season = score(view, spec.validation,
                                       trial_config(spec.config, values))
@@ -402,7 +413,8 @@ def _record(trial: Any) -> TrialRecord:
         number=trial.number, state=trial.state.name, value=trial.value,
         params=dict(trial.params), by_season=dict(a.get("by_season", {})),
         worker=a.get("worker"), seconds=a.get("seconds"), error=a.get("error"),
-        code_version=a.get("code_version"), data_hash=a.get("data_hash"))
+        code_version=a.get("code_version"), data_hash=a.get("data_hash"),
+        repeat_of=a.get("repeat_of"))
 
 
 def tune_markdown(r: TuneResult) -> str:
@@ -429,7 +441,8 @@ def tune_markdown(r: TuneResult) -> str:
         cells = [str(tr.number), tr.state, _num(tr.value),
                  *(_param(tr.params, k) for k in keys),
                  *(_num(tr.by_season.get(s)) for s in r.validation),
-                 _num(tr.seconds), tr.worker or ""]
+                 _num(tr.seconds) if tr.repeat_of is None else f"as trial {tr.repeat_of}",
+                 tr.worker or ""]
         lines.append("| " + " | ".join(cells) + " |")
     failed = [tr for tr in r.trials if tr.error]
     if failed:

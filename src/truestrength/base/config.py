@@ -222,9 +222,11 @@ class PlayoffRotationSection(_Section):
     # 2016-17 … 2018-19; BENCHMARKS "Stop 25") chose power, cap and max_missed_games
     # together: 4.8, 38, 30 lowered the 243 games' log loss by 0.0070 [-0.0125, -0.0014]
     # from 2, 42, 10 (stop 22's grid had stopped at 3). A steep power is a short rotation:
-    # the best seven or eight players take nearly all the minutes. None: learned by least squares on log minutes within team from the playoff
-    # player rows of every season before the one predicted (``fit_playoff_power``); the
-    # shared NBA.com files hold no playoff player rows, so there it cannot be learned.
+    # for season minutes 36, 34, 32, 30, 28, 24, 20, 16, ... the top five get 38 each, the
+    # sixth 31, the seventh 13. None: learned by least squares on log minutes within team
+    # from the playoff player rows of every season before the one predicted
+    # (``fit_playoff_power``); the shared NBA.com files hold no playoff player rows, so
+    # there it cannot be learned.
     power: float | None = Field(4.8, gt=0, le=5)
     # No player is given more playoff minutes per game than this; the excess goes to the
     # others in proportion. Tune: 38 (42 before).
