@@ -44,7 +44,8 @@ def main() -> None:
     ap.add_argument("--seasons", required=True, help="comma list of validation seasons")
     ap.add_argument("--inputs", action="append", required=True,
                     help="comma list of postseason inputs; repeat for several sets")
-    ap.add_argument("--powers", default="2", help="comma list of playoff_rotation.power")
+    ap.add_argument("--powers", default=None, help="comma list of playoff_rotation.power "
+                    "(default: the configuration's)")
     ap.add_argument("--n-boot", type=int, default=2000)
     ap.add_argument("-c", "--config", type=Path, default=None)
     ap.add_argument("--sd", type=float, default=None,
@@ -53,9 +54,9 @@ def main() -> None:
     base = load_config(args.config) if args.config else Config()
     data = load_data(args.db)
     seasons = args.seasons.split(",")
-    candidates = [(inputs, float(p)) for inputs in args.inputs
-                  for p in args.powers.split(",")
-                  if "rapm" in inputs.split(",") or p == args.powers.split(",")[0]]
+    powers = (args.powers or str(base.playoff_rotation.power)).split(",")
+    candidates = [(inputs, float(p)) for inputs in args.inputs for p in powers
+                  if "rapm" in inputs.split(",") or p == powers[0]]
     losses: dict[tuple[str, float], np.ndarray] = {}
     with memo.reusing_fits():
         rapm = Rapm(base.rapm)  # one RAPM: its weekly fits are shared by every candidate

@@ -28,6 +28,7 @@ from truestrength.app.tune import (
     open_storage,
     plan_tune,
     run_tune,
+    trial_config,
 )
 from truestrength.base.config import Config, load_config
 from truestrength.base.errors import ConfigError, DataError, RunError
@@ -127,13 +128,16 @@ def test_categorical_and_optional_settings_are_checked_against_their_own_type(tm
           {"section": "playoff_rotation", "name": "power", "low": 1.0, "high": 5.0},
           {"section": "blend", "name": "postseason_combine", "type": "categorical",
            "choices": ["fitted", "mean"]},
-          {"section": "rapm", "name": "minutes_games", "low": 2, "high": 10, "type": "int"}]
+          {"section": "rapm", "name": "minutes_games", "low": 2, "high": 10, "type": "int"},
+          {"section": "blend", "name": "postseason_inputs", "type": "categorical",
+           "choices": ["srs,rapm", "rapm", "srs,elo,rapm"]}]
     cfg = Config.model_validate({"tune": {"params": ok, "objective": "postseason"}})
     # the first trial: the defaults inside the space (None is a choice like any other)
     assert config_values(cfg) == {"playoff_rotation.max_missed_games": 30,
                                   "playoff_rotation.power": 4.8,
                                   "blend.postseason_combine": "mean",
-                                  "rapm.minutes_games": 4}
+                                  "rapm.minutes_games": 4,
+                                  "blend.postseason_inputs": "srs,rapm"}
     off = Config.model_validate({"playoff_rotation": {"max_missed_games": None},
                                  "tune": {"params": ok[:1]}})
     assert config_values(off) == {"playoff_rotation.max_missed_games": None}
@@ -150,6 +154,10 @@ def test_categorical_and_optional_settings_are_checked_against_their_own_type(tm
           "low": 1}, "takes choices, not low/high"),
         ({"section": "rapm", "name": "alpha", "choices": [10.0]}, "need type: categorical"),
         ({"section": "rapm", "name": "alpha"}, "needs low and high"),
+        ({"section": "blend", "name": "postseason_inputs", "type": "categorical",
+          "choices": ["srs", "srs,538"]}, "choice 'srs,538' is not a valid value"),
+        ({"section": "blend", "name": "postseason_inputs", "type": "categorical",
+          "choices": ["srs", 1]}, "comma-joined string"),
         ({"section": "playoff_rotation", "name": "max_missed_games", "low": 5, "high": 20},
          "whole number: give type: int"),
     ):
@@ -248,7 +256,9 @@ def test_the_postseason_objective_scores_the_blend_on_validation_playoffs_only(
     monkeypatch.setattr(tune_mod, "forecast_postseason", spy)
     space = [{"section": "playoff_rotation", "name": "power", "low": 0.5, "high": 5.0},
              {"section": "blend", "name": "postseason_combine", "type": "categorical",
-              "choices": ["fitted", "mean"]}]
+              "choices": ["fitted", "mean"]},
+             {"section": "blend", "name": "postseason_inputs", "type": "categorical",
+              "choices": ["srs,rapm", "srs"]}]
     cfg = fast_config(tmp_path, objective="postseason", params=space, n_trials=4)
     got = run_tune(synth_league, plan_tune(synth_league, cfg))
 
@@ -257,7 +267,8 @@ def test_the_postseason_objective_scores_the_blend_on_validation_playoffs_only(
     done = [t for t in got.trials if t.state == "COMPLETE"]
     assert len(done) == 4 and "play-in and playoff" in got.objective
     # the first trial is the defaults, scored as the blend alone scores them
-    assert done[0].params == {"playoff_rotation.power": 4.8, "blend.postseason_combine": "mean"}
+    assert done[0].params == {"playoff_rotation.power": 4.8, "blend.postseason_combine": "mean",
+                              "blend.postseason_inputs": "srs,rapm"}
     view = synth_league.restrict_seasons(["2015-16", "2016-17"])
     direct = real(view, "2016-17", cfg, Rapm(cfg.rapm))
     assert done[0].value == pytest.approx(direct.log_losses.mean())
@@ -266,6 +277,13 @@ def test_the_postseason_objective_scores_the_blend_on_validation_playoffs_only(
     assert len({round(t.value, 10) for t in done}) == 4
     md = (tmp_path / "out" / "tune.md").read_text()
     assert "| fitted |" in md or "| mean |" in md
+    # a list setting's drawn string is a list again in the configuration the trial ran and
+    # in the snippet to paste
+    assert trial_config(cfg, done[0].params).blend.postseason_inputs == ["srs", "rapm"]
+    pasted = tmp_path / "best.yaml"
+    pasted.write_text(got.best_yaml())
+    assert ",".join(load_config(pasted).blend.postseason_inputs) == got.best.params[
+        "blend.postseason_inputs"]
 
 
 def test_the_regular_objective_scores_the_named_predictor(synth_league, tmp_path, monkeypatch):

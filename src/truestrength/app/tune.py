@@ -28,7 +28,13 @@ import yaml
 
 from truestrength.app.predictors import predictor_factories
 from truestrength.base import memo
-from truestrength.base.config import Config, TuneParam, TuneSection, with_overrides
+from truestrength.base.config import (
+    Config,
+    TuneParam,
+    TuneSection,
+    tuned_setting,
+    with_overrides,
+)
 from truestrength.base.errors import ConfigError, DataError, ModelError, RunError
 from truestrength.base.io import make_folder, write_json
 from truestrength.base.league import LeagueData
@@ -107,10 +113,10 @@ class TuneResult:
         """The best trial's settings as a configuration snippet to paste into a YAML file."""
         if self.best is None:
             return ""
-        nested: dict[str, dict[str, float]] = {}
+        nested: dict[str, dict[str, Any]] = {}
         for key, value in self.best.params.items():
             section, name = key.split(".", 1)
-            nested.setdefault(section, {})[name] = value
+            nested.setdefault(section, {})[name] = tuned_setting(key, value)
         head = (f"# truestrength tune: study {self.study_name}, trial {self.best.number}, "
                 f"{self.objective} {self.best.value:.5f} on {', '.join(self.validation)}\n")
         return head + yaml.safe_dump(nested, sort_keys=False)
@@ -162,12 +168,12 @@ def plan_tune(data: LeagueData, config: Config, command: str = "") -> TuneSpec:
     return TuneSpec(config, tuple(sorted(validation)), command)
 
 
-def trial_config(config: Config, values: dict[str, float]) -> Config:
+def trial_config(config: Config, values: dict[str, Any]) -> Config:
     """``config`` with the trial's ``"section.name"`` values, validated like a file."""
-    by_section: dict[str, dict[str, float]] = {}
+    by_section: dict[str, dict[str, Any]] = {}
     for key, value in values.items():
         section, name = key.split(".", 1)
-        by_section.setdefault(section, {})[name] = value
+        by_section.setdefault(section, {})[name] = tuned_setting(key, value)
     for section, vals in by_section.items():
         config = with_overrides(config, section, **vals)
     return config
@@ -218,7 +224,8 @@ def score(view: LeagueData, validation: tuple[str, ...], config: Config
 
 def config_values(config: Config) -> dict[str, Any]:
     """The searched settings' values in ``config``, those inside the search space."""
-    values = {p.key: getattr(getattr(config, p.section), p.name) for p in config.tune.params}
+    values = {p.key: p.drawn(getattr(getattr(config, p.section), p.name))
+              for p in config.tune.params}
     return {p.key: values[p.key] for p in config.tune.params if p.contains(values[p.key])}
 
 

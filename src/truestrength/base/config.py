@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from types import NoneType
-from typing import Literal, get_args
+from typing import Literal, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -524,6 +524,14 @@ TunableSection = Literal["model_a", "roster", "rapm", "playoff_rotation", "blend
 Choice = bool | int | float | str | None
 
 
+def tuned_setting(key: str, drawn: Choice) -> object:
+    """A value ``tune`` drew for ``"section.name"`` as the setting takes it: a list setting's
+    choices are comma-joined strings ("srs,rapm"), since a study stores only scalars."""
+    section, name = key.split(".", 1)
+    annotation = _TUNABLE[section].model_fields[name].annotation
+    return drawn.split(",") if isinstance(drawn, str) and get_origin(annotation) is list else drawn
+
+
 class TuneParam(_Section):
     """One dimension of ``tune``'s search space: ``section.name`` drawn from [low, high], or
     (``type: categorical``) one of ``choices``, each checked against the setting's own type."""
@@ -550,8 +558,11 @@ class TuneParam(_Section):
             if len({repr(c) for c in self.choices}) != len(self.choices):
                 raise ValueError(f"{where}: a choice is listed twice ({self.choices})")
             for c in self.choices:
+                if self.is_list and not isinstance(c, str):
+                    raise ValueError(f"{where} is a list: give each choice as a comma-joined "
+                                     f"string (e.g. \"srs,rapm\"), not {c!r}")
                 try:
-                    section.model_validate({self.name: c})
+                    section.model_validate({self.name: tuned_setting(self.key, c)})
                 except ValidationError as exc:
                     raise ValueError(f"{where}: choice {c!r} is not a valid value: "
                                      f"{exc.errors()[0]['msg']}") from None
@@ -576,8 +587,17 @@ class TuneParam(_Section):
             raise ValueError(f"{where}: an int range needs whole bounds")
         return self
 
+    @property
+    def is_list(self) -> bool:
+        return get_origin(_TUNABLE[self.section].model_fields[self.name].annotation) is list
+
+    def drawn(self, value: object) -> object:
+        """A setting's value as this dimension draws it (a list comma-joined)."""
+        return ",".join(value) if self.is_list and isinstance(value, list) else value
+
     def contains(self, value: object) -> bool:
-        """Whether ``value`` lies in this dimension (the base configuration's first trial)."""
+        """Whether ``value``, as drawn, lies in this dimension (the base configuration's
+        first trial)."""
         if self.type == "categorical":
             return any(value == c and type(value) is type(c) for c in self.choices or [])
         return (isinstance(value, int | float) and not isinstance(value, bool)
