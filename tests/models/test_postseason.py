@@ -33,7 +33,8 @@ from truestrength.models.postseason import (
 from truestrength.models.rapm import Rapm
 from truestrength.models.stacker import MEAN
 
-CONFIG = Config()
+# two inputs (the default since stop 25 is RAPM alone), combined by the default mean
+CONFIG = Config(blend=BlendSection(postseason_inputs=["srs", "rapm"]))
 TWO = Config(blend=BlendSection(postseason_inputs=["srs", "rapm"], postseason_combine="fitted"))
 
 

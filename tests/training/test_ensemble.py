@@ -29,7 +29,9 @@ FAST = Config(model_a=ModelASection(epochs=2, threads=1, refit_on_all=False,
                                     epochs_without_holdout=2),
               model_b=ModelBSection(n_estimators=40, early_stopping_rounds=10,
                                     trees_without_holdout=20),
-              blend=BlendSection(inputs=["model_a", "model_b", "elo"]))
+              # two postseason inputs: the mean of their fits is what is tested
+              blend=BlendSection(inputs=["model_a", "model_b", "elo"],
+                                 postseason_inputs=["srs", "rapm"]))
 
 
 @pytest.fixture(scope="module")

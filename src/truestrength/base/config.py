@@ -218,19 +218,19 @@ class PlayoffRotationSection(_Section):
     enabled: bool = False
     # Playoff minutes in proportion to (season minutes per game) ** power. The postseason
     # blend's RAPM reads it too (``blend.postseason_inputs``). Tune: study
-    # ``postseason_real_2`` (trial 38, rounded; 40 trials, the postseason objective on
-    # 2016-17 … 2018-19; BENCHMARKS "Stop 25") chose power, cap and max_missed_games
-    # together: 4.8, 38, 30 lowered the 243 games' log loss by 0.0070 [-0.0125, -0.0014]
-    # from 2, 42, 10 (stop 22's grid had stopped at 3). A steep power is a short rotation:
-    # for season minutes 36, 34, 32, 30, 28, 24, 20, 16, ... the top five get 38 each, the
-    # sixth 31, the seventh 13. None: learned by least squares on log minutes within team
+    # ``postseason_real_3`` (trial 53, rounded; 60 trials, the postseason objective on
+    # 2016-17 … 2018-19, with the blend's inputs; BENCHMARKS "Stop 25") chose power, cap and
+    # max_missed_games: 4.9, 37, 30 (2, 42, 10 before; stop 22's grid had stopped at 3). A
+    # steep power is a short rotation: for season minutes 36, 34, 32, 30, 28, 24, 20, 16, ...
+    # the top five get 37 each, the sixth about a half-time's share and the seventh little.
+    # None: learned by least squares on log minutes within team
     # from the playoff player rows of every season before the one predicted
     # (``fit_playoff_power``); the shared NBA.com files hold no playoff player rows, so
     # there it cannot be learned.
-    power: float | None = Field(4.8, gt=0, le=5)
+    power: float | None = Field(4.9, gt=0, le=5)
     # No player is given more playoff minutes per game than this; the excess goes to the
-    # others in proportion. Tune: 38 (42 before).
-    cap: float = Field(38.0, gt=0, le=48)
+    # others in proportion. Tune: 37 (42 before).
+    cap: float = Field(37.0, gt=0, le=48)
     # A player whose team has played more than this many games since his last one is not in
     # the playoff rotation: that is an injury, not rest (rested stars miss ones and twos).
     # The availability still decides everyone else; in a backtest, which knows no injuries,
@@ -410,12 +410,14 @@ class BlendSection(_Section):
     # The postseason's own blend (``models.postseason``): a logistic of earlier seasons'
     # play-in and playoff games on these inputs as they stood the day after the regular
     # season, RAPM played by the playoff rotation (``playoff_rotation``'s power and cap).
-    # Empty: the postseason is forecast by the regular-season blend. SRS and RAPM, their
-    # fits' mean: over the 243 play-in and playoff games of validation seasons 2016-17 …
-    # 2018-19 the lowest log loss of the candidates (0.6090; RAPM alone 0.6143, SRS 0.6116,
-    # not separable). RAPM alone, chosen on 2017-18/2018-19 at stop 22, did worse than the
-    # regular blend on the test seasons (BENCHMARKS "Stop 22", "Stop 24").
-    postseason_inputs: list[PostseasonInput] = ["srs", "rapm"]
+    # Empty: the postseason is forecast by the regular-season blend. Tune: study
+    # ``postseason_real_3`` searched it with the playoff rotation over SRS, RAPM and Elo
+    # sets; RAPM alone, played by the short playoff rotation, had the lowest log loss over
+    # the 243 play-in and playoff games of 2016-17 … 2018-19 (0.6008; SRS and RAPM 0.6020,
+    # not separable). Under stop 24's rotation (power 2) SRS and RAPM had been lowest, and
+    # RAPM alone at power 2 did worse on the test seasons (BENCHMARKS "Stop 22", "Stop 24",
+    # "Stop 25": the rule that made this choice was fixed before the study ran).
+    postseason_inputs: list[PostseasonInput] = ["rapm"]
     # How several postseason inputs are combined. "fitted": one logistic on the seasons that
     # have every input (RAPM's few: the two-input fits over-fitted, weights of opposite
     # signs). "mean": each input's own logistic on every season it has, their logits
