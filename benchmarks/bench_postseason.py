@@ -29,7 +29,7 @@ import pandas as pd
 
 from truestrength.app.store import load_data
 from truestrength.base import memo
-from truestrength.base.config import Config, load_config, with_overrides
+from truestrength.base.config import Config, load_config, with_overrides, with_settings
 from truestrength.base.targets import playoff_finish_rank
 from truestrength.evaluation import metrics as m
 from truestrength.evaluation.postseason_forecast import forecast_postseason
@@ -54,16 +54,18 @@ def main() -> None:
     base = load_config(args.config) if args.config else Config()
     data = load_data(args.db)
     seasons = args.seasons.split(",")
-    powers = (args.powers or str(base.playoff_rotation.power)).split(",")
-    candidates = [(inputs, float(p)) for inputs in args.inputs for p in powers
+    # None (the configuration's power learned from playoff rows) is a candidate like a number
+    powers = ([float(p) for p in args.powers.split(",")] if args.powers
+              else [base.playoff_rotation.power])
+    candidates = [(inputs, p) for inputs in args.inputs for p in powers
                   if "rapm" in inputs.split(",") or p == powers[0]]
     losses: dict[tuple[str, float], np.ndarray] = {}
     with memo.reusing_fits():
         rapm = Rapm(base.rapm)  # one RAPM: its weekly fits are shared by every candidate
         for inputs, power in candidates:
-            config = with_overrides(with_overrides(base, "blend",
-                                                   postseason_inputs=inputs.split(",")),
-                                    "playoff_rotation", power=power)
+            config = with_settings(with_overrides(base, "blend",
+                                                  postseason_inputs=inputs.split(",")),
+                                   "playoff_rotation", {"power": power})
             config = with_overrides(config, "blend", postseason_strength_sd=args.sd)
             per_game, line = [], []
             for season in seasons:
@@ -92,8 +94,8 @@ def main() -> None:
             d = losses[(inputs, power)] - first
             rng = np.random.default_rng(0)
             boot = [d[rng.integers(0, d.size, d.size)].mean() for _ in range(args.n_boot)]
-            print(f"inputs {inputs}, power {power:g}: mean {losses[(inputs, power)].mean():.4f}"
-                  f" over {d.size} games; vs {candidates[0][0]} power {candidates[0][1]:g} "
+            print(f"inputs {inputs}, power {power}: mean {losses[(inputs, power)].mean():.4f}"
+                  f" over {d.size} games; vs {candidates[0][0]} power {candidates[0][1]} "
                   f"{d.mean():+.4f} [{np.quantile(boot, 0.025):+.4f}, "
                   f"{np.quantile(boot, 0.975):+.4f}]", flush=True)
             for x in line:

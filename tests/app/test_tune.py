@@ -141,6 +141,14 @@ def test_categorical_and_optional_settings_are_checked_against_their_own_type(tm
     off = Config.model_validate({"playoff_rotation": {"max_missed_games": None},
                                  "tune": {"params": ok[:1]}})
     assert config_values(off) == {"playoff_rotation.max_missed_games": None}
+    # a None drawn switches the rule off in the trial's configuration (not "not given")
+    assert trial_config(cfg, {"playoff_rotation.max_missed_games": None}
+                        ).playoff_rotation.max_missed_games is None
+    # choices are compared as the setting holds them: 30 is the float default 30.0
+    alpha = Config.model_validate({"tune": {"params": [
+        {"section": "rapm", "name": "alpha", "type": "categorical", "choices": [10, 30, 100]}]}})
+    assert config_values(alpha) == {"rapm.alpha": 30}
+    assert trial_config(alpha, {"rapm.alpha": 100}).rapm.alpha == 100.0
     for param, message in (
         ({"section": "playoff_rotation", "name": "max_missed_games", "type": "categorical",
           "choices": [10, -1]}, "choice -1 is not a valid value"),
@@ -149,6 +157,10 @@ def test_categorical_and_optional_settings_are_checked_against_their_own_type(tm
         ({"section": "blend", "name": "postseason_combine", "low": 0, "high": 1},
          "not a number: give type: categorical"),
         ({"section": "rapm", "name": "alpha", "type": "categorical", "choices": [10.0, 10.0]},
+         "listed twice"),
+        ({"section": "rapm", "name": "alpha", "type": "categorical", "choices": [10, 10.0]},
+         "listed twice"),
+        ({"section": "rapm", "name": "box_prior", "type": "categorical", "choices": [True, 1]},
          "listed twice"),
         ({"section": "rapm", "name": "alpha", "type": "categorical", "choices": [10.0],
           "low": 1}, "takes choices, not low/high"),
@@ -167,9 +179,33 @@ def test_categorical_and_optional_settings_are_checked_against_their_own_type(tm
         Config.model_validate({"tune": {"objective": "postseason", "predictor": "rapm"}})
 
 
-def test_an_unknown_predictor_is_refused_before_any_trial(synth_league, tmp_path):
+def test_an_unknown_predictor_or_useless_seeds_are_refused_before_any_trial(synth_league,
+                                                                             tmp_path):
     with pytest.raises(ConfigError, match=r"unknown predictor\(s\) \['modle_a'\]"):
         plan_tune(synth_league, fast_config(tmp_path, predictor="modle_a"))
+    for kw in ({"predictor": "rapm"}, {"objective": "postseason", "params": [
+            {"section": "playoff_rotation", "name": "power", "low": 1.0, "high": 5.0}]}):
+        with pytest.raises(ConfigError, match="every seed would score the same"):
+            plan_tune(synth_league, fast_config(tmp_path, seeds=2, **kw))
+    plan_tune(synth_league, fast_config(tmp_path, seeds=2, predictor="model_ab"))
+
+
+def test_a_trial_the_data_cannot_serve_fails_alone(synth_league, tmp_path, monkeypatch):
+    real = tune_mod.score
+
+    def score(view, validation, config):
+        if config.baselines.fit_seasons == 2:
+            raise DataError("2016-17: too few postseason games before it")
+        return real(view, validation, config)
+
+    monkeypatch.setattr(tune_mod, "score", score)
+    space = [{"section": "baselines", "name": "fit_seasons", "type": "categorical",
+              "choices": [1, 2]}]
+    got = run_tune(synth_league, plan_tune(synth_league, fast_config(
+        tmp_path, predictor="elo_calibrated", params=space, n_trials=3)))
+    states = {t.params["baselines.fit_seasons"]: (t.state, t.error) for t in got.trials}
+    assert states[2] == ("FAIL", "DataError: 2016-17: too few postseason games before it")
+    assert states[1][0] == "COMPLETE" and got.best.params == {"baselines.fit_seasons": 1}
 
 
 def test_a_study_made_for_another_objective_is_refused(synth_league, tmp_path):

@@ -34,6 +34,7 @@ from truestrength.base.config import (
     TuneSection,
     tuned_setting,
     with_overrides,
+    with_settings,
 )
 from truestrength.base.errors import ConfigError, DataError, ModelError, RunError
 from truestrength.base.io import make_folder, write_json
@@ -52,12 +53,17 @@ OBJECTIVE_SECTIONS = ("model_a", "roster", "rapm", "playoff_rotation", "blend", 
                       "elo", "availability", "model_b")
 
 
+# The predictors whose scores depend on Model A's seed (``tune.seeds`` averages over it).
+MODEL_A_PREDICTORS = ("model_a", "model_ab")
+
+
 def objective_text(t: TuneSection) -> str:
     if t.objective == "postseason":
         return ("pooled play-in and playoff game log loss of the postseason blend on the "
                 "validation seasons")
+    seeds = f", mean over {t.seeds} Model A seeds" if t.seeds > 1 else ""
     return (f"pooled regular-season game log loss of {t.predictor or 'model_a'} on the "
-            "validation seasons, mean over tune.seeds seeds")
+            f"validation seasons{seeds}")
 
 
 @dataclass(frozen=True)
@@ -165,6 +171,10 @@ def plan_tune(data: LeagueData, config: Config, command: str = "") -> TuneSpec:
                         "there is nothing before it to fit on")
     if t.predictor is not None:
         predictor_factories([t.predictor], config)  # an unknown name: one error, no trial
+    if t.seeds > 1 and (t.objective == "postseason"
+                        or (t.predictor or "model_a") not in MODEL_A_PREDICTORS):
+        raise ConfigError(f"tune.seeds ({t.seeds}) varies Model A's seed, which this "
+                          "objective does not read: every seed would score the same; set 1")
     return TuneSpec(config, tuple(sorted(validation)), command)
 
 
@@ -175,7 +185,7 @@ def trial_config(config: Config, values: dict[str, Any]) -> Config:
         section, name = key.split(".", 1)
         by_section.setdefault(section, {})[name] = tuned_setting(key, value)
     for section, vals in by_section.items():
-        config = with_overrides(config, section, **vals)
+        config = with_settings(config, section, vals)  # a None drawn is a setting too
     return config
 
 
@@ -224,9 +234,9 @@ def score(view: LeagueData, validation: tuple[str, ...], config: Config
 
 def config_values(config: Config) -> dict[str, Any]:
     """The searched settings' values in ``config``, those inside the search space."""
-    values = {p.key: p.drawn(getattr(getattr(config, p.section), p.name))
-              for p in config.tune.params}
-    return {p.key: values[p.key] for p in config.tune.params if p.contains(values[p.key])}
+    found = {p.key: p.draw_of(getattr(getattr(config, p.section), p.name))
+             for p in config.tune.params}
+    return {key: drawn for key, (inside, drawn) in found.items() if inside}
 
 
 def _suggest(trial: Any, p: TuneParam) -> Any:
@@ -374,9 +384,10 @@ def run_tune(data: LeagueData, spec: TuneSpec, out: Path | None = None,
                                       trial_config(spec.config, values))
             if not math.isfinite(pooled):
                 raise ModelError(f"the objective is not finite ({pooled})")
-        except (ModelError, ConfigError) as exc:
-            # A setting the model cannot learn with is an answer about that setting: the
-            # trial fails with its reason on record and the search goes on.
+        except (ModelError, ConfigError, DataError) as exc:
+            # A setting the model cannot learn with, or the data cannot serve (too few
+            # earlier postseason games for the inputs drawn), is an answer about that
+            # setting: the trial fails with its reason on record and the search goes on.
             trial.set_user_attr("error", f"{type(exc).__name__}: {exc}"[:2000])
             trial.set_user_attr("seconds", round(time.perf_counter() - started, 2))
             raise
@@ -391,7 +402,8 @@ def run_tune(data: LeagueData, spec: TuneSpec, out: Path | None = None,
     # The postseason objective's trials share RAPM's weekly fits when its settings are the
     # base's (they are keyed by them); a backtest keeps its own fits within a trial.
     with memo.reusing_fits() if t.objective == "postseason" else contextlib.nullcontext():
-        study.optimize(objective, n_trials=t.n_trials, catch=(ModelError, ConfigError),
+        study.optimize(objective, n_trials=t.n_trials,
+                       catch=(ModelError, ConfigError, DataError),
                        callbacks=[report])
     trials = [_record(tr) for tr in study.get_trials(deepcopy=False)]
     done = [tr for tr in trials if tr.state == "COMPLETE"]

@@ -557,17 +557,21 @@ class TuneParam(_Section):
         if self.type == "categorical":
             if not self.choices or self.low is not None or self.high is not None:
                 raise ValueError(f"{where}: a categorical setting takes choices, not low/high")
-            if len({repr(c) for c in self.choices}) != len(self.choices):
-                raise ValueError(f"{where}: a choice is listed twice ({self.choices})")
+            taken = []
             for c in self.choices:
                 if self.is_list and not isinstance(c, str):
                     raise ValueError(f"{where} is a list: give each choice as a comma-joined "
                                      f"string (e.g. \"srs,rapm\"), not {c!r}")
                 try:
-                    section.model_validate({self.name: tuned_setting(self.key, c)})
+                    value = self.setting(c)
                 except ValidationError as exc:
                     raise ValueError(f"{where}: choice {c!r} is not a valid value: "
                                      f"{exc.errors()[0]['msg']}") from None
+                # 1 and 1.0 (or True) are one value to a float (bool) setting, and one
+                # choice to Optuna, which would never draw the second
+                if value in taken:
+                    raise ValueError(f"{where}: a choice is listed twice ({self.choices})")
+                taken.append(value)
             return self
         if self.choices is not None:
             raise ValueError(f"{where}: choices need type: categorical")
@@ -593,17 +597,23 @@ class TuneParam(_Section):
     def is_list(self) -> bool:
         return get_origin(_TUNABLE[self.section].model_fields[self.name].annotation) is list
 
-    def drawn(self, value: object) -> object:
-        """A setting's value as this dimension draws it (a list comma-joined)."""
-        return ",".join(value) if self.is_list and isinstance(value, list) else value
+    def setting(self, drawn: Choice) -> object:
+        """A drawn value as the setting holds it once validated (30 -> 30.0 for a float)."""
+        section = _TUNABLE[self.section]
+        return getattr(section.model_validate({self.name: tuned_setting(self.key, drawn)}),
+                       self.name)
 
-    def contains(self, value: object) -> bool:
-        """Whether ``value``, as drawn, lies in this dimension (the base configuration's
-        first trial)."""
+    def draw_of(self, value: object) -> tuple[bool, Choice]:
+        """(True, what this dimension draws for the setting's ``value``), or (False, None)
+        when the value lies outside it (the base configuration's first trial)."""
         if self.type == "categorical":
-            return any(value == c and type(value) is type(c) for c in self.choices or [])
-        return (isinstance(value, int | float) and not isinstance(value, bool)
-                and self.low <= value <= self.high)
+            for c in self.choices or []:
+                if self.setting(c) == value:
+                    return True, c
+            return False, None
+        inside = (isinstance(value, int | float) and not isinstance(value, bool)
+                  and self.low <= value <= self.high)
+        return (True, value) if inside else (False, None)
 
     @property
     def key(self) -> str:
@@ -716,16 +726,22 @@ def check_same_settings(path: Path, name: str, saved: BaseModel, expected: BaseM
 
 
 def with_overrides(config: Config, section: str, **values: object) -> Config:
-    """``config`` with the given fields of one section replaced (None values ignored), and
-    validated like a file would be: a command-line option cannot bypass the checks."""
-    given = {k: v for k, v in values.items() if v is not None}
-    if not given:
+    """``config`` with the given fields of one section replaced (None values ignored: an
+    option not given), and validated like a file would be: a command-line option cannot
+    bypass the checks."""
+    return with_settings(config, section, {k: v for k, v in values.items() if v is not None})
+
+
+def with_settings(config: Config, section: str, values: dict[str, object]) -> Config:
+    """``config`` with one section's fields set to ``values``, None included (a rule
+    switched off), validated like a file."""
+    if not values:
         return config
-    merged = {**getattr(config, section).model_dump(), **given}
+    merged = {**getattr(config, section).model_dump(), **values}
     try:
         return config.model_copy(update={section: type(getattr(config, section))(**merged)})
     except ValidationError as exc:
-        raise ConfigError(f"invalid {section} setting(s) {sorted(given)}:\n{exc}") from exc
+        raise ConfigError(f"invalid {section} setting(s) {sorted(values)}:\n{exc}") from exc
 
 
 # Fields added since runs were first saved, with the value a run saved before the field
