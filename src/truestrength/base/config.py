@@ -218,7 +218,7 @@ class PlayoffRotationSection(_Section):
     enabled: bool = False
     # Playoff minutes in proportion to (season minutes per game) ** power. The postseason
     # blend's RAPM reads it too (``blend.postseason_inputs``). Tune: study
-    # ``postseason_real_3`` (trial 53, rounded; 60 trials, the postseason objective on
+    # ``postseason_real_4`` (trial 53, rounded; 60 trials, the postseason objective on
     # 2016-17 … 2018-19, with the blend's inputs; BENCHMARKS "Stop 25") chose power, cap and
     # max_missed_games: 4.9, 37, 30 (2, 42, 10 before; stop 22's grid had stopped at 3). A
     # steep power is a short rotation: for season minutes 36, 34, 32, 30, 28, 24, 20, 16, ...
@@ -411,7 +411,7 @@ class BlendSection(_Section):
     # play-in and playoff games on these inputs as they stood the day after the regular
     # season, RAPM played by the playoff rotation (``playoff_rotation``'s power and cap).
     # Empty: the postseason is forecast by the regular-season blend. Tune: study
-    # ``postseason_real_3`` searched it with the playoff rotation over SRS, RAPM and Elo
+    # ``postseason_real_4`` searched it with the playoff rotation over SRS, RAPM and Elo
     # sets; RAPM alone, played by the short playoff rotation, had the lowest log loss over
     # the 243 play-in and playoff games of 2016-17 … 2018-19 (0.6008; SRS and RAPM 0.6020,
     # not separable). Under stop 24's rotation (power 2) SRS and RAPM had been lowest, and
