@@ -62,6 +62,14 @@ def fast_config(tmp_path: Path, **tune) -> Config:
     })
 
 
+def fit_seasons_study(league, tmp_path: Path, n_trials: int):
+    """A study of elo_calibrated's baselines.fit_seasons over {1, 2}: seconds a trial."""
+    space = [{"section": "baselines", "name": "fit_seasons", "type": "categorical",
+              "choices": [1, 2]}]
+    return run_tune(league, plan_tune(league, fast_config(
+        tmp_path, predictor="elo_calibrated", params=space, n_trials=n_trials)))
+
+
 def synth_db(synth_dir: Path) -> Path:
     db = synth_dir.parent / "s.duckdb"  # where the session's `synthetic` fixture put it
     assert db.is_file()
@@ -199,10 +207,7 @@ def test_a_trial_the_data_cannot_serve_fails_alone(synth_league, tmp_path, monke
         return real(view, validation, config)
 
     monkeypatch.setattr(tune_mod, "score", score)
-    space = [{"section": "baselines", "name": "fit_seasons", "type": "categorical",
-              "choices": [1, 2]}]
-    got = run_tune(synth_league, plan_tune(synth_league, fast_config(
-        tmp_path, predictor="elo_calibrated", params=space, n_trials=3)))
+    got = fit_seasons_study(synth_league, tmp_path, n_trials=3)
     states = {t.params["baselines.fit_seasons"]: (t.state, t.error) for t in got.trials}
     assert states[2] == ("FAIL", "DataError: 2016-17: too few postseason games before it")
     assert states[1][0] == "COMPLETE" and got.best.params == {"baselines.fit_seasons": 1}
@@ -348,10 +353,7 @@ def test_settings_already_scored_are_not_scored_again(synth_league, tmp_path, mo
         return real(view, validation, config)
 
     monkeypatch.setattr(tune_mod, "score", spy)
-    space = [{"section": "baselines", "name": "fit_seasons", "type": "categorical",
-              "choices": [1, 2]}]
-    got = run_tune(synth_league, plan_tune(synth_league, fast_config(
-        tmp_path, predictor="elo_calibrated", params=space, n_trials=6)))
+    got = fit_seasons_study(synth_league, tmp_path, n_trials=6)
     assert sorted(calls) == [1, 2]  # six trials, two settings, two backtests
     for t in got.trials:
         first = next(u for u in got.trials if u.params == t.params)
