@@ -124,8 +124,10 @@ def test_the_mean_averages_each_input_s_own_fit_on_every_season_it_has(history):
     n_post = history.games.groupby("season")["kind"].apply(
         lambda k: int(k.isin(POSTSEASON_KINDS).sum()))
     # each input fitted alone, on the seasons it has: SRS on both, RAPM on the second only
-    alone = {m: fit_postseason(partial, Config(blend=BlendSection(postseason_inputs=[m])),
-                               Rapm(CONFIG.rapm)).stacker.published for m in ("srs", "rapm")}
+    single = {m: fit_postseason(partial, Config(blend=BlendSection(postseason_inputs=[m])),
+                                Rapm(CONFIG.rapm)) for m in ("srs", "rapm")}
+    assert single["rapm"].describe().startswith("postseason: published rapm's own fit")
+    alone = {m: p.stacker.published for m, p in single.items()}
     assert alone["srs"].n_games == n_post.sum() and alone["rapm"].n_games == n_post.iloc[1]
     for m in ("srs", "rapm"):
         assert st.candidates[m].weights[0] == pytest.approx(alone[m].weights[0])

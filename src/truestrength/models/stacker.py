@@ -242,7 +242,9 @@ class Stacker:
         if self.choice == MEAN:
             alone = ", ".join(f"{n} {v:.4f} ({self.candidates[n].n_games} games)"
                               for n, v in self.nested_log_loss.items())
-            return (f"published the mean of each input's own fit: weights {parts}, home "
+            what = ("the mean of each input's own fit" if len(self.models) > 1
+                    else f"{self.models[0]}'s own fit")
+            return (f"published {what}: weights {parts}, home "
                     f"{home:+.3f}, back-to-back {b2b:+.3f}; forward-chained log loss of each "
                     f"alone, on the games it has: {alone}")
         margin = (f"; blend − best input {self.nested_margin:+.4f} ± "
