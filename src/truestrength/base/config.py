@@ -520,9 +520,10 @@ class AvailabilitySection(_Section):
 _TUNABLE: dict[str, type[_Section]] = {
     "model_a": ModelASection, "roster": RosterSection, "rapm": RapmSection,
     "playoff_rotation": PlayoffRotationSection, "blend": BlendSection,
-    "baselines": BaselinesSection, "elo": EloSection, "availability": AvailabilitySection}
+    "baselines": BaselinesSection, "elo": EloSection, "availability": AvailabilitySection,
+    "model_b": ModelBSection}
 TunableSection = Literal["model_a", "roster", "rapm", "playoff_rotation", "blend",
-                         "baselines", "elo", "availability"]
+                         "baselines", "elo", "availability", "model_b"]
 Choice = bool | int | float | str | None
 
 
