@@ -357,19 +357,21 @@ class ModelASection(_Section):
 
 
 class ModelBSection(_Section):
-    """Model B: gradient-boosted trees on team context."""
+    """Model B: gradient-boosted trees on team context. The seven marked "tune" come from
+    ``truestrength tune`` study ``model_b_real_1`` (trial 29, rounded; 30 trials on 2017-18
+    and 2018-19; BENCHMARKS.md "Stop 25"): shallower trees, a little faster and noisier."""
 
     objective: Literal["auto", "rank", "regression"] = "auto"
     target: Target = "final_rank"
     forbidden_features: list[str] = ["net_rating"]
     rank_objective: Literal["rank:pairwise", "rank:ndcg"] = "rank:pairwise"
-    n_estimators: int = Field(300, ge=1)
-    max_depth: int = Field(3, ge=1)
-    learning_rate: float = Field(0.05, gt=0)
-    subsample: float = Field(0.8, gt=0, le=1)
-    colsample_bytree: float = Field(0.8, gt=0, le=1)
-    min_child_weight: float = Field(1.0, ge=0)
-    reg_lambda: float = Field(1.0, ge=0)
+    n_estimators: int = Field(300, ge=1)  # tune (a ceiling: early stopping picks the count)
+    max_depth: int = Field(2, ge=1)  # tune (3 before)
+    learning_rate: float = Field(0.07, gt=0)  # tune (0.05 before)
+    subsample: float = Field(0.7, gt=0, le=1)  # tune (0.8 before)
+    colsample_bytree: float = Field(0.75, gt=0, le=1)  # tune (0.8 before)
+    min_child_weight: float = Field(0.8, ge=0)  # tune (1 before)
+    reg_lambda: float = Field(0.65, ge=0)  # tune (1 before)
     early_stopping_rounds: int = Field(30, ge=1)
     # The held-out curve is one season (30 team-seasons) and nearly flat; its argmax is often
     # 1-3 trees, whose scores tie many teams of a list. The selected count is at least this.
