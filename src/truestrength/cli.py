@@ -360,6 +360,8 @@ def tune(
     console.print(f"{got.n_complete} complete of {len(got.trials)} trial(s) in the study; "
                   f"best: trial {got.best.number}, {got.best.value:.5f}", highlight=False)
     console.print(got.best_yaml(), highlight=False, markup=False)
+    if got.best_vs_first is not None:
+        console.print(got.best_vs_first.line(), highlight=False)
     console.print(f"wrote {got.json_path} and {got.md_path}")
 
 

@@ -316,6 +316,12 @@ def test_the_postseason_objective_scores_the_blend_on_validation_playoffs_only(
     assert 86 < len(direct.games) < 100  # the season's play-in and playoff games
     # the objective reads the settings: other settings, other values
     assert len({round(t.value, 10) for t in done}) == 4
+    # the winner against the base configuration, paired on the same games
+    vs = got.best_vs_first
+    assert (vs.first, vs.best, vs.games) == (0, got.best.number, len(direct.games))
+    assert vs.diff == pytest.approx(got.best.value - done[0].value, abs=1e-6)
+    assert vs.low <= vs.diff <= vs.high and vs.separable == (vs.high < 0)
+    assert "paired bootstrap" in (tmp_path / "out" / "tune.md").read_text()
     md = (tmp_path / "out" / "tune.md").read_text()
     assert "| fitted |" in md or "| mean |" in md
     # a list setting's drawn string is a list again in the configuration the trial ran and
@@ -333,7 +339,7 @@ def test_the_regular_objective_scores_the_named_predictor(synth_league, tmp_path
 
     def spy(data, predictors, settings, *args, **kw):
         result = real_backtest(data, predictors, settings, *args, **kw)
-        seen.append((list(predictors), tune_mod.pooled_regular_log_loss(result, "rapm")[0]))
+        seen.append((list(predictors), tune_mod.pooled_regular_log_loss(result, "rapm").pooled))
         return result
 
     monkeypatch.setattr(tune_mod, "backtest", spy)
@@ -368,7 +374,7 @@ def test_a_trial_is_the_mean_over_model_a_seeds(synth_league, tmp_path, monkeypa
     def spy(data, predictors, settings, *args, **kw):
         result = real_backtest(data, predictors, settings, *args, **kw)
         seen.append((predictors["model_a"]().config.model_a.seed,
-                     tune_mod.pooled_regular_log_loss(result)[0]))
+                     tune_mod.pooled_regular_log_loss(result).pooled))
         return result
 
     monkeypatch.setattr(tune_mod, "backtest", spy)

@@ -47,6 +47,7 @@ from truestrength.evaluation.postseason_forecast import forecast_postseason
 from truestrength.models.rapm import Rapm
 
 TUNE_FORMAT = "truestrength-tune/1"
+GAME_LOSSES = "game_log_losses"  # a trial's attribute: each game's log loss, in a fixed order
 # Settings of the base configuration the objective depends on besides the searched ones: a
 # study joined under other values would mix trials of different objectives.
 OBJECTIVE_SECTIONS = ("model_a", "roster", "rapm", "playoff_rotation", "blend", "baselines",
@@ -96,6 +97,30 @@ class TrialRecord:
 
 
 @dataclass(frozen=True)
+class BestVsFirst:
+    """The best trial's log loss minus the first's (the base configuration's values) on the
+    same games, with a paired bootstrap interval over games: a winner whose interval
+    crosses 0 is not separable from the configuration it would replace."""
+
+    first: int
+    best: int
+    games: int
+    diff: float
+    low: float
+    high: float
+
+    @property
+    def separable(self) -> bool:
+        return self.high < 0
+
+    def line(self) -> str:
+        verdict = "separable" if self.separable else "not separable"
+        return (f"best (trial {self.best}) − trial {self.first} (the base configuration): "
+                f"{self.diff:+.4f} [{self.low:+.4f}, {self.high:+.4f}] over {self.games} "
+                f"games, paired bootstrap: {verdict}")
+
+
+@dataclass(frozen=True)
 class TuneResult:
     study_name: str
     storage: str  # password hidden
@@ -110,6 +135,7 @@ class TuneResult:
     json_path: Path | None = None
     md_path: Path | None = None
     search_space: list[dict] = field(default_factory=list)
+    best_vs_first: BestVsFirst | None = None
 
     @property
     def n_complete(self) -> int:
@@ -189,8 +215,27 @@ def trial_config(config: Config, values: dict[str, Any]) -> Config:
     return config
 
 
-def pooled_regular_log_loss(result: BacktestResult, predictor: str = "model_a"
-                            ) -> tuple[float, dict[str, float]]:
+@dataclass(frozen=True)
+class Score:
+    """A trial's objective: the pooled log loss, each validation season's, and each game's
+    (in a fixed order, so two trials' games pair up for a bootstrap of their difference)."""
+
+    pooled: float
+    by_season: dict[str, float]
+    per_game: np.ndarray
+
+    @classmethod
+    def of(cls, per_season: dict[str, np.ndarray]) -> Score:
+        every = np.concatenate(list(per_season.values()))
+        return cls(float(every.mean()), {s: float(v.mean()) for s, v in per_season.items()},
+                   every)
+
+
+def _game_log_losses(p: np.ndarray, won: np.ndarray) -> np.ndarray:
+    return -np.log(np.clip(np.where(won, p, 1 - p), m.LOG_LOSS_EPS, 1.0))
+
+
+def pooled_regular_log_loss(result: BacktestResult, predictor: str = "model_a") -> Score:
     """Log loss over every regular-season game of every validation season together, and
     per season. Pooled rather than a mean of seasons: a shortened season counts by its games."""
     g = result.games
@@ -200,24 +245,23 @@ def pooled_regular_log_loss(result: BacktestResult, predictor: str = "model_a"
     missing = sorted(set(result.meta.test_seasons) - set(g["season"]))
     if missing:
         raise DataError(f"tune: validation season(s) {missing} have no regular-season game")
-    by_season = {s: m.log_loss(h["p_home"].to_numpy(float), h["home_won"].to_numpy(float))
-                 for s, h in g.groupby("season")}
-    return m.log_loss(g["p_home"].to_numpy(float), g["home_won"].to_numpy(float)), by_season
+    g = g.sort_values(["season", "game_date", "game_id"], kind="stable")
+    return Score.of({s: _game_log_losses(h["p_home"].to_numpy(float),
+                                         h["home_won"].to_numpy(bool))
+                     for s, h in g.groupby("season", sort=True)})
 
 
 def pooled_postseason_log_loss(view: LeagueData, validation: tuple[str, ...], config: Config
-                               ) -> tuple[float, dict[str, float]]:
+                               ) -> Score:
     """The postseason blend's log loss over every play-in and playoff game of the validation
     seasons together, and per season; each season's blend fitted on the seasons before it."""
     rapm = Rapm(config.rapm)
-    losses = {s: forecast_postseason(view, s, config, rapm).log_losses for s in validation}
-    return (float(np.concatenate(list(losses.values())).mean()),
-            {s: float(v.mean()) for s, v in losses.items()})
+    return Score.of({s: forecast_postseason(view, s, config, rapm).log_losses
+                     for s in validation})
 
 
-def score(view: LeagueData, validation: tuple[str, ...], config: Config
-          ) -> tuple[float, dict[str, float]]:
-    """One trial's objective (``tune.objective``) under ``config``, pooled and per season."""
+def score(view: LeagueData, validation: tuple[str, ...], config: Config) -> Score:
+    """One trial's objective (``tune.objective``) under ``config``."""
     t = config.tune
     if t.objective == "postseason":
         return pooled_postseason_log_loss(view, validation, config)
@@ -228,8 +272,9 @@ def score(view: LeagueData, validation: tuple[str, ...], config: Config
         view, predictor_factories([name], with_overrides(
             config, "model_a", seed=config.model_a.seed + k)), settings, config.simulation,
         progress=False), name) for k in range(t.seeds)]
-    return (sum(r[0] for r in runs) / t.seeds,
-            {s: sum(r[1][s] for r in runs) / t.seeds for s in runs[0][1]})
+    return Score(sum(r.pooled for r in runs) / t.seeds,
+                 {s: sum(r.by_season[s] for r in runs) / t.seeds for s in runs[0].by_season},
+                 sum(r.per_game for r in runs) / t.seeds)
 
 
 def config_values(config: Config) -> dict[str, Any]:
@@ -380,10 +425,9 @@ def run_tune(data: LeagueData, spec: TuneSpec, out: Path | None = None,
             trial.set_user_attr("seconds", 0.0)
             return same.value
         try:
-            pooled, by_season = score(view, spec.validation,
-                                      trial_config(spec.config, values))
-            if not math.isfinite(pooled):
-                raise ModelError(f"the objective is not finite ({pooled})")
+            got = score(view, spec.validation, trial_config(spec.config, values))
+            if not math.isfinite(got.pooled):
+                raise ModelError(f"the objective is not finite ({got.pooled})")
         except (ModelError, ConfigError, DataError) as exc:
             # A setting the model cannot learn with, or the data cannot serve (too few
             # earlier postseason games for the inputs drawn), is an answer about that
@@ -391,9 +435,12 @@ def run_tune(data: LeagueData, spec: TuneSpec, out: Path | None = None,
             trial.set_user_attr("error", f"{type(exc).__name__}: {exc}"[:2000])
             trial.set_user_attr("seconds", round(time.perf_counter() - started, 2))
             raise
-        trial.set_user_attr("by_season", by_season)
+        trial.set_user_attr("by_season", got.by_season)
+        # each game's loss: the best trial is compared with the first (the base
+        # configuration's) on the same games, so a study says whether its winner is separable
+        trial.set_user_attr(GAME_LOSSES, np.round(got.per_game, 7).tolist())
         trial.set_user_attr("seconds", round(time.perf_counter() - started, 2))
-        return pooled
+        return got.pooled
 
     def report(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
         if on_trial is not None:
@@ -409,6 +456,7 @@ def run_tune(data: LeagueData, spec: TuneSpec, out: Path | None = None,
     done = [tr for tr in trials if tr.state == "COMPLETE"]
     best = min(done, key=lambda tr: (tr.value, tr.number)) if done else None
     result = TuneResult(
+        best_vs_first=_best_vs_first(study.get_trials(deepcopy=False), best),
         study_name=t.study_name, storage=shown, objective=objective_text(t),
         before_season=t.before_season, validation=spec.validation, data_hash=data_hash,
         code_version=version, command=spec.command.replace(t.storage, shown), trials=trials,
@@ -424,6 +472,27 @@ def run_tune(data: LeagueData, spec: TuneSpec, out: Path | None = None,
                          + (f"; the last failed with {errors[-1]}" if errors else "")
                          + f" (every trial is listed in {md})")
     return result
+
+
+def _best_vs_first(frozen: list[Any], best: TrialRecord | None) -> BestVsFirst | None:
+    """None without a complete trial 0 or without both trials' game losses (trials scored
+    before they were kept)."""
+    by_number = {tr.number: tr for tr in frozen if tr.state.name == "COMPLETE"}
+
+    def losses(number: int) -> np.ndarray | None:
+        tr = by_number.get(number)
+        while tr is not None and GAME_LOSSES not in tr.user_attrs and "repeat_of" in tr.user_attrs:
+            tr = by_number.get(tr.user_attrs["repeat_of"])
+        got = None if tr is None else tr.user_attrs.get(GAME_LOSSES)
+        return None if got is None else np.asarray(got, float)
+
+    if best is None:
+        return None
+    a, b = losses(0), losses(best.number)
+    if a is None or b is None or a.shape != b.shape:
+        return None
+    ci = m.bootstrap_ci(np.mean, b - a, n_boot=2000, seed=0)
+    return BestVsFirst(0, best.number, a.size, ci.point, ci.low, ci.high)
 
 
 def _record(trial: Any) -> TrialRecord:
@@ -451,6 +520,8 @@ def tune_markdown(r: TuneResult) -> str:
     if r.best is not None:
         lines += [f"## Best: trial {r.best.number}, {r.best.value:.5f}", "",
                   "```yaml", r.best_yaml().rstrip(), "```", ""]
+        if r.best_vs_first is not None:
+            lines += [f"- {r.best_vs_first.line()}", ""]
     else:
         lines += ["## Best: none (no trial completed)", ""]
     head = ["trial", "state", "value", *keys, *r.validation, "seconds", "worker"]
