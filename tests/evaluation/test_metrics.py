@@ -228,6 +228,14 @@ def test_log_loss_clipping() -> None:
     assert m.log_loss(p, y, eps=np.finfo(float).eps) == pytest.approx(skm.log_loss(y, p), rel=1e-12)
 
 
+def test_log_loss_per_game_is_each_game_s_term() -> None:
+    got = m.log_loss_per_game([0.8, 0.8, 0.0], [True, False, True])
+    np.testing.assert_allclose(got, [-math.log(0.8), -math.log(0.2), -math.log(1e-15)])
+    assert got.mean() == pytest.approx(m.log_loss([0.8, 0.8, 0.0], [1, 0, 1]))
+    with pytest.raises(ValueError, match="p must lie in"):
+        m.log_loss_per_game([1.2], [1])
+
+
 def test_expected_calibration_error_hand_case() -> None:
     p = [0.05, 0.15, 0.85, 0.95, 0.92]
     y = [0, 1, 1, 1, 0]

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import numpy as np
 import yaml
@@ -30,6 +30,7 @@ from truestrength.app.predictors import predictor_factories
 from truestrength.base import memo
 from truestrength.base.config import (
     Config,
+    TunableSection,
     TuneParam,
     TuneSection,
     tuned_setting,
@@ -50,8 +51,7 @@ TUNE_FORMAT = "truestrength-tune/1"
 GAME_LOSSES = "game_log_losses"  # a trial's attribute: each game's log loss, in a fixed order
 # Settings of the base configuration the objective depends on besides the searched ones: a
 # study joined under other values would mix trials of different objectives.
-OBJECTIVE_SECTIONS = ("model_a", "roster", "rapm", "playoff_rotation", "blend", "baselines",
-                      "elo", "availability", "model_b")
+OBJECTIVE_SECTIONS = get_args(TunableSection)
 
 
 # The predictors whose scores depend on Model A's seed (``tune.seeds`` averages over it).
@@ -231,10 +231,6 @@ class Score:
                    every)
 
 
-def _game_log_losses(p: np.ndarray, won: np.ndarray) -> np.ndarray:
-    return -np.log(np.clip(np.where(won, p, 1 - p), m.LOG_LOSS_EPS, 1.0))
-
-
 def pooled_regular_log_loss(result: BacktestResult, predictor: str = "model_a") -> Score:
     """Log loss over every regular-season game of every validation season together, and
     per season. Pooled rather than a mean of seasons: a shortened season counts by its games."""
@@ -246,8 +242,8 @@ def pooled_regular_log_loss(result: BacktestResult, predictor: str = "model_a") 
     if missing:
         raise DataError(f"tune: validation season(s) {missing} have no regular-season game")
     g = g.sort_values(["season", "game_date", "game_id"], kind="stable")
-    return Score.of({s: _game_log_losses(h["p_home"].to_numpy(float),
-                                         h["home_won"].to_numpy(bool))
+    return Score.of({s: m.log_loss_per_game(h["p_home"].to_numpy(float),
+                                            h["home_won"].to_numpy(float))
                      for s, h in g.groupby("season", sort=True)})
 
 
@@ -476,20 +472,14 @@ def run_tune(data: LeagueData, spec: TuneSpec, out: Path | None = None,
 
 def _best_vs_first(frozen: list[Any], best: TrialRecord | None) -> BestVsFirst | None:
     """None without a complete trial 0 or without both trials' game losses (trials scored
-    before they were kept)."""
-    by_number = {tr.number: tr for tr in frozen if tr.state.name == "COMPLETE"}
-
-    def losses(number: int) -> np.ndarray | None:
-        tr = by_number.get(number)
-        while tr is not None and GAME_LOSSES not in tr.user_attrs and "repeat_of" in tr.user_attrs:
-            tr = by_number.get(tr.user_attrs["repeat_of"])
-        got = None if tr is None else tr.user_attrs.get(GAME_LOSSES)
-        return None if got is None else np.asarray(got, float)
-
-    if best is None:
+    before they were kept). The best is never a repeat: a repeat ties an earlier trial, and
+    ties go to the lower number."""
+    losses = {tr.number: tr.user_attrs.get(GAME_LOSSES) for tr in frozen
+              if tr.state.name == "COMPLETE"}
+    if best is None or losses.get(0) is None or losses.get(best.number) is None:
         return None
-    a, b = losses(0), losses(best.number)
-    if a is None or b is None or a.shape != b.shape:
+    a, b = np.asarray(losses[0], float), np.asarray(losses[best.number], float)
+    if a.shape != b.shape:
         return None
     ci = m.bootstrap_ci(np.mean, b - a, n_boot=2000, seed=0)
     return BestVsFirst(0, best.number, a.size, ci.point, ci.low, ci.high)

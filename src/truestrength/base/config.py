@@ -223,10 +223,9 @@ class PlayoffRotationSection(_Section):
     # max_missed_games: 4.9, 37, 30 (2, 42, 10 before; stop 22's grid had stopped at 3). A
     # steep power is a short rotation: for season minutes 36, 34, 32, 30, 28, 24, 20, 16, ...
     # the top five get 37 each, the sixth about a half-time's share and the seventh little.
-    # None: learned by least squares on log minutes within team
-    # from the playoff player rows of every season before the one predicted
-    # (``fit_playoff_power``); the shared NBA.com files hold no playoff player rows, so
-    # there it cannot be learned.
+    # None: learned by least squares on log minutes within team from the playoff player rows
+    # of every season before the one predicted (``fit_playoff_power``); the shared NBA.com
+    # files hold no playoff player rows, so there it cannot be learned.
     power: float | None = Field(4.9, gt=0, le=5)
     # No player is given more playoff minutes per game than this; the excess goes to the
     # others in proportion. Tune: 37 (42 before).
@@ -526,6 +525,7 @@ _TUNABLE: dict[str, type[_Section]] = {
     "model_b": ModelBSection}
 TunableSection = Literal["model_a", "roster", "rapm", "playoff_rotation", "blend",
                          "baselines", "elo", "availability", "model_b"]
+assert set(get_args(TunableSection)) == set(_TUNABLE), "one list of tunable sections"
 Choice = bool | int | float | str | None
 
 

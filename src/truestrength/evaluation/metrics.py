@@ -47,6 +47,7 @@ __all__ = [
     "expected_calibration_error",
     "kendall_tau",
     "log_loss",
+    "log_loss_per_game",
     "mean_mrr",
     "mrr",
     "ndcg_at_k",
@@ -411,6 +412,13 @@ def log_loss(p: ArrayLike, y: ArrayLike, eps: float = LOG_LOSS_EPS) -> float:
     """
     pa, ya = _prob_inputs(p, y)
     return _one(_log_loss_rows, pa, ya, eps=_eps(eps))
+
+
+def log_loss_per_game(p: ArrayLike, y: ArrayLike, eps: float = LOG_LOSS_EPS) -> FloatArray:
+    """Each row's term of :func:`log_loss` (their mean is it): the per-game losses two
+    forecasts of the same games are compared on."""
+    pa, ya = _prob_inputs(p, y)
+    return _log_loss_rows(pa[:, None], ya[:, None], eps=_eps(eps))
 
 
 def brier(p: ArrayLike, y: ArrayLike) -> float:

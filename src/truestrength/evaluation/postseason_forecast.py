@@ -20,6 +20,7 @@ from truestrength.base.game_model import b2b_of
 from truestrength.base.league import LeagueData
 from truestrength.base.seasons import POSTSEASON_KINDS
 from truestrength.base.targets import end_of_regular_season
+from truestrength.evaluation import metrics as m
 from truestrength.models.postseason import Postseason, fit_postseason
 from truestrength.models.rapm import Rapm
 
@@ -41,7 +42,7 @@ class PostseasonForecast:
     @property
     def log_losses(self) -> np.ndarray:
         """Each game's log loss, in the order of ``games``."""
-        return -np.log(np.where(self.home_won, self.p_home, 1 - self.p_home))
+        return m.log_loss_per_game(self.p_home, self.home_won)
 
 
 def forecast_postseason(data: LeagueData, season: str, config: Config,
