@@ -143,6 +143,12 @@ class Rapm:
         # rates one date under each of its availability phases.
         self._shares: tuple[tuple, pd.DataFrame] | None = None
 
+    def _rotations(self, logs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Each team's rotation after each of its games in ``logs`` (``rotation_states``):
+        the one place the fit and the dated ratings read it from, so that an experiment
+        (``benchmarks/bench_minutes_projection.py``) can put another rotation in both."""
+        return rotation_states(logs, self.section.minutes_games)
+
     def fit_at(self, known: LeagueData, date: pd.Timestamp) -> RapmFit:
         """The ridge fit in force at ``date``: its week's refit, on the games strictly
         before the refit date (made once per refit date and view of the data)."""
@@ -162,8 +168,7 @@ class Rapm:
         games = history.games[history.games["season"].isin(seasons)]
         if games.empty:
             raise ModelError(f"rapm: no training games in {seasons} to fit the game model on")
-        logs = rapm_logs(history)
-        states, shares = rotation_states(logs, self.section.minutes_games)
+        states, shares = self._rotations(rapm_logs(history))
         # Each side's rotation: the team's state after its last game strictly before the date.
         sides = []
         for side in ("home", "road"):
@@ -241,7 +246,7 @@ class Rapm:
         each of its games is computed once, and each date reads the state after the team's
         last game strictly before it (the same last ``minutes_games`` games)."""
         dates = [pd.Timestamp(x).normalize() for x in dates]
-        states, shares = rotation_states(rapm_logs(data), self.section.minutes_games)
+        states, shares = self._rotations(rapm_logs(data))
         grid = pd.MultiIndex.from_product([dates, states["team_id"].unique()],
                                           names=["date", "team_id"]).to_frame(index=False)
         state = pd.merge_asof(grid.sort_values("date"), states.sort_values("state_date"),
