@@ -270,11 +270,6 @@ class ModelASection(_Section):
     # An explicit value per player, added to the team score weighted by his minutes share
     # (``network.RosterSetRanker``): the game loss then fits player values directly.
     value_head: bool = False
-    # With the value head: a linear path from the player's own (scaled) features to his
-    # value, beside the encoder's. The encoder ends in a LayerNorm, which cannot pass one
-    # feature through as it is; with ``roster.rapm_feature`` this path can carry the ridge's
-    # own value, so the network learns a correction to the plain RAPM, not RAPM itself.
-    value_skip: bool = False
     target: Target = "final_rank"
     epochs: int = Field(30, ge=1)
     batch_lists: int = Field(64, ge=1)
@@ -354,8 +349,6 @@ class ModelASection(_Section):
                              f"({self.n_heads})")
         if self.listmle_weight == 0 and self.game_loss_weight == 0:
             raise ValueError("listmle_weight and game_loss_weight are both 0: nothing to learn")
-        if self.value_skip and not self.value_head:
-            raise ValueError("value_skip needs value_head true (it adds to the value head)")
         if self.on_court_weight > 0 and not (self.value_head and self.game_loss_weight > 0):
             raise ValueError("on_court_weight > 0 needs value_head true and game_loss_weight > 0"
                              " (it reads the value head's player values on the game batches)")
