@@ -70,7 +70,8 @@ def main() -> None:
             per_game, line = [], []
             for season in seasons:
                 f = forecast_postseason(data, season, config, rapm)
-                post, scores, known, as_of, g = f.post, f.scores, f.known, f.as_of, f.games
+                post, scores, as_of, g = f.post, f.scores, f.as_of, f.games
+                known = data.up_to(season)
                 ll = f.log_losses
                 per_game.append(ll)
                 truth = playoff_finish_rank(known, season)

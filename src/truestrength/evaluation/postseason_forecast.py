@@ -34,7 +34,6 @@ class PostseasonForecast:
     post: Postseason
     as_of: pd.Timestamp
     scores: pd.Series
-    known: LeagueData  # the store up to and including ``season``
     games: pd.DataFrame
     p_home: np.ndarray
     home_won: np.ndarray
@@ -49,12 +48,12 @@ def forecast_postseason(data: LeagueData, season: str, config: Config,
                         rapm: Rapm) -> PostseasonForecast:
     """``season``'s postseason forecast by a blend fitted on the seasons of ``data`` before it
     (later seasons are never read)."""
-    history = data.restrict_seasons([s for s in data.seasons if s < season])
+    history = data.restrict_seasons(data.seasons_before(season))
     post = fit_postseason(history, config, rapm)
     if post is None:
         raise DataError(f"{season}: too few postseason games before it to fit the postseason "
                         f"blend on {list(config.blend.postseason_inputs)}")
-    known = data.restrict_seasons([s for s in data.seasons if s <= season])
+    known = data.up_to(season)
     as_of = end_of_regular_season(known, season)
     scores, _ = post.strengths(known, season, as_of, config, rapm)
     g = known.games
@@ -64,5 +63,5 @@ def forecast_postseason(data: LeagueData, season: str, config: Config,
     p = post.win_model.win_prob(scores)(g["home_team_id"].to_numpy(),
                                         g["road_team_id"].to_numpy(),
                                         g["neutral_site"].to_numpy(bool), b2b_of(g))
-    return PostseasonForecast(season, post, as_of, scores, known, g, np.asarray(p, float),
+    return PostseasonForecast(season, post, as_of, scores, g, np.asarray(p, float),
                               (g["home_pts"] > g["road_pts"]).to_numpy())
