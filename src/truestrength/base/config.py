@@ -358,7 +358,11 @@ class ModelASection(_Section):
 class ModelBSection(_Section):
     """Model B: gradient-boosted trees on team context. The seven marked "tune" come from
     ``truestrength tune`` study ``model_b_real_1`` (trial 29, rounded; 30 trials on 2017-18
-    and 2018-19; BENCHMARKS.md "Stop 25"): shallower trees, a little faster and noisier."""
+    and 2018-19; BENCHMARKS.md "Stop 25"): shallower trees, a little faster and noisier.
+    Study ``model_b_real_2`` (24 trials on the seven seasons 2012-13 … 2018-19; "Stop 26")
+    searched objective, rank_objective, early_stopping_rounds, min_trees, date_stride,
+    max_depth, learning_rate and min_child_weight again: its best was not separable from
+    these defaults, so they stay, now checked by a tune run."""
 
     objective: Literal["auto", "rank", "regression"] = "auto"
     target: Target = "final_rank"
