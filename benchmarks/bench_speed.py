@@ -94,7 +94,8 @@ def bench_tiny_overfit() -> None:
     model = RosterSetRanker(RosterModelConfig(
         n_features=4, n_players_vocab=toy.n_players_vocab, embed_dim=16, hidden_dim=64,
         n_heads=4, n_seeds=1, dropout=0.1, minutes_bias=True, minutes_bias_init=1.0,
-        query_init_std=0.02, embed_init_std=0.1, scorer_residual=True, value_head=False))
+        query_init_std=0.02, embed_init_std=0.1, scorer_residual=True, value_head=False,
+        value_skip=False))
     opt = torch.optim.Adam(model.parameters(), lr=1e-2)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)

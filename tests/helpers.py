@@ -93,7 +93,8 @@ def tiny_league(tmp_path: Path, teams: list[tuple[int, str, str]], games: list[t
 # they are tuned for real data, these exercise a roomier network on toy problems).
 TEST_NETWORK = dict(embed_dim=16, hidden_dim=64, n_heads=4, n_seeds=1, dropout=0.1,
                     minutes_bias=True, minutes_bias_init=1.0, query_init_std=0.02,
-                    embed_init_std=0.1, scorer_residual=True, value_head=False)
+                    embed_init_std=0.1, scorer_residual=True, value_head=False,
+                    value_skip=False)
 
 
 def net_config(*, n_features: int, n_players_vocab: int, **kw):

@@ -270,6 +270,17 @@ class ModelASection(_Section):
     # An explicit value per player, added to the team score weighted by his minutes share
     # (``network.RosterSetRanker``): the game loss then fits player values directly.
     value_head: bool = False
+    # With the value head: a linear path from the player's own (scaled) features to his
+    # value, beside the encoder's. The encoder ends in a LayerNorm, which cannot pass one
+    # feature through as it is. With ``roster.rapm_feature`` the path starts at the ridge's
+    # value (``value_skip_points``), so Model A starts as the plain RAPM's team rating and
+    # learns what to add to it: a fit's few hundred steps cannot grow the path from 0 (stop
+    # 26: value_skip from 0 changed nothing).
+    value_skip: bool = False
+    # Points of the plain RAPM's team rating per unit of Model A's score at the start:
+    # Model A's scores spread about 0.5, the RAPM ratings about 4.6 points (validation
+    # 2016-17 … 2018-19, stop 26), so 9 starts the ridge's part at the network's own scale.
+    value_skip_points: float = Field(9.0, gt=0)
     target: Target = "final_rank"
     epochs: int = Field(30, ge=1)
     batch_lists: int = Field(64, ge=1)
@@ -349,6 +360,8 @@ class ModelASection(_Section):
                              f"({self.n_heads})")
         if self.listmle_weight == 0 and self.game_loss_weight == 0:
             raise ValueError("listmle_weight and game_loss_weight are both 0: nothing to learn")
+        if self.value_skip and not self.value_head:
+            raise ValueError("value_skip needs value_head true (it adds to the value head)")
         if self.on_court_weight > 0 and not (self.value_head and self.game_loss_weight > 0):
             raise ValueError("on_court_weight > 0 needs value_head true and game_loss_weight > 0"
                              " (it reads the value head's player values on the game batches)")

@@ -7,6 +7,7 @@ import math
 import pytest
 import torch
 
+from truestrength.base.config import ModelASection
 from truestrength.models.model_a.diagnostics import attention_stats, make_toy_ranking_problem
 from truestrength.models.model_a.listmle import listmle_loss, log_factorial
 from truestrength.models.model_a.network import (
@@ -296,6 +297,32 @@ def test_value_head_round_trips_and_old_configs_load_without_one() -> None:
     model = RosterSetRanker(cfg)
     assert {n for n, _ in model.named_parameters() if n.startswith("value_out")}
     assert sum(len(g) for g in model.parameter_groups().values()) == len(list(model.parameters()))
+
+
+def test_value_skip_passes_a_feature_through_to_the_player_value_exactly() -> None:
+    model = make_model(value_head=True, value_skip=True)
+    x, idx, minutes, mask = make_batch()
+    x[~mask] = float("nan")  # padding garbage must not reach a value
+    with torch.no_grad():
+        model.value_out.weight.zero_()
+        model.value_out.bias.zero_()
+        model.value_skip.weight.zero_()
+        model.value_skip.weight[0, 2] = 3.0
+    out = model(x, idx, minutes, mask)
+    want = torch.where(mask, 3.0 * x[..., 2], torch.zeros(()))
+    assert torch.allclose(out.player_value, want, atol=1e-6)
+    assert torch.isfinite(out.score).all()
+    # Checkpoints from before the skip load without one.
+    assert RosterModelConfig.from_dict(
+        {k: v for k, v in model.config.to_dict().items() if k != "value_skip"}
+    ).value_skip is False
+    assert model.parameter_group_of("value_skip.weight") == "scorer"
+
+
+def test_value_skip_needs_the_value_head() -> None:
+    with pytest.raises(ValueError, match="value_skip needs value_head"):
+        ModelASection(value_skip=True)
+    assert ModelASection(value_head=True, value_skip=True).value_skip
 
 
 def test_score_lists_carries_player_values() -> None:

@@ -167,3 +167,31 @@ def test_no_lists_is_an_error():
     empty = lists.select(np.array([], dtype=int))
     with pytest.raises(ModelError, match="no training lists"):
         train_ranker(section(), VOCAB, (data, empty), None, progress=False)
+
+
+def test_value_skip_starts_as_the_plain_rapm_rating_over_its_points() -> None:
+    """``_skip_init`` + ``make_model``: a fresh network's value skip carries the ridge's value
+    (scaled feature ``rapm_value``) to the team score as 5 x share-weighted value / points,
+    up to a constant; every other feature starts at 0."""
+    from truestrength.features.scaling import FeatureScaler
+    from truestrength.models.model_a.predictor import _skip_init
+    from truestrength.models.model_a.trainer import make_model
+
+    names = ("minutes", "rapm_value", "pts")
+    scaler = FeatureScaler(names, np.array([20.0, 0.3, 10.0]), np.array([8.0, 2.0, 5.0]), 100)
+    section = ModelASection(value_head=True, value_skip=True, value_skip_points=4.0,
+                            embed_dim=0)
+    w = _skip_init(scaler, section)
+    np.testing.assert_allclose(w, [0.0, 5 * 2.0 / 4.0, 0.0])
+    assert _skip_init(scaler, ModelASection()) is None
+    model = make_model(section, 3, PlayerVocab.fit(np.arange(5)), w)
+    raw = torch.tensor([[1.5, -0.5, 0.0]])  # three players' ridge values, points
+    x = torch.zeros(1, 3, 3)
+    x[0, :, 1] = (raw - 0.3) / 2.0
+    got = model.value_skip(x).squeeze(-1)
+    share = torch.tensor([[0.5, 0.25, 0.25]])
+    rating = 5 * (share * raw).sum()  # the plain RAPM's team rating
+    const = 5 * 0.3 / 4.0  # (raw - mean): the same for every team
+    assert torch.allclose((share * got).sum(), rating / 4.0 - const, atol=1e-6)
+    with pytest.raises(ValueError, match="skip_init must be"):
+        make_model(section, 3, PlayerVocab.fit(np.arange(5)), np.zeros(2))

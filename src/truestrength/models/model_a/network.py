@@ -66,6 +66,8 @@ class RosterModelConfig:
     # Each player's own value v_p = w . e_p, added to the score as sum_p share_p v_p with
     # share_p his share of the set's minutes: player values the game loss reads directly.
     value_head: bool
+    # With the value head: v_p also gets u . x_p, a linear path from his scaled features.
+    value_skip: bool
 
     @classmethod
     def from_section(cls, section: ModelASection, n_features: int,
@@ -107,8 +109,8 @@ class RosterModelConfig:
         unknown = set(d) - known
         if unknown:
             raise ValueError(f"unknown RosterModelConfig keys: {sorted(unknown)}")
-        # Checkpoints written before the value head existed have none.
-        return cls(**{"value_head": False, **d})
+        # Checkpoints written before the value head (or its skip) existed have none.
+        return cls(**{"value_head": False, "value_skip": False, **d})
 
 
 class RosterOutput(NamedTuple):
@@ -247,6 +249,8 @@ class RosterSetRanker(nn.Module):
         self.scorer_back: nn.Linear | None = nn.Linear(d, zd) if c.scorer_residual else None
         self.scorer_out = nn.Linear(zd, 1)
         self.value_out: nn.Linear | None = nn.Linear(d, 1) if c.value_head else None
+        self.value_skip: nn.Linear | None = (nn.Linear(c.n_features, 1, bias=False)
+                                             if c.value_head and c.value_skip else None)
 
     # ------------------------------------------------------------------ groups
     def parameter_groups(self) -> dict[str, list[nn.Parameter]]:
@@ -264,7 +268,7 @@ class RosterSetRanker(nn.Module):
             return "encoder"
         if head in ("seeds", "key", "value", "attn_out", "minutes_weight"):
             return "attention"
-        if head.startswith("scorer_") or head == "value_out":
+        if head.startswith("scorer_") or head in ("value_out", "value_skip"):
             return "scorer"
         raise KeyError(f"parameter {name!r} has no group; update parameter_group_of")
 
@@ -341,7 +345,12 @@ class RosterSetRanker(nn.Module):
         score = self.score_z(z)
         if self.value_out is None:
             return RosterOutput(score=score, z=z, attn=attn.mean(dim=1))
-        value = self.value_out(self.drop(e)).squeeze(-1).masked_fill(~mask, 0.0)
+        value = self.value_out(self.drop(e)).squeeze(-1)
+        if self.value_skip is not None:
+            # padding may hold NaN: zeroed before the product, as in ``encode``
+            x0 = torch.where(mask.unsqueeze(-1), x, torch.zeros((), dtype=x.dtype))
+            value = value + self.value_skip(x0).squeeze(-1)
+        value = value.masked_fill(~mask, 0.0)
         mins = torch.where(mask, minutes, torch.zeros_like(minutes))
         # A set with no minutes at all (a team before its first game) shares equally.
         total = mins.sum(-1, keepdim=True)

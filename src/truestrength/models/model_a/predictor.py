@@ -58,6 +58,7 @@ from truestrength.base.predictor import Prediction, RosterAttention
 from truestrength.base.targets import team_targets
 from truestrength.features.cache import snapshots as cached_snapshots
 from truestrength.features.game_rosters import GameRosters, build_game_rosters
+from truestrength.features.player_rapm import FLOOR_SLOTS
 from truestrength.features.playoff_rotation import fit_playoff_power
 from truestrength.features.roster import RosterSnapshots, build_snapshots
 from truestrength.features.scaling import FeatureScaler
@@ -461,7 +462,8 @@ def _fit(history: LeagueData, config: Config, snaps: RosterSnapshots, *, progres
         finals = [train(seed, vocab, (TensorData.from_snapshots(all_snaps, vocab), all_lists),
                         None, train_games=_game_tensors(games_played, None, vocab, half_life),
                         epochs=section.epochs_without_holdout,
-                        label=f"model A ({seasons[0]})") for seed in seeds]
+                        label=f"model A ({seasons[0]})",
+                        skip_init=_skip_init(scaler, section)) for seed in seeds]
         model = _combined(finals)
         every = _lists_for(scaled, history, section, 1)[0]
         win_model = fit_game_model(_scores_by_date(model, every, vocab),
@@ -495,7 +497,8 @@ def _fit(history: LeagueData, config: Config, snaps: RosterSnapshots, *, progres
                     train_games=_game_tensors(hold_games, None if g_hold is None else ~g_hold,
                                               holdout_vocab, half_life),
                     val_games=_game_tensors(hold_games, g_hold, holdout_vocab),
-                    label=f"model A (hold out {holdout})") for seed in seeds]
+                    label=f"model A (hold out {holdout})",
+                    skip_init=_skip_init(hold_scaler, section)) for seed in seeds]
     # The game model's slope is fitted on the held-out scores of the same kind of model as
     # the one published: with several members, on their mean.
     first_model = _combined(firsts)
@@ -511,7 +514,8 @@ def _fit(history: LeagueData, config: Config, snaps: RosterSnapshots, *, progres
         all_data = (TensorData.from_snapshots(all_snaps, vocab), all_lists)
         finals = [train(seed, vocab, all_data, None, epochs=max(first.best_epoch, 1),
                         train_games=_game_tensors(games_played, None, vocab, half_life),
-                        label=f"model A (all {len(seasons)} seasons)")
+                        label=f"model A (all {len(seasons)} seasons)",
+                        skip_init=_skip_init(scaler, section))
                   for seed, first in zip(seeds, firsts, strict=True)]
         model = _combined(finals)
         refit_va = _lists_for(scaled.select(in_hold), history, section, 1)[0]
@@ -532,6 +536,20 @@ def _fit(history: LeagueData, config: Config, snaps: RosterSnapshots, *, progres
 def _combined(runs: list[TrainResult]) -> RosterSetRanker | SeedEnsemble:
     """One run's network, or the seed ensemble of several."""
     return runs[0].model if len(runs) == 1 else SeedEnsemble.of([r.model for r in runs])
+
+
+def _skip_init(scaler: FeatureScaler, section: ModelASection) -> np.ndarray | None:
+    """With ``value_skip``, its starting weights under ``scaler``: the ridge's value
+    (``rapm_value``, when a feature) carried to the team score as the plain RAPM's rating over
+    ``value_skip_points``, every other feature 0. A scaled feature is (raw - mean) / std, and
+    the value head weights players by shares summing to 1 where the rating's sum to 5."""
+    if not section.value_skip:
+        return None
+    w = np.zeros(len(scaler.feature_names))
+    if "rapm_value" in scaler.feature_names and "rapm_value" not in scaler.zeroed:
+        i = scaler.feature_names.index("rapm_value")
+        w[i] = FLOOR_SLOTS * scaler.std[i] / section.value_skip_points
+    return w
 
 
 def _fit_scaler(snaps: RosterSnapshots, section: ModelASection) -> FeatureScaler:

@@ -122,8 +122,16 @@ class TrainResult:
     seconds: float = 0.0
 
 
-def make_model(section: ModelASection, n_features: int, vocab: PlayerVocab) -> RosterSetRanker:
-    return RosterSetRanker(RosterModelConfig.from_section(section, n_features, len(vocab)))
+def make_model(section: ModelASection, n_features: int, vocab: PlayerVocab,
+               skip_init: np.ndarray | None = None) -> RosterSetRanker:
+    """A fresh network; ``skip_init`` [F]: the value skip's starting weights (``value_skip``)."""
+    model = RosterSetRanker(RosterModelConfig.from_section(section, n_features, len(vocab)))
+    if skip_init is not None and model.value_skip is not None:
+        if np.shape(skip_init) != (n_features,):
+            raise ValueError(f"skip_init must be [{n_features}], got {np.shape(skip_init)}")
+        with torch.no_grad():
+            model.value_skip.weight.copy_(torch.as_tensor(skip_init, dtype=torch.float32)[None])
+    return model
 
 
 def _list_spearman(scores: np.ndarray, rel: np.ndarray, mask: np.ndarray) -> float:
@@ -179,6 +187,7 @@ def train_ranker(
     console: Console | None = None,
     progress: bool = True,
     label: str = "model A",
+    skip_init: np.ndarray | None = None,
 ) -> TrainResult:
     """Train from scratch. With ``val``, early-stop on validation loss and restore the best
     weights; without, train ``epochs`` epochs (the guard still watches).
@@ -202,7 +211,7 @@ def train_ranker(
     tdata, tlists = train
     if len(tlists) == 0:
         raise ModelError("no training lists: nothing to learn from")
-    model = make_model(section, tdata.x.shape[-1], vocab)
+    model = make_model(section, tdata.x.shape[-1], vocab, skip_init)
     opt = torch.optim.AdamW(model.parameters(), lr=section.lr, weight_decay=section.weight_decay)
     n_epochs = epochs or section.epochs
     rng = np.random.default_rng(section.seed)
