@@ -275,7 +275,9 @@ class ModelASection(_Section):
     # feature through as it is. With ``roster.rapm_feature`` the path starts at the ridge's
     # value (``value_skip_points``), so Model A starts as the plain RAPM's team rating and
     # learns what to add to it: a fit's few hundred steps cannot grow the path from 0 (stop
-    # 26: value_skip from 0 changed nothing).
+    # 26: value_skip from 0 changed nothing). Off: started at the ridge, Model A's pooled
+    # log loss on 2016-17 … 2018-19 fell 0.0031 [-0.0067, +0.0008] (tune study
+    # model_a_real_3's best: points 3.8, game_loss_weight 200, lr 0.00056), not separable.
     value_skip: bool = False
     # Points of the plain RAPM's team rating per unit of Model A's score at the start:
     # Model A's scores spread about 0.5, the RAPM ratings about 4.6 points (validation
