@@ -231,6 +231,28 @@ def test_a_model_with_the_rapm_feature_saves_its_rapm_settings(synth_league, tmp
         FittedModelA.load(path, expect=other)
 
 
+def test_a_model_started_at_the_ridge_saves_loads_and_predicts_the_same(synth_league,
+                                                                         tmp_path):
+    config = Config(model_a=FAST.model_a.model_copy(update={
+        "value_head": True, "value_skip": True, "value_skip_points": 5.0}),
+        roster={"rapm_feature": True, "cache_dir": None})
+    train = synth_league.restrict_seasons(synth_league.seasons[:2])
+    model = ModelA(config).fit(train)
+    net = model.fitted_.model
+    w = net.value_skip.weight.detach().numpy()[0]
+    i = model.fitted_.scaler.feature_names.index("rapm_value")
+    assert w[i] > 0  # trained from its start at the ridge, still reading it the right way up
+    loaded = FittedModelA.load(model.fitted_.save(tmp_path / "model_a.pt"), expect=config)
+    assert loaded.model.value_skip is not None
+    season = synth_league.seasons[2]
+    as_of = synth_league.games.loc[synth_league.games["season"] == season, "game_date"].min() \
+        + pd.Timedelta(days=30)
+    a = model.predict(synth_league.before(as_of), season, as_of).scores
+    b = ModelA.from_fitted(loaded, config).predict(synth_league.before(as_of), season,
+                                                   as_of).scores
+    pd.testing.assert_series_equal(a, b)
+
+
 def test_a_repeated_fit_is_reused_only_inside_a_scope_and_any_change_refits(fitted,
                                                                            synth_league):
     """A backtest fits the same Model A many times (A+B's folds, A's final): inside
