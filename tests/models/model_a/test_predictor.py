@@ -208,6 +208,17 @@ def test_held_out_run_scales_features_by_the_seasons_it_trains_on(fitted, synth_
     assert len(said) == 1 and all(p in said[0] for p in prior)
 
 
+def _assert_predicts_the_same(model: ModelA, loaded: FittedModelA, config: Config,
+                              league: LeagueData) -> None:
+    """The loaded checkpoint scores a day of the third season as the fitted model does."""
+    season = league.seasons[2]
+    as_of = league.games.loc[league.games["season"] == season, "game_date"].min() \
+        + pd.Timedelta(days=30)
+    a = model.predict(league.before(as_of), season, as_of).scores
+    b = ModelA.from_fitted(loaded, config).predict(league.before(as_of), season, as_of).scores
+    pd.testing.assert_series_equal(a, b)
+
+
 def test_a_model_with_the_rapm_feature_saves_its_rapm_settings(synth_league, tmp_path):
     config = Config(model_a=FAST.model_a, roster={"rapm_feature": True, "cache_dir": None},
                     rapm={"alpha": 12.0})
@@ -218,13 +229,7 @@ def test_a_model_with_the_rapm_feature_saves_its_rapm_settings(synth_league, tmp
     path = model.fitted_.save(tmp_path / "model_a.pt")
     loaded = FittedModelA.load(path, expect=config)
     assert loaded.rapm.alpha == 12.0 and loaded.roster.rapm_feature
-    season = synth_league.seasons[2]
-    as_of = synth_league.games.loc[synth_league.games["season"] == season, "game_date"].min() \
-        + pd.Timedelta(days=30)
-    a = model.predict(synth_league.before(as_of), season, as_of).scores
-    b = ModelA.from_fitted(loaded, config).predict(synth_league.before(as_of), season,
-                                                   as_of).scores
-    pd.testing.assert_series_equal(a, b)
+    _assert_predicts_the_same(model, loaded, config, synth_league)
     # Predicting under other ridge settings would feed the network other features: refused.
     other = config.model_copy(update={"rapm": config.rapm.model_copy(update={"alpha": 3.0})})
     with pytest.raises(RunError, match="rapm.alpha: trained 12.0 vs config 3.0"):
@@ -244,13 +249,7 @@ def test_a_model_started_at_the_ridge_saves_loads_and_predicts_the_same(synth_le
     assert w[i] > 0  # trained from its start at the ridge, still reading it the right way up
     loaded = FittedModelA.load(model.fitted_.save(tmp_path / "model_a.pt"), expect=config)
     assert loaded.model.value_skip is not None
-    season = synth_league.seasons[2]
-    as_of = synth_league.games.loc[synth_league.games["season"] == season, "game_date"].min() \
-        + pd.Timedelta(days=30)
-    a = model.predict(synth_league.before(as_of), season, as_of).scores
-    b = ModelA.from_fitted(loaded, config).predict(synth_league.before(as_of), season,
-                                                   as_of).scores
-    pd.testing.assert_series_equal(a, b)
+    _assert_predicts_the_same(model, loaded, config, synth_league)
 
 
 def test_a_repeated_fit_is_reused_only_inside_a_scope_and_any_change_refits(fitted,
