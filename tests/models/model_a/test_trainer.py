@@ -11,10 +11,12 @@ import torch
 
 from truestrength.base.config import ModelASection
 from truestrength.base.errors import ModelError
+from truestrength.features.scaling import FeatureScaler
 from truestrength.models.model_a.diagnostics import NotLearningError, PlateauGuard
 from truestrength.models.model_a.listmle import log_factorial
 from truestrength.models.model_a.lists import ListSet
-from truestrength.models.model_a.trainer import TensorData, train_ranker
+from truestrength.models.model_a.predictor import _skip_init
+from truestrength.models.model_a.trainer import TensorData, make_model, train_ranker
 from truestrength.models.model_a.vocab import PlayerVocab
 
 torch.set_num_threads(1)
@@ -173,10 +175,6 @@ def test_value_skip_starts_as_the_plain_rapm_rating_over_its_points() -> None:
     """``_skip_init`` + ``make_model``: a fresh network's value skip carries the ridge's value
     (scaled feature ``rapm_value``) to the team score as 5 x share-weighted value / points,
     up to a constant; every other feature starts at 0."""
-    from truestrength.features.scaling import FeatureScaler
-    from truestrength.models.model_a.predictor import _skip_init
-    from truestrength.models.model_a.trainer import make_model
-
     names = ("minutes", "rapm_value", "pts")
     scaler = FeatureScaler(names, np.array([20.0, 0.3, 10.0]), np.array([8.0, 2.0, 5.0]), 100)
     section = ModelASection(value_head=True, value_skip=True, value_skip_points=4.0,

@@ -348,7 +348,8 @@ class RosterSetRanker(nn.Module):
         value = self.value_out(self.drop(e)).squeeze(-1)
         if self.value_skip is not None:
             # padding may hold NaN: zeroed before the product, as in ``encode``
-            x0 = torch.where(mask.unsqueeze(-1), x, torch.zeros((), dtype=x.dtype))
+            x0 = torch.where(mask.unsqueeze(-1), x,
+                             torch.zeros((), dtype=x.dtype, device=x.device))
             value = value + self.value_skip(x0).squeeze(-1)
         value = value.masked_fill(~mask, 0.0)
         mins = torch.where(mask, minutes, torch.zeros_like(minutes))
