@@ -6,7 +6,15 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from truestrength.base.config import FIELDS_ADDED, Config, RapmSection, saved_config, saved_section
+from truestrength.base.config import (
+    FIELDS_ADDED,
+    Config,
+    RapmSection,
+    saved_config,
+    saved_section,
+    with_overrides,
+)
+from truestrength.base.errors import ConfigError
 
 
 def test_a_field_the_run_predates_takes_the_value_it_was_trained_under():
@@ -46,3 +54,16 @@ def test_a_saved_section_is_read_the_same_way():
     assert isinstance(got, RapmSection) and got.box_prior is False
     assert got.alpha == RapmSection().alpha
     assert saved_section("rapm", {**raw, "box_prior": True}).box_prior is True
+
+
+def test_the_value_skip_without_the_ridge_feature_is_refused_however_it_is_set():
+    skip = {"value_head": True, "value_skip": True}
+    with pytest.raises(ValidationError, match="need roster.rapm_feature"):
+        Config(model_a=skip)
+    with pytest.raises(ConfigError, match="need roster.rapm_feature"):
+        with_overrides(Config(), "model_a", **skip)
+    with_ridge = Config(roster={"rapm_feature": True})
+    assert with_overrides(with_ridge, "model_a", **skip).model_a.value_skip
+    with pytest.raises(ConfigError, match="need roster.rapm_feature"):
+        with_overrides(Config(model_a=skip, roster={"rapm_feature": True}), "roster",
+                       rapm_feature=False)

@@ -272,10 +272,10 @@ class ModelASection(_Section):
     value_head: bool = False
     # With the value head: a linear path from the player's own (scaled) features to his
     # value, beside the encoder's. The encoder ends in a LayerNorm, which cannot pass one
-    # feature through as it is. With ``roster.rapm_feature`` the path starts at the ridge's
-    # value (``value_skip_points``), so Model A starts as the plain RAPM's team rating and
-    # learns what to add to it: a fit's few hundred steps cannot grow the path from 0 (stop
-    # 26: value_skip from 0 changed nothing). Off: started at the ridge, Model A's pooled
+    # feature through as it is. The path starts at the ridge's value (``value_skip_points``;
+    # it needs ``roster.rapm_feature``), so Model A starts as the plain RAPM's team rating
+    # and learns what to add to it: a fit's few hundred steps cannot grow the path from 0
+    # (stop 26: value_skip from 0 changed nothing). Off: started at the ridge, Model A's pooled
     # log loss on 2016-17 … 2018-19 fell 0.0031 [-0.0067, +0.0008] (tune study
     # model_a_real_3's best: points 3.8, game_loss_weight 200, lr 0.00056), not separable.
     value_skip: bool = False
@@ -730,6 +730,15 @@ class Config(_Section):
     tune: TuneSection = TuneSection()
     report: ReportSection = ReportSection()
 
+    @model_validator(mode="after")
+    def _across_sections(self) -> Config:
+        if self.model_a.value_skip and not self.roster.rapm_feature:
+            # From 0 the path never grows in a fit's few hundred steps (stop 26): a run
+            # asking for it would silently be the model without it.
+            raise ValueError("model_a.value_skip starts at the ridge's player values, which "
+                             "need roster.rapm_feature: true")
+        return self
+
 
 # Settings that say how to run, not what was learnt: a run may be used with other values.
 RUNTIME_SETTINGS = {"threads", "nthread", "cache_dir"}
@@ -761,8 +770,9 @@ def with_settings(config: Config, section: str, values: dict[str, object]) -> Co
         return config
     merged = {**getattr(config, section).model_dump(), **values}
     try:
-        return config.model_copy(update={section: type(getattr(config, section))(**merged)})
-    except ValidationError as exc:
+        updated = config.model_copy(update={section: type(getattr(config, section))(**merged)})
+        return updated._across_sections()  # model_copy does not run Config's own validator
+    except ValueError as exc:  # pydantic's ValidationError is one
         raise ConfigError(f"invalid {section} setting(s) {sorted(values)}:\n{exc}") from exc
 
 
