@@ -47,8 +47,9 @@ def main() -> None:
     preds = args.predictors.split(",")
     g = pd.read_csv(args.run / "backtest_games.csv.gz", dtype={"game_id": str})
     g = g[(g["kind"] == "regular") & g["predictor"].isin(preds)]
-    w = (g.pivot_table(index=["season", "game_id", "game_date", "home_won"],
-                       columns="predictor", values="p_home")
+    # pivot, not pivot_table: a game listed twice is an error, not averaged
+    w = (g.pivot(index=["season", "game_id", "game_date", "home_won"],
+                 columns="predictor", values="p_home")
          .reset_index().dropna().sort_values(["season", "game_date", "game_id"]))
     missing = [p for p in preds if p not in w.columns]
     if missing:

@@ -13,6 +13,7 @@ from truestrength.base.config import (
     saved_config,
     saved_section,
     with_overrides,
+    with_sections,
 )
 from truestrength.base.errors import ConfigError
 
@@ -67,3 +68,15 @@ def test_the_value_skip_without_the_ridge_feature_is_refused_however_it_is_set()
     with pytest.raises(ConfigError, match="need roster.rapm_feature"):
         with_overrides(Config(model_a=skip, roster={"rapm_feature": True}), "roster",
                        rapm_feature=False)
+    with pytest.raises(ConfigError, match="rapm_value not in model_a.features_off"):
+        with_overrides(with_ridge, "model_a", **skip, features_off=["rapm_value"])
+
+
+def test_settings_of_several_sections_are_validated_together_in_any_order():
+    skip = {"value_head": True, "value_skip": True}
+    ridge = {"rapm_feature": True}
+    for values in ({"model_a": skip, "roster": ridge}, {"roster": ridge, "model_a": skip}):
+        got = with_sections(Config(), values)
+        assert got.model_a.value_skip and got.roster.rapm_feature
+    with pytest.raises(ConfigError, match="model_a.value_skip"):
+        with_sections(Config(), {"model_a": skip, "roster": {"max_players": 10}})

@@ -35,7 +35,7 @@ from truestrength.base.config import (
     TuneSection,
     tuned_setting,
     with_overrides,
-    with_settings,
+    with_sections,
 )
 from truestrength.base.errors import ConfigError, DataError, ModelError, RunError
 from truestrength.base.io import make_folder, write_json
@@ -210,9 +210,7 @@ def trial_config(config: Config, values: dict[str, Any]) -> Config:
     for key, value in values.items():
         section, name = key.split(".", 1)
         by_section.setdefault(section, {})[name] = tuned_setting(key, value)
-    for section, vals in by_section.items():
-        config = with_settings(config, section, vals)  # a None drawn is a setting too
-    return config
+    return with_sections(config, by_section)  # a None drawn is a setting too
 
 
 @dataclass(frozen=True)

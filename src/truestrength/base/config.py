@@ -732,11 +732,13 @@ class Config(_Section):
 
     @model_validator(mode="after")
     def _across_sections(self) -> Config:
-        if self.model_a.value_skip and not self.roster.rapm_feature:
+        if self.model_a.value_skip and (not self.roster.rapm_feature
+                                        or "rapm_value" in self.model_a.features_off):
             # From 0 the path never grows in a fit's few hundred steps (stop 26): a run
             # asking for it would silently be the model without it.
             raise ValueError("model_a.value_skip starts at the ridge's player values, which "
-                             "need roster.rapm_feature: true")
+                             "need roster.rapm_feature: true and rapm_value not in "
+                             "model_a.features_off")
         return self
 
 
@@ -766,14 +768,24 @@ def with_overrides(config: Config, section: str, **values: object) -> Config:
 def with_settings(config: Config, section: str, values: dict[str, object]) -> Config:
     """``config`` with one section's fields set to ``values``, None included (a rule
     switched off), validated like a file."""
+    return with_sections(config, {section: values})
+
+
+def with_sections(config: Config, values: dict[str, dict[str, object]]) -> Config:
+    """``config`` with the fields of several sections set at once, then validated like a
+    file: a rule across sections sees every new value together, not one section's."""
+    values = {section: v for section, v in values.items() if v}
     if not values:
         return config
-    merged = {**getattr(config, section).model_dump(), **values}
     try:
-        updated = config.model_copy(update={section: type(getattr(config, section))(**merged)})
-        return updated._across_sections()  # model_copy does not run Config's own validator
-    except ValueError as exc:  # pydantic's ValidationError is one
-        raise ConfigError(f"invalid {section} setting(s) {sorted(values)}:\n{exc}") from exc
+        sections = {section: type(getattr(config, section))(
+            **{**getattr(config, section).model_dump(), **v}) for section, v in values.items()}
+        # model_copy runs no validator of Config's own: a round trip through it does
+        return Config.model_validate(config.model_copy(update=sections).model_dump())
+    except ValidationError as exc:
+        raise ConfigError(f"invalid setting(s) "
+                          f"{sorted(f'{s}.{k}' for s, v in values.items() for k in v)}:\n{exc}"
+                          ) from exc
 
 
 # Fields added since runs were first saved, with the value a run saved before the field
