@@ -29,7 +29,7 @@ import pandas as pd
 
 from truestrength.app.store import load_data
 from truestrength.base import memo
-from truestrength.base.config import Config, load_config, with_overrides, with_settings
+from truestrength.base.config import Config, load_config, with_overrides, with_sections
 from truestrength.base.targets import playoff_finish_rank
 from truestrength.evaluation import metrics as m
 from truestrength.evaluation.postseason_forecast import forecast_postseason
@@ -63,9 +63,8 @@ def main() -> None:
     with memo.reusing_fits():
         rapm = Rapm(base.rapm)  # one RAPM: its weekly fits are shared by every candidate
         for inputs, power in candidates:
-            config = with_settings(with_overrides(base, "blend",
-                                                  postseason_inputs=inputs.split(",")),
-                                   "playoff_rotation", {"power": power})
+            config = with_sections(base, {"blend": {"postseason_inputs": inputs.split(",")},
+                                          "playoff_rotation": {"power": power}})
             config = with_overrides(config, "blend", postseason_strength_sd=args.sd)
             per_game, line = [], []
             for season in seasons:

@@ -764,18 +764,13 @@ def with_overrides(config: Config, section: str, **values: object) -> Config:
     """``config`` with the given fields of one section replaced (None values ignored: an
     option not given), and validated like a file would be: a command-line option cannot
     bypass the checks."""
-    return with_settings(config, section, {k: v for k, v in values.items() if v is not None})
-
-
-def with_settings(config: Config, section: str, values: dict[str, object]) -> Config:
-    """``config`` with one section's fields set to ``values``, None included (a rule
-    switched off), validated like a file."""
-    return with_sections(config, {section: values})
+    return with_sections(config, {section: {k: v for k, v in values.items() if v is not None}})
 
 
 def with_sections(config: Config, values: dict[str, dict[str, object]]) -> Config:
-    """``config`` with the fields of several sections set at once, then validated like a
-    file: a rule across sections sees every new value together, not one section's."""
+    """``config`` with the fields of several sections set at once, None included (a rule
+    switched off), then validated like a file: a rule across sections sees every new value
+    together, not one section's."""
     values = {section: v for section, v in values.items() if v}
     if not values:
         return config
