@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -11,6 +12,7 @@ from truestrength.base.targets import (
     playoff_finish_tier,
     rest_of_season_win_pct,
     standings,
+    team_targets,
 )
 
 from helpers import tiny_league
@@ -108,3 +110,30 @@ def test_playoff_finish_tier_2022_23_is_the_round_each_team_went_out_in(real_lea
     # the finish rank orders the tiers and, within one, the regular-season record
     rank = playoff_finish_rank(real_league, "2022-23")
     assert (tier.reindex(rank.sort_values().index).diff().dropna() >= 0).all()
+
+
+@pytest.mark.realdata
+def test_team_targets_agree_with_the_standings_they_are_defined_by(real_league):
+    """Each training target for 2022-23 snapshot keys: rest_win_pct is the rest-of-season
+    win% from the key's date on (NaN once the team has no standings game left), final_rank
+    and playoff_rank minus the final and playoff-finish ranks."""
+    season = "2022-23"
+    dates = [pd.Timestamp("2022-11-15"), pd.Timestamp("2023-03-01"), pd.Timestamp("2023-04-11")]
+    teams = sorted(playoff_finish_rank(real_league, season).index)
+    keys = pd.DataFrame([(season, d, t) for d in dates for t in teams],
+                        columns=["season", "date", "team_id"])
+    rest = team_targets(real_league, keys, "rest_win_pct")
+    for d in dates[:2]:
+        want = rest_of_season_win_pct(real_league, season, d)
+        got = pd.Series(rest[(keys["date"] == d).to_numpy()], index=teams)
+        pd.testing.assert_series_equal(got, want.reindex(teams).astype(float),
+                                       check_names=False)
+    assert np.isnan(rest[(keys["date"] == dates[2]).to_numpy()]).all()  # season over 04-09
+    final = team_targets(real_league, keys, "final_rank")
+    table = standings(real_league, season).set_index("team_id")["league_rank"]
+    assert (final == -keys["team_id"].map(table).to_numpy(float)).all()
+    po = team_targets(real_league, keys, "playoff_rank")
+    assert (po == -keys["team_id"].map(playoff_finish_rank(real_league, season))
+            .to_numpy(float)).all()
+    with pytest.raises(ValueError, match="unknown target"):
+        team_targets(real_league, keys, "wins")
