@@ -89,7 +89,8 @@ class EloSection(_Section):
 
 class BaselinesSection(_Section):
     # The rating baselines' logistic game model, and elo_calibrated's refit of Elo's logit
-    # slope and home edge, are fitted on this many last training seasons.
+    # slope and home edge, are fitted on this many last training seasons. Tune: study
+    # ``elo_calibrated_real_1`` kept 2 (1-5 within 0.0007; BENCHMARKS "Stop 25").
     fit_seasons: int = Field(2, ge=1)
 
 
@@ -174,7 +175,10 @@ class VerifySection(_Section):
 
 
 class RosterSection(_Section):
-    """Roster snapshots (``features.roster``): each team at a date as a set of players."""
+    """Roster snapshots (``features.roster``): each team at a date as a set of players.
+    ``max_players``, ``recent_games`` and ``prior_games`` were checked by tune study
+    ``model_a_real_4`` (20 trials on 2016-17 … 2018-19; best against these defaults −0.0002
+    [−0.0017, +0.0014], so they stay; BENCHMARKS "Stop 26")."""
 
     max_players: int = Field(15, ge=1, le=30)  # P: roster slots per snapshot
     recent_games: int = Field(10, ge=1)  # the recent window, in the player's (team's) games
@@ -253,6 +257,9 @@ class ModelASection(_Section):
     memorises them within an epoch; a small, regularised one generalises. The seven marked
     "tune" come from ``truestrength tune`` study ``model_a_real_2`` (trial 22, rounded; 30
     trials on 2017-18 and 2018-19; BENCHMARKS.md "A tune run for Model A's defaults").
+    ``hidden_dim``, ``epochs``, ``early_stopping_patience``, ``batch_lists`` and
+    ``date_stride`` were checked by study ``model_a_real_4`` with the roster's sizes (best
+    against these defaults not separable, so they stay; BENCHMARKS "Stop 26").
     """
 
     embed_dim: int = Field(3, ge=0)  # tune; 0 disables the player embedding
@@ -444,7 +451,8 @@ class BlendSection(_Section):
     # have every input (RAPM's few: the two-input fits over-fitted, weights of opposite
     # signs). "mean": each input's own logistic on every season it has, their logits
     # averaged with equal weights, no combination weight fitted (the forecast-combination
-    # rule that estimated weights rarely beat on a few hundred outcomes).
+    # rule that estimated weights rarely beat on a few hundred outcomes). Tune: every
+    # "fitted" trial of study ``postseason_real_2`` lost to "mean" (BENCHMARKS "Stop 25").
     postseason_combine: PostseasonCombine = "mean"
     # The sd (logits) of each team's strength shock per simulated postseason
     # (``inference.simulate``), which spreads series and title odds for what the end-of-season
