@@ -138,6 +138,37 @@ class Half(Constant):
     p = 0.5
 
 
+class Described(Constant):
+    """A predictor that says what its fit learned: here, the seasons it was fitted on."""
+
+    def fit(self, history: LeagueData):
+        self.seen_ = list(history.seasons)
+        return self
+
+    def describe(self) -> str:
+        return f"weights: c {len(self.seen_)}\nfitted on {', '.join(self.seen_)}"
+
+
+def test_each_test_season_s_fit_is_described_in_the_meta_and_the_report(synth_league,
+                                                                         tmp_path):
+    """A blend's weights are part of what was tested: every fit with ``describe()`` is
+    recorded per test season, from the fit of that season (its training seasons only), in
+    backtest.json and backtest.md; a predictor without one records nothing."""
+    tests = synth_league.seasons[-2:]
+    result = backtest(synth_league, {"d": Described, "half": Half}, settings(tests),
+                      progress=False, score_games=False)
+    assert list(result.meta.fits) == ["d"]
+    for season in tests:
+        before = synth_league.seasons_before(season)
+        assert result.meta.fits["d"][season] == (f"weights: c {len(before)}\n"
+                                                 f"fitted on {', '.join(before)}")
+    js, md = result.write(tmp_path)
+    assert json.loads(js.read_text())["meta"]["fits"] == result.meta.fits
+    text = md.read_text()
+    assert "## d as fitted for each test season" in text
+    assert f"fitted on {', '.join(synth_league.seasons_before(tests[-1]))}" in text
+
+
 def test_paired_game_log_loss_against_the_reference_is_exact(synth_league):
     """Two constant predictors: the paired difference is the difference of their regular-
     season log losses, known in closed form; the reference itself is not listed."""

@@ -93,6 +93,9 @@ class BacktestMeta:
     uniform_title_brier: float = UNIFORM_TITLE_BRIER
     # The end-of-season point's playoff rotation (None or disabled: the recent rotation).
     playoff_rotation: PlayoffRotationSection | None = None
+    # predictor -> season -> what its fit says of itself (``describe()``, where it has one):
+    # a blend's weights, and whether it fell back to one input, are part of what was tested.
+    fits: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -304,6 +307,10 @@ class BacktestResult:
             lines += [f"| {r.season} | {r.predictor} | {r.n_games} | {r.diff:+.4f} | "
                       f"[{r.low:+.4f}, {r.high:+.4f}] | {r.share_not_better:.2f} |"
                       for r in paired_games.itertuples()]
+        for name, by_season in self.meta.fits.items():
+            lines += ["", f"## {name} as fitted for each test season", ""]
+            for season, text in by_season.items():
+                lines += [f"- {season}:", "", *(f"      {t}" for t in text.splitlines()), ""]
         rel = self.reliability()
         if not rel.empty:
             lines += ["", "## Reliability of regular-season game probabilities (pooled over the "
@@ -375,6 +382,7 @@ def backtest(
     team_rows: list[pd.DataFrame] = []
     odds_rows: list[pd.DataFrame] = []
     spent = dict.fromkeys(predictors, 0.0)
+    fits: dict[str, dict[str, str]] = {}
     with reusing_fits(), Progress(disable=not progress, transient=True) as bar:
         n_steps = len(test_seasons) * len(predictors)
         task = bar.add_task("backtest", total=n_steps)
@@ -389,6 +397,8 @@ def backtest(
                     on_step(f"backtest {step}/{n_steps}: {name} on {season}")
                 t0 = time.perf_counter()
                 predictor = factory().fit(fold.train)
+                if callable(getattr(predictor, "describe", None)):
+                    fits.setdefault(name, {})[season] = predictor.describe()
                 rows, teams, odds = _score_points(predictor, name, upto, season, points, settings,
                                                   simulation, playoff_rotation)
                 score_rows += rows
@@ -411,6 +421,7 @@ def backtest(
             data.restrict_seasons([s]), s)} for s in test_seasons},
         playoff_rotation=playoff_rotation,
         seconds_by_predictor={k: round(v, 2) for k, v in spent.items()},
+        fits=fits,
     )
     team_scores = pd.concat(team_rows, ignore_index=True) if team_rows else pd.DataFrame()
     odds = pd.concat(odds_rows, ignore_index=True) if odds_rows else pd.DataFrame()
