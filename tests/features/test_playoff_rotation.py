@@ -12,6 +12,7 @@ from truestrength.base.config import PlayoffRotationSection, RosterSection
 from truestrength.base.errors import DataError
 from truestrength.features.playoff_rotation import (
     PlayoffRotation,
+    absent_too_long,
     fit_playoff_power,
     minutes_power,
     playoff_minutes,
@@ -216,3 +217,11 @@ def test_the_postseason_availability_names_who_is_back_for_it():
     post = Availability((back, gone, maybe, traded)).for_postseason(day, None)
     assert post.postseason and post.returning == frozenset({7, 9})
     assert post.out_on(day) == frozenset({8})
+
+
+def test_absent_too_long_is_strictly_more_games_than_the_rule_and_nothing_without_it():
+    rule = PlayoffRotation(2.0, 40.0, learned=False, max_missed_games=30)
+    assert absent_too_long(np.array([0, 29, 30, 31, 82]), rule).tolist() == \
+        [False, False, False, True, True]
+    none = PlayoffRotation(2.0, 40.0, learned=False, max_missed_games=None)
+    assert not absent_too_long(np.array([0, 500]), none).any()

@@ -37,8 +37,8 @@ from truestrength.base.league import LeagueData
 from truestrength.base.seasons import season_start_year
 from truestrength.features.player_rapm import FLOOR_SLOTS
 
-__all__ = ["TEAM_MINUTES", "PlayoffRotation", "fit_playoff_power", "minutes_power",
-           "playoff_minutes", "playoff_shares"]
+__all__ = ["TEAM_MINUTES", "PlayoffRotation", "absent_too_long", "fit_playoff_power",
+           "minutes_power", "playoff_minutes", "playoff_shares"]
 
 TEAM_MINUTES = 240.0  # five players on the floor for 48 minutes, overtime aside
 
@@ -54,6 +54,17 @@ class PlayoffRotation:
     max_missed_games: int | None = None
     seasons: tuple[str, ...] = ()  # the earlier seasons whose playoffs it was fitted on
     n_players: int = 0  # (season, team, player) rows of the fit
+
+
+def absent_too_long(missed: np.ndarray, rotation: PlayoffRotation) -> np.ndarray:
+    """Which players are out of the playoff rotation for a long absence: their team has
+    played more than ``rotation.max_missed_games`` games since their last (none without the
+    rule). The one place the rule lives: the RAPM's playoff shares and Model A's playoff
+    snapshots both read it."""
+    missed = np.asarray(missed)
+    if rotation.max_missed_games is None:
+        return np.zeros(missed.shape, bool)
+    return missed > rotation.max_missed_games
 
 
 def playoff_minutes(minutes: np.ndarray, mask: np.ndarray, power: float, cap: float,
@@ -107,9 +118,7 @@ def playoff_shares(logs: pd.DataFrame, rotation: PlayoffRotation,
                       "missed": tg.groupby("team_id")["k"].max().reindex(last["team_id"])
                       .to_numpy() - last["k"].to_numpy()})
     keep = ~p.index.isin(list(out))
-    if rotation.max_missed_games is not None:
-        keep &= (p["missed"].to_numpy() <= rotation.max_missed_games) \
-            | p.index.isin(list(returning))
+    keep &= ~absent_too_long(p["missed"].to_numpy(), rotation) | p.index.isin(list(returning))
     p = p[keep]
     if moved:
         p["team_id"] = pd.Series(p.index, index=p.index).map(dict(moved)).fillna(

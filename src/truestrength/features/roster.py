@@ -120,7 +120,11 @@ from truestrength.features.player_stats import (
     feature_names,
     regular_player_logs,
 )
-from truestrength.features.playoff_rotation import PlayoffRotation, playoff_minutes
+from truestrength.features.playoff_rotation import (
+    PlayoffRotation,
+    absent_too_long,
+    playoff_minutes,
+)
 
 __all__ = [
     "FEATURE_NAMES",
@@ -306,7 +310,7 @@ def _current_rows(idx: SeasonIndex, days: np.ndarray, recent_games: int,
     keep = np.ones(len(pid), bool)
     if rotation.max_missed_games is not None:
         g, _, _ = idx.team_games(st.team, days[date_i], 1)
-        keep = (g - st.last_team_game) <= rotation.max_missed_games
+        keep = ~absent_too_long(g - st.last_team_game, rotation)
     return _Rows(date_i[keep], st.team[keep], pid[keep], st.season_minutes[keep],
                  st.team[keep])
 
