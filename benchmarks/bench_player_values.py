@@ -18,9 +18,12 @@ only, and the default) and, at a quarter, half and three quarters of the last se
 
 * **player values** (with ``--set value_head=true``): Spearman of the value head's per-player
   value against the true ability, over every player of every roster.
+* **the plain RAPM** (``rapm_*``): the same two removals read by the ridge's player values in
+  force at the date, the team's rating the minutes-share-weighted sum of them: what a model
+  whose team strength is a sum of player values gets on the same league.
 
 Run: python benchmarks/bench_player_values.py [--weights 0,300] [--seasons 4] [--epochs N]
-         [--set value_head=true,...]   (model_a settings applied to every weight)
+         [--set value_head=true,...] [--roster-set rapm_feature=true]
 Prints one table; takes a few minutes per weight on 2 cores.
 """
 
@@ -40,12 +43,15 @@ from truestrength.data.synth import synthetic_store
 from truestrength.features.roster import build_snapshots
 from truestrength.models.model_a.predictor import fit_model_a
 from truestrength.models.model_a.trainer import TensorData, score_snapshots
+from truestrength.models.rapm import Rapm
 
 
 def removal_effects(fitted, data, season: str, date: pd.Timestamp,
-                    ability: pd.Series) -> pd.DataFrame:
+                    ability: pd.Series, rapm_coef: pd.Series) -> pd.DataFrame:
     """One row per (team, player) of the snapshots at ``date``: model and true change when
-    he is removed, and whether he is his team's best player by true ability."""
+    he is removed, and whether he is his team's best player by true ability. ``rapm_change``:
+    the same removal read by the plain RAPM's values in force at the date (``rapm_coef``),
+    the team's rating being the minutes-share-weighted sum of its players' values."""
     snaps = build_snapshots(data.before(date), [season], fitted.roster, dates=[date])
     scaled = fitted.scaler.transform(snaps)
     full = TensorData.from_snapshots(scaled, fitted.vocab)
@@ -62,6 +68,8 @@ def removal_effects(fitted, data, season: str, date: pd.Timestamp,
         od = ability.reindex(pids).fillna(ability.min()).to_numpy()  # unknown: replacement
         mins = snaps.minutes[n, real].astype(np.float64)
         true_full = (240.0 * mins / mins.sum() / 48.0 * od).sum()
+        coef = rapm_coef.reindex(pids).fillna(0.0).to_numpy()
+        rapm_full = (mins / mins.sum() * coef).sum()
         # All single removals of this team at once: row k drops slot real[k].
         k = len(real)
         x = full.x[n].expand(k, *full.x.shape[1:]).clone()
@@ -76,8 +84,10 @@ def removal_effects(fitted, data, season: str, date: pd.Timestamp,
         for j in range(k):
             keep = np.arange(k) != j
             true_wo = (240.0 * mins[keep] / mins[keep].sum() / 48.0 * od[keep]).sum()
+            rapm_wo = (mins[keep] / mins[keep].sum() * coef[keep]).sum()
             rows.append({"team_id": int(snaps.keys.loc[n, "team_id"]), "player_id": int(pids[j]),
                          "model_change": float(out[j] - base[n]),
+                         "rapm_change": float(rapm_wo - rapm_full),
                          "value": np.nan if value is None else float(value[n, real[j]]),
                          "ability": float(od[j]),
                          "true_change": float(true_wo - true_full), "top": j == best})
@@ -91,8 +101,10 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=None, help="override model_a.epochs")
     ap.add_argument("--set", default="", help="model_a settings for every weight, "
                                                 "e.g. value_head=true,embed_dim=0")
+    ap.add_argument("--roster-set", default="", help="roster settings, e.g. rapm_feature=true")
     args = ap.parse_args()
     extra = dict(kv.split("=", 1) for kv in args.set.split(",") if kv)
+    roster = dict(kv.split("=", 1) for kv in args.roster_set.split(",") if kv)
     weights = [float(w) for w in args.weights.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
         league = Path(tmp) / "league"
@@ -111,13 +123,15 @@ def main() -> None:
             overrides = {**extra, "game_loss_weight": w}
             if args.epochs:
                 overrides["epochs"] = args.epochs
-            cfg = Config.model_validate({"model_a": overrides,
-                                         "roster": {"cache_dir": str(Path(tmp) / "cache")}})
+            cfg = Config.model_validate({"model_a": overrides, "roster": {
+                **roster, "cache_dir": str(Path(tmp) / "cache")}})
             t0 = time.perf_counter()
             fitted = fit_model_a(history, cfg)
             secs = time.perf_counter() - t0
+            rapm = Rapm(cfg.rapm)
             for d in dates:
-                eff = removal_effects(fitted, data, season, d, ability)
+                eff = removal_effects(fitted, data, season, d, ability,
+                                      rapm.fit_at(data.before(d), d).coef)
                 top = eff[eff["top"]]
                 rows.append({
                     "game_loss_weight": w, "date": d.date(),
@@ -125,16 +139,23 @@ def main() -> None:
                                                                     method="spearman"),
                     "all_players_spearman": eff["model_change"].corr(eff["true_change"],
                                                                      method="spearman"),
+                    "rapm_top_spearman": top["rapm_change"].corr(top["true_change"],
+                                                                 method="spearman"),
+                    "rapm_all_spearman": eff["rapm_change"].corr(eff["true_change"],
+                                                                 method="spearman"),
                     "value_vs_ability": eff["value"].corr(eff["ability"], method="spearman"),
                     "teams": len(top), "players": len(eff), "fit_seconds": round(secs)})
     res = pd.DataFrame(rows)
     with pd.option_context("display.width", 160):
         print(res.round(3).to_string(index=False))
         print("\nmean over the three dates:")
-        print(res.groupby("game_loss_weight")[["top_player_spearman", "all_players_spearman",
-                                               "value_vs_ability"]].mean().round(3).to_string())
+        print(res.groupby("game_loss_weight")[[
+            "top_player_spearman", "all_players_spearman", "value_vs_ability",
+            "rapm_top_spearman", "rapm_all_spearman"]].mean().round(3).to_string())
     print(f"\nsynthetic league seed 0, {args.seasons} seasons; fitted on {data.seasons[:-1]}, "
-          f"measured in {season}; model_a settings {extra or 'defaults'}")
+          f"measured in {season}; model_a settings {extra or 'defaults'}, roster settings "
+          f"{roster or 'defaults'}; rapm_*: the plain RAPM's values (its own settings) read "
+          "by the same removals")
 
 
 if __name__ == "__main__":
