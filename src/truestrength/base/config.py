@@ -178,16 +178,23 @@ class RosterSection(_Section):
     """Roster snapshots (``features.roster``): each team at a date as a set of players.
     ``max_players``, ``recent_games`` and ``prior_games`` were checked by tune study
     ``model_a_real_4`` (20 trials on 2016-17 … 2018-19; best against these defaults −0.0002
-    [−0.0017, +0.0014], so they stay; BENCHMARKS "Stop 26")."""
+    [−0.0017, +0.0014], so they stay; BENCHMARKS "Stop 26"). ``recent_prior_games`` and the
+    newcomer baseline come from study ``model_a_real_5`` (trial 14, rounded; 16 trials on
+    2016-17 … 2018-19; BENCHMARKS "Stop 28")."""
 
     max_players: int = Field(15, ge=1, le=30)  # P: roster slots per snapshot
     recent_games: int = Field(10, ge=1)  # the recent window, in the player's (team's) games
     prior_games: float = Field(20.0, gt=0)  # k: prior strength in pseudo-games
-    # kr: pseudo-games of the season rate in the recent block (> 0 keeps denominators > 0)
-    recent_prior_games: float = Field(2.0, gt=0)
-    rotation_min_minutes: float = Field(15.0, ge=0)  # newcomer baseline: a rotation player
-    rotation_min_games: int = Field(20, ge=1)
-    newcomer_quantile: float = Field(0.25, ge=0, le=1)
+    # kr: pseudo-games of the season rate in the recent block (> 0 keeps denominators > 0).
+    # Tune (searched over 0.5-8; 2 before): 7.3, the last ten games' rates shrunk further
+    # towards the season's.
+    recent_prior_games: float = Field(7.3, gt=0)
+    # The newcomer baseline: a rookie starts with the features of the league's
+    # ``newcomer_quantile`` player among those with at least ``rotation_min_minutes`` a game
+    # over ``rotation_min_games``. Tune (15, 20, 0.25 before): 11.5, 21, 0.18, a lower start.
+    rotation_min_minutes: float = Field(11.5, ge=0)
+    rotation_min_games: int = Field(21, ge=1)
+    newcomer_quantile: float = Field(0.18, ge=0, le=1)
     # Two player features from the plus-minus evidence (``features.player_rapm``, issue 10):
     # his RAPM coefficient in the weekly refit in force at the date (settings: the ``rapm``
     # section) and log1p of the decayed games behind it, so a rookie's 0 differs from a known
@@ -331,8 +338,10 @@ class ModelASection(_Section):
     # (``network.SeedEnsemble``). Each member has its own held-out run and refit.
     members: int = Field(1, ge=1)
     # Share of known players shown to the model as "unknown" in each training batch, so the
-    # unknown-player embedding is learnt rather than left at its initial value.
-    unknown_player_rate: float = Field(0.1, ge=0, lt=1)
+    # unknown-player embedding is learnt rather than left at its initial value. Tune: study
+    # ``model_a_real_5`` (0.1 before; BENCHMARKS "Stop 28"): 0.05. ``n_heads`` and ``n_seeds``
+    # were searched there too and kept.
+    unknown_player_rate: float = Field(0.05, ge=0, lt=1)
     # With a single training season there is nothing to hold out: train this many epochs.
     epochs_without_holdout: int = Field(4, ge=1)
     # The game model needs at least this many held-out games with both teams scored.
