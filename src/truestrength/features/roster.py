@@ -36,7 +36,7 @@ its per-game counts (``player_stats`` module docstring), so
 * ``prior_*``: the player's previous-season per-game counts shrunk toward the newcomer
   baseline by his previous-season games g: (sums + k * baseline) / (g + k); a player absent
   from the previous season (rookie, returnee) gets the baseline itself. The baseline is a
-  low-end rotation player of the previous season (each count's ``newcomer_quantile``, 25th
+  low-end rotation player of the previous season (each count's ``newcomer_quantile``, 18th
   percentile by default, among players with >= ``rotation_min_minutes`` minutes per game and
   >= ``rotation_min_games`` games). With no previous season in the data, every player is a
   newcomer and the baseline is taken from the current season as it stood before d.
