@@ -115,7 +115,9 @@ class RapmSection(_Section):
     # first grid; tune (searched over 0.5-4): 1.5.
     half_life_years: float = Field(1.5, gt=0)
     # Refit once a week: a week's games move the coefficients little, and 7x fewer solves
-    # keep five backtest seasons within minutes.
+    # keep five backtest seasons within minutes. Tune: study ``rapm_real_2`` (1, 3, 7, 14
+    # days on 2016-17 … 2018-19) kept 7: daily refits −0.0002 [−0.0013, +0.0009], not
+    # separable; fortnightly ones +0.0021 (BENCHMARKS "Stop 28").
     refit_days: int = Field(7, ge=1)
     # The rotation of a team at a date: minutes over its last games, recent enough to see
     # who is out and enough games not to be one night's blowout or foul trouble. Tune
@@ -437,7 +439,9 @@ class BlendSection(_Section):
     # it was 0.0003 lower still (B's weight negative) and the ranking at 20 games worse.
     inputs: list[BlendInput] = ["model_a", "elo", "rapm"]
     # L2 penalty on the logistic (scikit-learn C = 1 / l2); 0 = none: a handful of weights
-    # against thousands of games needs no shrinkage.
+    # against thousands of games needs no shrinkage. Tune: study ``blend_real_1`` (0, 0.1, 1,
+    # 10, 100 on 2017-18/2018-19) kept 0; 0.1 and 1 were level, 100 worse by 0.0028
+    # (BENCHMARKS "Stop 28").
     l2: float = Field(0.0, ge=0)
     # A single input is published instead of the blend only when the blend is worse on the
     # forward-chained check by more than this many standard errors (0: whenever it is not
