@@ -46,6 +46,21 @@ from truestrength.models.model_a.trainer import TensorData, score_snapshots
 from truestrength.models.rapm import Rapm
 
 
+def _share_sum(minutes: np.ndarray, values: np.ndarray) -> float:
+    """A team as the minutes-share-weighted sum of its players' values: the synthetic truth's
+    form (in points per 48 minutes, times 5) and the plain RAPM's."""
+    return float((minutes / minutes.sum() * values).sum())
+
+
+def _settings(text: str, flag: str) -> dict[str, str]:
+    """``a=1,b=x`` as {"a": "1", "b": "x"}; the Config validates the values."""
+    pairs = [kv for kv in text.split(",") if kv]
+    bad = [kv for kv in pairs if "=" not in kv]
+    if bad:
+        raise SystemExit(f"{flag}: {bad[0]!r} is not name=value (e.g. {flag} value_head=true)")
+    return dict(kv.split("=", 1) for kv in pairs)
+
+
 def removal_effects(fitted, data, season: str, date: pd.Timestamp,
                     ability: pd.Series, rapm_coef: pd.Series) -> pd.DataFrame:
     """One row per (team, player) of the snapshots at ``date``: model and true change when
@@ -67,9 +82,8 @@ def removal_effects(fitted, data, season: str, date: pd.Timestamp,
         pids = snaps.player_ids[n, real]
         od = ability.reindex(pids).fillna(ability.min()).to_numpy()  # unknown: replacement
         mins = snaps.minutes[n, real].astype(np.float64)
-        true_full = (240.0 * mins / mins.sum() / 48.0 * od).sum()
         coef = rapm_coef.reindex(pids).fillna(0.0).to_numpy()
-        rapm_full = (mins / mins.sum() * coef).sum()
+        true_full, rapm_full = 5 * _share_sum(mins, od), _share_sum(mins, coef)
         # All single removals of this team at once: row k drops slot real[k].
         k = len(real)
         x = full.x[n].expand(k, *full.x.shape[1:]).clone()
@@ -83,8 +97,8 @@ def removal_effects(fitted, data, season: str, date: pd.Timestamp,
         best = int(np.argmax(od))
         for j in range(k):
             keep = np.arange(k) != j
-            true_wo = (240.0 * mins[keep] / mins[keep].sum() / 48.0 * od[keep]).sum()
-            rapm_wo = (mins[keep] / mins[keep].sum() * coef[keep]).sum()
+            true_wo = 5 * _share_sum(mins[keep], od[keep])
+            rapm_wo = _share_sum(mins[keep], coef[keep])
             rows.append({"team_id": int(snaps.keys.loc[n, "team_id"]), "player_id": int(pids[j]),
                          "model_change": float(out[j] - base[n]),
                          "rapm_change": float(rapm_wo - rapm_full),
@@ -103,8 +117,8 @@ def main() -> None:
                                                 "e.g. value_head=true,embed_dim=0")
     ap.add_argument("--roster-set", default="", help="roster settings, e.g. rapm_feature=true")
     args = ap.parse_args()
-    extra = dict(kv.split("=", 1) for kv in args.set.split(",") if kv)
-    roster = dict(kv.split("=", 1) for kv in args.roster_set.split(",") if kv)
+    extra = _settings(args.set, "--set")
+    roster = _settings(args.roster_set, "--roster-set")
     weights = [float(w) for w in args.weights.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
         league = Path(tmp) / "league"

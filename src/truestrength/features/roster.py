@@ -308,7 +308,7 @@ def _current_rows(idx: SeasonIndex, days: np.ndarray, recent_games: int,
     if rotation is None:
         return _Rows(date_i, st.team, pid, st.recent_minutes, st.team)
     keep = np.ones(len(pid), bool)
-    if rotation.max_missed_games is not None:
+    if rotation.max_missed_games is not None:  # else no team-game counts are needed
         g, _, _ = idx.team_games(st.team, days[date_i], 1)
         keep = ~absent_too_long(g - st.last_team_game, rotation)
     return _Rows(date_i[keep], st.team[keep], pid[keep], st.season_minutes[keep],
