@@ -395,7 +395,9 @@ class ModelBSection(_Section):
     Study ``model_b_real_2`` (24 trials on the seven seasons 2012-13 … 2018-19; "Stop 26")
     searched objective, rank_objective, early_stopping_rounds, min_trees, date_stride,
     max_depth, learning_rate and min_child_weight again: its best was not separable from
-    these defaults, so they stay, now checked by a tune run."""
+    these defaults, so they stay, now checked by a tune run. Study ``model_b_real_3`` (16
+    trials on 2011-12 … 2018-19; "Stop 29") kept ``target`` and the two single-season
+    settings the same way."""
 
     objective: Literal["auto", "rank", "regression"] = "auto"
     target: Target = "final_rank"
