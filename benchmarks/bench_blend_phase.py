@@ -47,15 +47,16 @@ def main() -> None:
     preds = args.predictors.split(",")
     g = pd.read_csv(args.run / "backtest_games.csv.gz", dtype={"game_id": str})
     g = g[(g["kind"] == "regular") & g["predictor"].isin(preds)]
-    key = ["season", "game_id", "game_date", "home_won", "predictor"]
-    dup = g[g.duplicated(key, keep=False)]
-    if not dup.empty:
+    key = ["season", "game_id", "predictor"]
+    repeats = g[g.duplicated(key)]
+    if not repeats.empty:
         # a game listed twice is an error, not averaged: name it, not pandas' reshape error
-        first = dup.iloc[0]
-        raise SystemExit(f"{args.run / 'backtest_games.csv.gz'}: {len(dup)} rows repeat a "
-                         f"(game, predictor); first: game {first['game_id']} of "
-                         f"{first['season']}, predictor {first['predictor']} (CSV row "
-                         f"{dup.index[0] + 2})")
+        r = repeats.iloc[0]
+        lines = g.index[(g[key] == r[key]).all(axis=1)] + 2  # the header is line 1
+        raise SystemExit(f"{args.run / 'backtest_games.csv.gz'}: {len(repeats)} repeated "
+                         f"(game, predictor) row(s); first: game {r['game_id']} of "
+                         f"{r['season']}, predictor {r['predictor']}, on lines "
+                         f"{', '.join(map(str, lines))}")
     w = (g.pivot(index=["season", "game_id", "game_date", "home_won"],
                  columns="predictor", values="p_home")
          .reset_index().dropna().sort_values(["season", "game_date", "game_id"]))

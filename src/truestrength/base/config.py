@@ -270,8 +270,9 @@ class ModelASection(_Section):
     ``date_stride`` were checked by study ``model_a_real_4`` with the roster's sizes (best
     against these defaults not separable, so they stay; BENCHMARKS "Stop 26").
     ``minutes_bias``, ``scorer_residual``, ``refit_on_all``, ``game_margin_scale``, the two
-    initial spreads and ``epochs_without_holdout`` were checked by study ``model_a_real_6``
-    (best against these defaults not separable, so they stay; "Stop 29").
+    initial spreads and ``epochs_without_holdout`` were searched by study ``model_a_real_6``
+    (best against these defaults not separable, so they stay; "Stop 29"); it drew the
+    residual path off only with the refit off, so it says little of that one.
     """
 
     embed_dim: int = Field(3, ge=0)  # tune; 0 disables the player embedding
@@ -280,7 +281,8 @@ class ModelASection(_Section):
     n_seeds: int = Field(1, ge=1)  # PMA seed queries; z has n_seeds * hidden_dim entries
     dropout: float = Field(0.4, ge=0, lt=1)  # tune
     # Add w_h * log1p(minutes) to the attention logits. Off: Model A's pooled log loss on
-    # 2016-17 … 2018-19 rose 0.0067 [0.0034, 0.0099] (study model_a_real_6's check, stop 29).
+    # 2016-17 … 2018-19 rose 0.0067 [0.0034, 0.0099] (a validation backtest against the
+    # defaults, beside study model_a_real_6; BENCHMARKS "Stop 29").
     minutes_bias: bool = True
     # Initial w in the attention logit w * log1p(minutes): attention starts proportional to
     # (1 + minutes) ** w, on the rotation rather than spread over the bench. Tune.
