@@ -189,8 +189,9 @@ class RosterSection(_Section):
     prior_games: float = Field(20.0, gt=0)  # k: prior strength in pseudo-games
     # kr: pseudo-games of the season rate in the recent block (> 0 keeps denominators > 0).
     # Tune (searched over 0.5-8; 2 before): 7.3, the last ten games' rates shrunk further
-    # towards the season's. Study model_a_real_7 searched 4-40 (stop 29): 14-36 were level
-    # with 7.3 (best, 20.8: -0.0006 [-0.0013, +0.0001]), so 7.3 stays.
+    # towards the season's. Study model_a_real_7 searched 4-40 (stop 29): 14-36 all scored
+    # 0.0004-0.0006 below 7.3, mostly in 2016-17; the best, 20.8, -0.0006 [-0.0013, +0.0001],
+    # not separable, so 7.3 stays.
     recent_prior_games: float = Field(7.3, gt=0)
     # The newcomer baseline: a rookie starts with the features of the league's
     # ``newcomer_quantile`` player among those with at least ``rotation_min_minutes`` a game
